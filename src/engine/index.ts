@@ -5,8 +5,12 @@
  * (PatternAnalyzer): `TextBlob(text).sentiment` and `.sentiment_assessments`.
  */
 
-/** TextBlob's assessment label: null for plain words, 'mood' for emoticons, 'irony' for "(!)". */
-export type AssessmentLabel = null | 'mood' | 'irony';
+/**
+ * TextBlob's assessment label: null for plain words, 'mood' for emoticons, 'irony' for "(!)",
+ * and 'profanity' for the 12 lexicon words that en-sentiment.xml labels so ("crap", "sucks", …):
+ * TextBlob copies the XML `label` attribute into the assessment (Sentiment.load / labeler).
+ */
+export type AssessmentLabel = null | 'mood' | 'irony' | 'profanity';
 
 /** One scored chunk: the words, their polarity and subjectivity, and the label. */
 export type Assessment = [words: string[], polarity: number, subjectivity: number, label: AssessmentLabel];
