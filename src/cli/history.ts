@@ -1,0 +1,108 @@
+// polarity history export|import: works on the history file directly (the server may be running:
+// SQLite's WAL lets both share it).
+import { createReadStream, createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { SqliteHistoryStore } from '../store/sqlite.js';
+import { exportHistory, importHistory, type ExportFormat, type ImportFormat } from '../store/transfer.js';
+
+interface Io {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+const USAGE = `Usage:
+  polarity history export [--db FILE] [--format ndjson|csv] [--out FILE]
+      Writes every row, oldest first (default: NDJSON to stdout).
+  polarity history import [--db FILE] [--format auto|ndjson|csv|json-array] FILE|-
+      Loads rows from our exports or from the original app's MongoDB collection
+      (mongoexport lines, or mongoexport --jsonArray). Texts are scored again by the engine;
+      a recorded "sentiment" that differs is counted in the report. The time of a row is its
+      "createdAt", else the time in its MongoDB ObjectId, else now.
+
+--db defaults to DB_PATH, DATABASE_URL=sqlite:<file>, or ./data/polarity.db.
+`;
+
+export async function runHistory(argv: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = argv;
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      options: { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    }));
+  } catch (err) {
+    io.stderr.write(`polarity history: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values['help'] || sub === undefined || sub === '--help' || sub === '-h') {
+    io.stdout.write(USAGE);
+    return sub === undefined ? 2 : 0;
+  }
+  let dbPath: string;
+  try {
+    dbPath = loadConfig(process.env, typeof values['db'] === 'string' ? ['--db', values['db']] : []).dbPath;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`polarity history: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const format = values['format'];
+
+  if (sub === 'export') {
+    if (format !== undefined && format !== 'ndjson' && format !== 'csv') {
+      io.stderr.write('polarity history export: --format must be ndjson or csv\n');
+      return 2;
+    }
+    const store = new SqliteHistoryStore(dbPath);
+    try {
+      const out = typeof values['out'] === 'string' ? createWriteStream(values['out']) : (io.stdout as NodeJS.WritableStream & import('node:stream').Writable);
+      const n = await exportHistory(store, (format ?? 'ndjson') as ExportFormat, out as import('node:stream').Writable);
+      if (out !== io.stdout) {
+        (out as import('node:stream').Writable).end();
+        await finished(out as import('node:stream').Writable);
+      }
+      io.stderr.write(`exported ${n} rows from ${dbPath}\n`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
+
+  if (sub === 'import') {
+    if (format !== undefined && !['auto', 'ndjson', 'csv', 'json-array'].includes(format as string)) {
+      io.stderr.write('polarity history import: --format must be auto, ndjson, csv or json-array\n');
+      return 2;
+    }
+    const file = positionals[0];
+    if (file === undefined) {
+      io.stderr.write(`polarity history import: name a file (or - for stdin)\n\n${USAGE}`);
+      return 2;
+    }
+    const input = file === '-' ? (io.stdin as import('node:stream').Readable) : createReadStream(file);
+    const store = new SqliteHistoryStore(dbPath);
+    try {
+      const report = await importHistory(store, (format ?? 'auto') as ImportFormat | 'auto', input);
+      for (const e of report.errors) io.stderr.write(`skipped ${e}\n`);
+      io.stderr.write(
+        `imported ${report.imported} rows into ${dbPath}; skipped ${report.skipped}; ` +
+          `${report.sentimentMismatches} had a recorded sentiment different from the engine's score\n`,
+      );
+      return report.skipped > 0 ? 1 : 0;
+    } catch (err) {
+      io.stderr.write(`polarity history import: ${(err as Error).message}\n`);
+      return 1;
+    } finally {
+      await store.close();
+    }
+  }
+
+  io.stderr.write(`polarity history: unknown subcommand "${sub}"\n\n${USAGE}`);
+  return 2;
+}

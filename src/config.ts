@@ -1,0 +1,138 @@
+// loadConfig(): the only code that reads the environment. Flags win over environment variables,
+// which win over defaults. Everything is validated once at start and the result is frozen.
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** SQLite file (the embedded default) — `--db`, `DB_PATH`, or `DATABASE_URL=sqlite:<file>`. */
+  readonly dbPath: string;
+  readonly workers: number;
+  /** Largest accepted request body, in bytes (413 above it). */
+  readonly bodyLimit: number;
+  /** Largest accepted text, in Unicode code points (422 above it). */
+  readonly maxTextChars: number;
+  /** Most texts in one POST /analyze/batch. */
+  readonly batchMax: number;
+  /** Origins allowed by CORS; empty = same origin only; ['*'] = any origin (the seed's behaviour). */
+  readonly corsOrigins: readonly string[];
+  /** Bearer token that unlocks DELETE /history; undefined = deletion disabled. */
+  readonly adminToken: string | undefined;
+  readonly logLevel: LogLevel;
+  /** How long an idle keep-alive connection is kept open, in ms (must outlast clients' think time). */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Every option: flag name, environment variable, help text. Used by the parser and `--help`. */
+export const OPTIONS = [
+  { flag: 'host', env: 'HOST', help: 'address to listen on', def: '127.0.0.1' },
+  { flag: 'port', env: 'PORT', help: 'TCP port', def: '3000' },
+  { flag: 'db', env: 'DB_PATH', help: 'SQLite history file (or DATABASE_URL=sqlite:<file>)', def: './data/polarity.db' },
+  { flag: 'workers', env: 'WORKERS', help: 'worker processes sharing the port', def: 'number of CPUs' },
+  { flag: 'body-limit', env: 'BODY_LIMIT', help: 'largest request body in bytes', def: '65536' },
+  { flag: 'max-text-chars', env: 'MAX_TEXT_CHARS', help: 'longest text in characters', def: '20000' },
+  { flag: 'batch-max', env: 'BATCH_MAX', help: 'most texts in one batch request', def: '100' },
+  { flag: 'cors-origins', env: 'CORS_ORIGINS', help: "comma-separated allowed origins, or '*'", def: '(same origin only)' },
+  { flag: 'admin-token', env: 'ADMIN_TOKEN', help: 'bearer token for DELETE /history (unset: deletion disabled)', def: '(unset)' },
+  { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent', def: 'info' },
+  { flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT_MS', help: 'idle keep-alive timeout in ms', def: '72000' },
+] as const;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function dbPathFrom(databaseUrl: string): string {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const path = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new ConfigError('DATABASE_URL=sqlite: needs a file path, e.g. sqlite:./data/polarity.db');
+    return path;
+  }
+  if (/^postgres(ql)?:/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL: the PostgreSQL store is not available in this version; use sqlite:<file> or --db');
+  }
+  throw new ConfigError(`DATABASE_URL must start with sqlite: (got "${databaseUrl.split(':')[0]}:")`);
+}
+
+/**
+ * Builds the configuration from environment variables and command-line flags (`argv` is what
+ * follows `polarity serve`). Throws ConfigError with a message fit for a user.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Config {
+  let values: Record<string, string | undefined>;
+  try {
+    const parsed = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+      allowPositionals: false,
+      strict: true,
+    });
+    values = parsed.values as Record<string, string | undefined>;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const pick = (flag: string, envName: string): string | undefined => {
+    const v = values[flag] ?? env[envName];
+    return v === undefined || v === '' ? undefined : v;
+  };
+
+  const host = pick('host', 'HOST') ?? '127.0.0.1';
+  const port = integer('port', pick('port', 'PORT') ?? '3000', 0, 65535);
+
+  let dbPath = values['db'];
+  if (dbPath === undefined && env['DATABASE_URL']) dbPath = dbPathFrom(env['DATABASE_URL']);
+  dbPath ??= pick('db', 'DB_PATH') ?? './data/polarity.db';
+
+  const workersRaw = pick('workers', 'WORKERS');
+  const workers = workersRaw === undefined ? availableParallelism() : integer('workers', workersRaw, 1, 256);
+
+  const corsRaw = pick('cors-origins', 'CORS_ORIGINS');
+  const corsOrigins = corsRaw === undefined ? [] : corsRaw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`cors-origins: "${origin}" is not an origin like https://example.com (no path, no trailing slash)`);
+    }
+  }
+
+  const adminToken = pick('admin-token', 'ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('admin-token must be at least 16 characters long');
+  }
+
+  const logLevel = (pick('log-level', 'LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level must be one of ${LOG_LEVELS.join(', ')}`);
+
+  return Object.freeze({
+    host,
+    port,
+    dbPath,
+    workers,
+    bodyLimit: integer('body-limit', pick('body-limit', 'BODY_LIMIT') ?? '65536', 64, 64 * 1024 * 1024),
+    maxTextChars: integer('max-text-chars', pick('max-text-chars', 'MAX_TEXT_CHARS') ?? '20000', 1, 10_000_000),
+    batchMax: integer('batch-max', pick('batch-max', 'BATCH_MAX') ?? '100', 1, 10_000),
+    corsOrigins: Object.freeze(corsOrigins),
+    adminToken,
+    logLevel,
+    keepAliveTimeoutMs: integer('keep-alive-timeout', pick('keep-alive-timeout', 'KEEP_ALIVE_TIMEOUT_MS') ?? '72000', 1000, 3_600_000),
+  });
+}
+
+/** The configuration as printed at start: secrets masked. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return { ...config, adminToken: config.adminToken === undefined ? '(unset: deletion disabled)' : '***' };
+}
+
+/** Defaults for tests and embedding: the same validation, no environment. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return Object.freeze({ ...loadConfig({}, []), workers: 1, logLevel: 'silent' as LogLevel, ...overrides });
+}

@@ -1,0 +1,238 @@
+// Builds the HTTP application. It never listens: src/server.ts does; tests use app.inject().
+import { timingSafeEqual, createHash } from 'node:crypto';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
+import type { Config } from '../config.js';
+import type { HistoryStore } from '../store/history-store.js';
+import { Problem, problemBody, type ProblemCode } from './errors.js';
+import { LiveFeed } from './live.js';
+import { Metrics, renderMetrics, type MetricsSnapshot } from './metrics.js';
+import { analyzeRoutes } from './routes/analyze.js';
+import { historyRoutes } from './routes/history.js';
+import { opsRoutes } from './routes/ops.js';
+import { webRoutes } from './web.js';
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly store: HistoryStore;
+  /** Metrics of every worker process; defaults to this process's own. */
+  readonly collectMetrics?: (local: MetricsSnapshot) => Promise<MetricsSnapshot>;
+  /** Overrides the logger (tests pass false). */
+  readonly logger?: boolean | object;
+}
+
+export interface AppContext {
+  readonly config: Config;
+  readonly store: HistoryStore;
+  readonly metrics: Metrics;
+  readonly live: LiveFeed;
+  readonly collectMetrics: () => Promise<MetricsSnapshot>;
+  /** Set when the server begins a graceful shutdown: /readyz answers 503. */
+  shuttingDown: boolean;
+  /** Throws unless the request carries the admin token. */
+  requireAdmin(request: FastifyRequest): void;
+  /** Answers this method-less path with 405 + Allow for every method but `allowed`. */
+  methodNotAllowed(url: string, allowed: readonly string[]): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}
+
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+});
+
+/** Body validators never coerce (`{"text": 5}` is an error, not "5"); query strings do. */
+function validatorCompiler() {
+  const strict = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
+  const coercing = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false });
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema);
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Maps Fastify's own errors (parsing, validation, limits) onto our catalogue. */
+function toProblem(err: FastifyError & { validation?: { keyword: string; instancePath: string; params: Record<string, unknown>; message?: string }[]; validationContext?: string }, config: Config): Problem {
+  if (err instanceof Problem) return err;
+  if (err.validation) {
+    const first = err.validation[0];
+    const where = err.validationContext ?? 'request';
+    if (where === 'body' && first) {
+      if (first.keyword === 'required' && first.params['missingProperty'] === 'text') {
+        return new Problem('text-required', 'Send a JSON object with a string field "text", e.g. {"text": "I love it"}');
+      }
+      if (first.instancePath === '/text' && first.keyword === 'type') return new Problem('text-not-string', `"text" must be a string, not ${typeof first.params['type'] === 'string' ? 'another type' : 'that'}`);
+    }
+    if (where === 'querystring' && first?.instancePath === '/before') return new Problem('invalid-cursor');
+    if (where === 'params') return new Problem('not-found');
+    const path = first?.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : where;
+    return new Problem('invalid-request', `${where === 'body' ? 'body' : where}${first?.instancePath ? ` field "${path}"` : ''} ${first?.message ?? 'is invalid'}`);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new Problem('malformed-json', err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'The body is empty' : 'The body could not be parsed as JSON');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new Problem('body-too-large', `The body must not exceed ${config.bodyLimit} bytes`, { limit: config.bodyLimit });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new Problem('unsupported-media-type', 'Send the body with Content-Type: application/json');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new Problem('invalid-request', 'Content-Length does not match the body');
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new Problem('invalid-request', 'The request could not be processed');
+  }
+  return new Problem('internal-error');
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, store } = options;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    // Per-request lines are ours (onResponse, at debug): Fastify's own two lines per request cost throughput.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimit,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // A request must arrive in full well within this; slow-loris clients are cut off.
+    requestTimeout: 30_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 100 },
+  });
+  app.setValidatorCompiler(validatorCompiler());
+
+  // JSON only, decoded strictly: invalid UTF-8 is a 400, never silently turned into U+FFFD.
+  app.removeAllContentTypeParsers();
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
+    if (body.length === 0) return done(new Problem('malformed-json', 'The body is empty'), undefined);
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      return done(new Problem('malformed-json', 'The body is not valid UTF-8'), undefined);
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(new Problem('malformed-json', `The body could not be parsed as JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  const metrics = new Metrics();
+  const live = new LiveFeed(store);
+  const adminDigest = config.adminToken === undefined ? undefined : digest(config.adminToken);
+  const ctx: AppContext = {
+    config,
+    store,
+    metrics,
+    live,
+    shuttingDown: false,
+    collectMetrics: () => (options.collectMetrics ? options.collectMetrics(metrics.snapshot()) : Promise.resolve(metrics.snapshot())),
+    requireAdmin(request) {
+      if (adminDigest === undefined) throw new Problem('deletion-disabled', 'Start the server with ADMIN_TOKEN (or --admin-token) to allow deletion');
+      const header = request.headers.authorization ?? '';
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      // Compare digests of equal length in constant time; the token itself is never logged.
+      if (!match || !timingSafeEqual(digest(match[1]!), adminDigest)) {
+        throw new Problem('unauthorized', 'Send Authorization: Bearer <admin token>', {}, { 'www-authenticate': 'Bearer realm="polarity"' });
+      }
+    },
+    methodNotAllowed(url, allowed) {
+      const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])];
+      const others = ALL_METHODS.filter((m) => !allow.includes(m));
+      app.route({
+        method: others,
+        url,
+        schema: { hide: true },
+        handler: async () => {
+          throw new Problem('method-not-allowed', `Allowed: ${allow.join(', ')}`, {}, { allow: allow.join(', ') });
+        },
+      });
+    },
+  };
+  app.decorate('ctx', ctx);
+
+  const corsAny = config.corsOrigins.includes('*');
+  const corsAllowed = new Set(config.corsOrigins);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    const allowed = corsAny || corsAllowed.has(origin);
+    if (allowed) {
+      reply.header('access-control-allow-origin', corsAny ? '*' : origin);
+      if (!corsAny) reply.header('vary', 'Origin');
+      reply.header('access-control-expose-headers', 'Link, Retry-After');
+    }
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
+      if (!allowed) throw new Problem('cors-origin-denied', `Origin ${origin} is not in the CORS allow-list`);
+      reply
+        .header('access-control-allow-methods', 'GET, POST, DELETE')
+        .header('access-control-allow-headers', 'Content-Type, Authorization, Last-Event-ID')
+        .header('access-control-max-age', '600')
+        .code(204)
+        .send();
+      return reply;
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  app.setErrorHandler(async (err: FastifyError, request, reply) => {
+    const problem = toProblem(err, config);
+    if (problem.status >= 500) request.log.error({ err, url: request.url }, 'request failed');
+    else request.log.debug({ code: problem.code }, 'request rejected');
+    reply.code(problem.status).headers(problem.headers).type('application/problem+json');
+    if (problem.code === 'store-unavailable') reply.header('retry-after', '2');
+    return problemBody(problem, request.url.split('?')[0]!);
+  });
+
+  app.setNotFoundHandler(async (request, reply: FastifyReply) => {
+    throw new Problem('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Polarity',
+        version: '0.1.0',
+        description: 'Self-hosted sentiment analysis with TextBlob-exact scores and a stored history. Errors are RFC 9457 problem details.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (ADMIN_TOKEN)' } } },
+    },
+  });
+
+  analyzeRoutes(app);
+  historyRoutes(app);
+  opsRoutes(app, renderMetrics);
+  webRoutes(app);
+
+  // Live streams never end by themselves: end them so a graceful close does not wait forever.
+  app.addHook('preClose', async () => {
+    live.close();
+  });
+  return app;
+}
+
+export type { ProblemCode };

@@ -1,0 +1,151 @@
+// Prometheus metrics in the text exposition format (version 0.0.4), kept as plain data so the
+// snapshots of several worker processes can be summed into one answer (see src/server.ts).
+
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface Histogram {
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/** What one process measured; mergeable across processes. */
+export interface MetricsSnapshot {
+  requests: Record<string, number>; // key: method|route|status
+  durations: Record<string, Histogram>; // key: method|route|status
+  analyses: number;
+  analysesStored: number;
+  writes: Histogram;
+  writeRows: number;
+  rss: number;
+  heapUsed: number;
+}
+
+function newHistogram(): Histogram {
+  return { buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
+}
+
+function observe(h: Histogram, seconds: number): void {
+  for (let i = 0; i < DURATION_BUCKETS.length; i++) if (seconds <= DURATION_BUCKETS[i]!) h.buckets[i]!++;
+  h.sum += seconds;
+  h.count++;
+}
+
+export class Metrics {
+  private readonly requests = new Map<string, number>();
+  private readonly durations = new Map<string, Histogram>();
+  private analyses = 0;
+  private analysesStored = 0;
+  private readonly writes = newHistogram();
+  private writeRows = 0;
+
+  recordRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method}|${route}|${status}`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let h = this.durations.get(key);
+    if (h === undefined) this.durations.set(key, (h = newHistogram()));
+    observe(h, seconds);
+  }
+
+  recordAnalyses(count: number, stored: boolean): void {
+    this.analyses += count;
+    if (stored) this.analysesStored += count;
+  }
+
+  recordWrite(seconds: number, rows: number): void {
+    observe(this.writes, seconds);
+    this.writeRows += rows;
+  }
+
+  snapshot(): MetricsSnapshot {
+    const mem = process.memoryUsage();
+    return {
+      requests: Object.fromEntries(this.requests),
+      durations: Object.fromEntries(this.durations),
+      analyses: this.analyses,
+      analysesStored: this.analysesStored,
+      writes: this.writes,
+      writeRows: this.writeRows,
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+    };
+  }
+}
+
+function mergeHistogram(into: Histogram, from: Histogram): void {
+  from.buckets.forEach((b, i) => (into.buckets[i] = (into.buckets[i] ?? 0) + b));
+  into.sum += from.sum;
+  into.count += from.count;
+}
+
+export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSnapshot {
+  const out: MetricsSnapshot = {
+    requests: {}, durations: {}, analyses: 0, analysesStored: 0, writes: newHistogram(), writeRows: 0, rss: 0, heapUsed: 0,
+  };
+  for (const s of snapshots) {
+    for (const [k, v] of Object.entries(s.requests)) out.requests[k] = (out.requests[k] ?? 0) + v;
+    for (const [k, h] of Object.entries(s.durations)) mergeHistogram((out.durations[k] ??= newHistogram()), h);
+    out.analyses += s.analyses;
+    out.analysesStored += s.analysesStored;
+    mergeHistogram(out.writes, s.writes);
+    out.writeRows += s.writeRows;
+    out.rss += s.rss;
+    out.heapUsed += s.heapUsed;
+  }
+  return out;
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function labels(key: string): string {
+  const [method, route, status] = key.split('|');
+  return `method="${escapeLabel(method!)}",route="${escapeLabel(route!)}",status_code="${status}"`;
+}
+
+function histogramLines(name: string, labelText: string, h: Histogram): string[] {
+  const sep = labelText === '' ? '' : ',';
+  const lines = DURATION_BUCKETS.map((le, i) => `${name}_bucket{${labelText}${sep}le="${le}"} ${h.buckets[i]}`);
+  lines.push(`${name}_bucket{${labelText}${sep}le="+Inf"} ${h.count}`);
+  const braces = labelText === '' ? '' : `{${labelText}}`;
+  lines.push(`${name}_sum${braces} ${h.sum}`, `${name}_count${braces} ${h.count}`);
+  return lines;
+}
+
+/** Renders the Prometheus text format. `historyRows` and `workers` are read at scrape time. */
+export function renderMetrics(s: MetricsSnapshot, historyRows: number | undefined, workers: number): string {
+  const out: string[] = [
+    '# HELP http_requests_total HTTP requests answered, by method, route and status code.',
+    '# TYPE http_requests_total counter',
+    ...Object.entries(s.requests).map(([k, v]) => `http_requests_total{${labels(k)}} ${v}`),
+    '# HELP http_request_duration_seconds Time from request received to response sent.',
+    '# TYPE http_request_duration_seconds histogram',
+    ...Object.entries(s.durations).flatMap(([k, h]) => histogramLines('http_request_duration_seconds', labels(k), h)),
+    '# HELP polarity_analyses_total Texts scored by the engine.',
+    '# TYPE polarity_analyses_total counter',
+    `polarity_analyses_total{stored="true"} ${s.analysesStored}`,
+    `polarity_analyses_total{stored="false"} ${s.analyses - s.analysesStored}`,
+    '# HELP polarity_store_write_duration_seconds Duration of one group commit to the history store.',
+    '# TYPE polarity_store_write_duration_seconds histogram',
+    ...histogramLines('polarity_store_write_duration_seconds', '', s.writes),
+    '# HELP polarity_store_written_rows_total Rows committed to the history store.',
+    '# TYPE polarity_store_written_rows_total counter',
+    `polarity_store_written_rows_total ${s.writeRows}`,
+  ];
+  if (historyRows !== undefined) {
+    out.push('# HELP polarity_history_rows Rows in the history.', '# TYPE polarity_history_rows gauge', `polarity_history_rows ${historyRows}`);
+  }
+  out.push(
+    '# HELP polarity_workers Worker processes serving requests.',
+    '# TYPE polarity_workers gauge',
+    `polarity_workers ${workers}`,
+    '# HELP process_resident_memory_bytes Resident memory of all worker processes.',
+    '# TYPE process_resident_memory_bytes gauge',
+    `process_resident_memory_bytes ${s.rss}`,
+    '# HELP nodejs_heap_used_bytes V8 heap in use, all worker processes.',
+    '# TYPE nodejs_heap_used_bytes gauge',
+    `nodejs_heap_used_bytes ${s.heapUsed}`,
+  );
+  return out.join('\n') + '\n';
+}

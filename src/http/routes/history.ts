@@ -1,0 +1,141 @@
+// GET /history (bounded pages, newest first, cursor + Link), one row, deletion, live stream.
+import type { FastifyInstance } from 'fastify';
+import type { HistoryRow } from '../../store/history-store.js';
+import { Problem } from '../errors.js';
+import { SECURITY_HEADERS } from '../app.js';
+import { historyRowSchema, problems } from '../schemas.js';
+
+export const HISTORY_DEFAULT_LIMIT = 50;
+export const HISTORY_MAX_LIMIT = 1000;
+/** Live streams one process keeps open; more get 503. */
+const MAX_STREAMS = 1000;
+const STREAM_HEARTBEAT_MS = 20_000;
+
+interface ListQuery {
+  limit: number;
+  before?: number;
+}
+
+function nextLink(limit: number, lastId: number): string {
+  return `</history?limit=${limit}&before=${lastId}>; rel="next"`;
+}
+
+export function historyRoutes(app: FastifyInstance): void {
+  const { store, live } = app.ctx;
+
+  app.get<{ Querystring: ListQuery }>('/history', {
+    schema: {
+      summary: 'The history, newest first, one page at a time',
+      description: 'While older rows exist the answer has a `Link: <…>; rel="next"` header for the next page.',
+      querystring: {
+        type: 'object',
+        properties: {
+          limit: { type: 'integer', minimum: 1, maximum: HISTORY_MAX_LIMIT, default: HISTORY_DEFAULT_LIMIT },
+          before: { type: 'integer', minimum: 1, description: 'Cursor: only rows with a smaller id' },
+        },
+      },
+      response: { 200: { type: 'array', items: historyRowSchema }, ...problems(400) },
+    },
+  }, async (request, reply) => {
+    const { limit, before } = request.query;
+    reply.header('cache-control', 'no-store');
+    if (before === undefined) {
+      // The newest page is kept serialized by the store and is always current (see the store).
+      const page = await store.newestPageJson(limit);
+      if (page.more && page.lastId !== undefined) reply.header('link', nextLink(limit, page.lastId));
+      return reply.type('application/json; charset=utf-8').send(page.json);
+    }
+    const page = await store.list({ limit, before });
+    const last = page.rows.at(-1);
+    if (page.more && last) reply.header('link', nextLink(limit, last.id));
+    return page.rows;
+  });
+
+  app.delete('/history', {
+    schema: {
+      summary: 'Delete the whole history (needs the admin token)',
+      security: [{ bearer: [] }],
+      response: { 200: { type: 'object', properties: { deleted: { type: 'integer' } } }, ...problems(401, 403) },
+    },
+  }, async (request) => {
+    app.ctx.requireAdmin(request);
+    const deleted = await store.deleteAll();
+    request.log.warn({ deleted }, 'history deleted');
+    return { deleted };
+  });
+  app.ctx.methodNotAllowed('/history', ['GET', 'DELETE']);
+
+  app.get<{ Querystring: { after?: number } }>('/history/stream', {
+    schema: {
+      summary: 'New analyses as Server-Sent Events (event "analysis", data: one history row)',
+      description: 'Reconnects resume after the Last-Event-ID header (or ?after=<id>) with up to 1000 missed rows.',
+      querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 } } },
+    },
+  }, async (request, reply) => {
+    if (live.size >= MAX_STREAMS) throw new Problem('store-unavailable', 'Too many live streams; retry later');
+    const header = request.headers['last-event-id'];
+    const fromHeader = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+    const after = fromHeader ?? request.query.after;
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      ...(reply.getHeader('access-control-allow-origin') ? { 'access-control-allow-origin': String(reply.getHeader('access-control-allow-origin')) } : {}),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      // nginx must pass events through as they come (deploy/ documents the same).
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const client = {
+      send(row: HistoryRow) {
+        res.write(`id: ${row.id}\nevent: analysis\ndata: ${JSON.stringify(row)}\n\n`);
+      },
+      close() {
+        res.end();
+      },
+    };
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), STREAM_HEARTBEAT_MS);
+    const stop = () => {
+      clearInterval(heartbeat);
+      live.unsubscribe(client);
+    };
+    res.on('close', stop);
+    try {
+      await live.subscribe(client, after);
+    } catch {
+      stop();
+      res.end();
+    }
+    if (res.destroyed) stop();
+  });
+
+  app.get<{ Params: { id: number } }>('/history/:id', {
+    schema: {
+      summary: 'One row of the history',
+      params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
+      response: { 200: historyRowSchema, ...problems(404) },
+    },
+  }, async (request) => {
+    const row = await store.get(request.params.id);
+    if (row === undefined) throw new Problem('not-found', `No history row with id ${request.params.id}`);
+    return row;
+  });
+
+  app.delete<{ Params: { id: number } }>('/history/:id', {
+    schema: {
+      summary: 'Delete one row (needs the admin token)',
+      security: [{ bearer: [] }],
+      params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
+      response: { 204: { type: 'null' }, ...problems(401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    app.ctx.requireAdmin(request);
+    if (!(await store.delete(request.params.id))) throw new Problem('not-found', `No history row with id ${request.params.id}`);
+    request.log.warn({ id: request.params.id }, 'history row deleted');
+    return reply.code(204).send();
+  });
+  app.ctx.methodNotAllowed('/history/:id', ['GET', 'DELETE']);
+  app.ctx.methodNotAllowed('/history/stream', ['GET']);
+}

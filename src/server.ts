@@ -1,0 +1,200 @@
+// Listens. One process per worker (node:cluster shares the port); the primary only supervises:
+// it applies migrations before any worker starts, restarts crashed workers, sums /metrics over
+// workers, and on SIGTERM/SIGINT lets every worker finish its in-flight requests.
+import cluster, { type Worker } from 'node:cluster';
+import { pino, type Logger } from 'pino';
+import { describeConfig, type Config } from './config.js';
+import { buildApp } from './http/app.js';
+import { mergeSnapshots, type MetricsSnapshot } from './http/metrics.js';
+import { SqliteHistoryStore } from './store/sqlite.js';
+
+const SHUTDOWN_GRACE_MS = 30_000;
+const METRICS_TIMEOUT_MS = 2_000;
+
+type Message =
+  | { type: 'metrics-request'; reqId: number; local: MetricsSnapshot }
+  | { type: 'metrics-collect'; reqId: number }
+  | { type: 'metrics-snapshot'; reqId: number; snapshot: MetricsSnapshot }
+  | { type: 'metrics-result'; reqId: number; snapshot: MetricsSnapshot };
+
+export function displayUrl(config: Config, port: number): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${port}/`;
+}
+
+function openStore(config: Config, onWrite?: (s: number, rows: number) => void): SqliteHistoryStore {
+  return new SqliteHistoryStore(config.dbPath, onWrite ? { onWrite } : {});
+}
+
+/** Starts the service; resolves when it is listening. */
+export async function serve(config: Config): Promise<void> {
+  const log = pino({ level: config.logLevel, base: { pid: process.pid } });
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, log);
+  return runWorker(config, log);
+}
+
+async function runWorker(config: Config, log: Logger): Promise<void> {
+  const inCluster = cluster.isWorker;
+  let metricsSeq = 0;
+  const waiting = new Map<number, (s: MetricsSnapshot) => void>();
+  // eslint-disable-next-line prefer-const
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  const store = openStore(config, (s, rows) => app?.ctx.metrics.recordWrite(s, rows));
+  app = await buildApp({
+    config,
+    store,
+    logger: log,
+    ...(inCluster
+      ? {
+          collectMetrics: (local: MetricsSnapshot) =>
+            new Promise<MetricsSnapshot>((resolve) => {
+              const reqId = ++metricsSeq;
+              const timer = setTimeout(() => {
+                waiting.delete(reqId);
+                resolve(local);
+              }, METRICS_TIMEOUT_MS * 2);
+              waiting.set(reqId, (s) => {
+                clearTimeout(timer);
+                resolve(s);
+              });
+              process.send!({ type: 'metrics-request', reqId, local } satisfies Message);
+            }),
+        }
+      : {}),
+  });
+  if (inCluster) {
+    process.on('message', (msg: Message) => {
+      if (msg.type === 'metrics-collect') {
+        process.send!({ type: 'metrics-snapshot', reqId: msg.reqId, snapshot: app.ctx.metrics.snapshot() } satisfies Message);
+      } else if (msg.type === 'metrics-result') {
+        waiting.get(msg.reqId)?.(msg.snapshot);
+        waiting.delete(msg.reqId);
+      }
+    });
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.ctx.shuttingDown = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      log.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    try {
+      await app.close(); // stops accepting, waits for in-flight requests, closes idle keep-alives
+      await store.close(); // commits any pending write
+      log.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  if (!inCluster) {
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    log.info({ config: describeConfig(config) }, 'configuration');
+    process.stdout.write(`Polarity is listening on ${displayUrl(config, port)} (1 worker, history in ${config.dbPath})\n`);
+  }
+}
+
+async function runPrimary(config: Config, log: Logger): Promise<void> {
+  log.info({ config: describeConfig(config) }, 'configuration');
+  // Migrate once, before any worker opens the database.
+  openStore(config).close();
+
+  const snapshots = new Map<number, { want: number; got: MetricsSnapshot[]; from: Worker; done: (s: MetricsSnapshot[]) => void }>();
+  let collectSeq = 0;
+  let shuttingDown = false;
+  const crashes: number[] = [];
+
+  const onMessage = (worker: Worker, msg: Message) => {
+    if (msg.type === 'metrics-request') {
+      const id = ++collectSeq;
+      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+      const entry = {
+        want: workers.length,
+        got: [] as MetricsSnapshot[],
+        from: worker,
+        done: (got: MetricsSnapshot[]) => {
+          snapshots.delete(id);
+          clearTimeout(timer);
+          if (worker.isConnected()) worker.send({ type: 'metrics-result', reqId: msg.reqId, snapshot: mergeSnapshots(got.length ? got : [msg.local]) } satisfies Message);
+        },
+      };
+      const timer = setTimeout(() => entry.done(entry.got), METRICS_TIMEOUT_MS);
+      snapshots.set(id, entry);
+      for (const w of workers) w.send({ type: 'metrics-collect', reqId: id } satisfies Message);
+    } else if (msg.type === 'metrics-snapshot') {
+      const entry = snapshots.get(msg.reqId);
+      if (!entry) return;
+      entry.got.push(msg.snapshot);
+      if (entry.got.length >= entry.want) entry.done(entry.got);
+    }
+  };
+
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on('message', (msg: Message) => onMessage(worker, msg));
+    return worker;
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (shuttingDown) return;
+    log.error({ worker: worker.process.pid, code, signal }, 'worker exited unexpectedly; restarting it');
+    const now = Date.now();
+    crashes.push(now);
+    while (crashes.length && crashes[0]! < now - 60_000) crashes.shift();
+    if (crashes.length > 10) {
+      log.fatal('workers keep crashing (more than 10 in a minute); giving up');
+      process.exit(1);
+    }
+    setTimeout(fork, 500);
+  });
+
+  let listening = 0;
+  const ready = new Promise<void>((resolve) => {
+    cluster.on('listening', (_worker, address) => {
+      listening++;
+      if (listening === config.workers) {
+        process.stdout.write(`Polarity is listening on ${displayUrl(config, address.port)} (${config.workers} workers, history in ${config.dbPath})\n`);
+        resolve();
+      }
+    });
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+
+  const stop = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, 'shutting down workers');
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    // Workers may already have the signal (Ctrl-C reaches the whole process group); a second one is ignored.
+    for (const w of workers) w.process.kill('SIGTERM');
+    const force = setTimeout(() => {
+      log.error('workers did not stop in time; killing them');
+      for (const w of workers) w.process.kill('SIGKILL');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS + 5_000);
+    force.unref();
+    let left = workers.length;
+    if (left === 0) process.exit(0);
+    cluster.on('exit', () => {
+      if (--left === 0) {
+        log.info('stopped');
+        process.exit(0);
+      }
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await ready;
+}

@@ -1,0 +1,60 @@
+// The history: what was analysed, newest first. SQLite implements it now; PostgreSQL will too,
+// and both must pass the same suite (test/store.test.ts).
+
+export type Label = 'positive' | 'negative' | 'neutral';
+
+export interface NewRow {
+  readonly text: string;
+  readonly sentiment: number;
+  readonly subjectivity: number;
+  /** Defaults to now. Import keeps the original time when it has one. */
+  readonly createdAt?: Date;
+}
+
+export interface HistoryRow {
+  readonly id: number;
+  readonly text: string;
+  readonly sentiment: number;
+  readonly subjectivity: number;
+  readonly label: Label;
+  readonly createdAt: string;
+}
+
+export interface ListOptions {
+  readonly limit: number;
+  /** Only rows with an id below this one (the cursor of the next page). */
+  readonly before?: number | undefined;
+}
+
+export interface Page {
+  readonly rows: readonly HistoryRow[];
+  /** True when older rows exist past this page. */
+  readonly more: boolean;
+}
+
+export interface HistoryStore {
+  /** Resolves only once the rows are committed. Concurrent calls share one transaction. */
+  insert(rows: readonly NewRow[]): Promise<HistoryRow[]>;
+  list(options: ListOptions): Promise<Page>;
+  /**
+   * The newest page as a JSON array, ready to send. Stores may keep it in memory, but it must
+   * include every row committed before the call, by this process or any other.
+   */
+  newestPageJson(limit: number): Promise<{ json: string; more: boolean; lastId: number | undefined }>;
+  get(id: number): Promise<HistoryRow | undefined>;
+  /** Rows with an id above `afterId`, oldest first (for live updates and export). */
+  rowsAfter(afterId: number, limit: number): Promise<HistoryRow[]>;
+  delete(id: number): Promise<boolean>;
+  deleteAll(): Promise<number>;
+  count(): Promise<number>;
+  /** Throws when the store cannot serve requests. */
+  ping(): Promise<void>;
+  /** Called with every batch of rows committed by this process. */
+  onCommit(listener: (rows: readonly HistoryRow[]) => void): void;
+  /** Flushes pending writes, then closes. */
+  close(): Promise<void>;
+}
+
+export function labelOf(sentiment: number): Label {
+  return sentiment > 0 ? 'positive' : sentiment < 0 ? 'negative' : 'neutral';
+}

@@ -1,0 +1,40 @@
+// Schema migrations for the SQLite store: numbered, applied in order, each in the same
+// IMMEDIATE transaction as its bookkeeping row, so several processes starting at once apply
+// each migration exactly once.
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      -- AUTOINCREMENT: ids are never reused after a deletion, so a client's cursor stays valid.
+      CREATE TABLE analyses (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        text         TEXT    NOT NULL,
+        sentiment    REAL    NOT NULL,
+        subjectivity REAL    NOT NULL,
+        created_at   INTEGER NOT NULL -- milliseconds since the Unix epoch
+      );
+      -- Bumped by every deletion, so other processes know their cached newest rows are void.
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT INTO meta (key, value) VALUES ('generation', 0);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
+
+export function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  db.transaction(() => {
+    const current = (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
+    if (current > SCHEMA_VERSION) {
+      throw new Error(`the database has schema version ${current}, newer than this Polarity (${SCHEMA_VERSION}); upgrade Polarity`);
+    }
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+    }
+  }).immediate();
+}

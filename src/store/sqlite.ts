@@ -1,0 +1,246 @@
+// The embedded store: one SQLite file shared by every worker process of a machine.
+//
+// Writes: every insert of one event-loop turn goes into one IMMEDIATE transaction (group commit);
+// callers' promises resolve only after COMMIT returns. synchronous=FULL makes each commit durable
+// against power loss too, and group commit pays one fsync per turn, not per request.
+//
+// Reads: the newest rows are kept in memory and the newest page is kept serialized, because
+// reading and serializing 50 rows per GET /history costs most of a request (MEASUREMENTS.md).
+// The cache stays exact across processes: `PRAGMA data_version` changes whenever another
+// connection commits, ids are assigned in commit order (writers are serialized), so
+// "rows with id > newest cached id" is exactly what is missing; deletions bump a generation
+// counter in the same transaction and force a full reload.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { HistoryRow, HistoryStore, ListOptions, NewRow, Page } from './history-store.js';
+import { labelOf } from './history-store.js';
+import { migrate } from './sqlite-migrations.js';
+
+/** Rows kept in memory; pages up to CACHED_PAGE_MAX rows are served from them. */
+export const CACHED_PAGE_MAX = 200;
+
+interface DbRow {
+  id: number;
+  text: string;
+  sentiment: number;
+  subjectivity: number;
+  created_at: number;
+}
+
+interface Pending {
+  rows: readonly NewRow[];
+  resolve: (rows: HistoryRow[]) => void;
+  reject: (err: unknown) => void;
+}
+
+function toRow(r: DbRow): HistoryRow {
+  return {
+    id: r.id,
+    text: r.text,
+    sentiment: r.sentiment,
+    subjectivity: r.subjectivity,
+    label: labelOf(r.sentiment),
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+export interface SqliteStoreOptions {
+  /** Called after each group commit with its duration in seconds and row count. */
+  readonly onWrite?: (seconds: number, rows: number) => void;
+}
+
+export class SqliteHistoryStore implements HistoryStore {
+  private readonly db: Database.Database;
+  private readonly stmt: ReturnType<SqliteHistoryStore['prepare']>;
+  private readonly listeners: ((rows: readonly HistoryRow[]) => void)[] = [];
+  private pending: Pending[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  // Newest-rows cache (newest first) and the state it was built from.
+  private cacheRows: HistoryRow[] = [];
+  private cacheValid = false;
+  private cacheStale = false;
+  private cacheDataVersion = -1;
+  private cacheGeneration = -1;
+  private pageJson = new Map<number, { json: string; more: boolean; lastId: number | undefined }>();
+
+  constructor(path: string, private readonly options: SqliteStoreOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    migrate(this.db);
+    this.stmt = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      insert: db.prepare('INSERT INTO analyses (text, sentiment, subjectivity, created_at) VALUES (?, ?, ?, ?)'),
+      newest: db.prepare<[number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses ORDER BY id DESC LIMIT ?'),
+      before: db.prepare<[number, number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses WHERE id < ? ORDER BY id DESC LIMIT ?'),
+      after: db.prepare<[number, number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses WHERE id > ? ORDER BY id ASC LIMIT ?'),
+      get: db.prepare<[number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses WHERE id = ?'),
+      delete: db.prepare('DELETE FROM analyses WHERE id = ?'),
+      deleteAll: db.prepare('DELETE FROM analyses'),
+      bumpGeneration: db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'generation'"),
+      generation: db.prepare<[], number>("SELECT value FROM meta WHERE key = 'generation'").pluck(),
+      count: db.prepare<[], number>('SELECT count(*) FROM analyses').pluck(),
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+    };
+  }
+
+  insert(rows: readonly NewRow[]): Promise<HistoryRow[]> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ rows, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits every pending insert in one transaction, then answers each caller. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const started = process.hrtime.bigint();
+    let results: HistoryRow[][];
+    try {
+      results = this.db.transaction(() => {
+        const now = Date.now();
+        return batch.map((p) =>
+          p.rows.map((r) => {
+            const createdAt = r.createdAt ? r.createdAt.getTime() : now;
+            const info = this.stmt.insert.run(r.text, r.sentiment, r.subjectivity, createdAt);
+            return {
+              id: Number(info.lastInsertRowid),
+              text: r.text,
+              sentiment: r.sentiment,
+              subjectivity: r.subjectivity,
+              label: labelOf(r.sentiment),
+              createdAt: new Date(createdAt).toISOString(),
+            };
+          }),
+        );
+      }).immediate();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    const all = results.flat();
+    this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, all.length);
+    this.cacheStale = true;
+    batch.forEach((p, i) => p.resolve(results[i]!));
+    for (const listener of this.listeners) listener(all);
+  }
+
+  /** Brings the newest-rows cache up to date with everything committed so far. */
+  private refreshCache(): void {
+    const version = this.stmt.dataVersion.get()!;
+    if (this.cacheValid && version === this.cacheDataVersion && !this.cacheStale) return;
+    const generation = this.stmt.generation.get()!;
+    if (this.cacheValid && generation === this.cacheGeneration) {
+      // Only inserts happened: fetch what is newer than the newest cached row.
+      const newestId = this.cacheRows[0]?.id ?? 0;
+      const fresh = this.stmt.after.all(newestId, CACHED_PAGE_MAX + 1).map(toRow);
+      if (fresh.length > CACHED_PAGE_MAX) {
+        this.cacheRows = this.stmt.newest.all(CACHED_PAGE_MAX + 1).map(toRow);
+      } else if (fresh.length > 0) {
+        fresh.reverse();
+        this.cacheRows = fresh.concat(this.cacheRows).slice(0, CACHED_PAGE_MAX + 1);
+      }
+      if (fresh.length > 0) this.pageJson.clear();
+    } else {
+      this.cacheRows = this.stmt.newest.all(CACHED_PAGE_MAX + 1).map(toRow);
+      this.pageJson.clear();
+    }
+    this.cacheValid = true;
+    this.cacheStale = false;
+    this.cacheDataVersion = version;
+    this.cacheGeneration = generation;
+  }
+
+  async list({ limit, before }: ListOptions): Promise<Page> {
+    if (before === undefined && limit <= CACHED_PAGE_MAX) {
+      this.refreshCache();
+      return { rows: this.cacheRows.slice(0, limit), more: this.cacheRows.length > limit };
+    }
+    const rows = (before === undefined ? this.stmt.newest.all(limit + 1) : this.stmt.before.all(before, limit + 1)).map(toRow);
+    const more = rows.length > limit;
+    if (more) rows.pop();
+    return { rows, more };
+  }
+
+  async newestPageJson(limit: number): Promise<{ json: string; more: boolean; lastId: number | undefined }> {
+    if (limit > CACHED_PAGE_MAX) {
+      const page = await this.list({ limit });
+      return { json: JSON.stringify(page.rows), more: page.more, lastId: page.rows.at(-1)?.id };
+    }
+    this.refreshCache();
+    let page = this.pageJson.get(limit);
+    if (page === undefined) {
+      const rows = this.cacheRows.slice(0, limit);
+      page = { json: JSON.stringify(rows), more: this.cacheRows.length > limit, lastId: rows.at(-1)?.id };
+      if (this.pageJson.size > 16) this.pageJson.clear();
+      this.pageJson.set(limit, page);
+    }
+    return page;
+  }
+
+  async get(id: number): Promise<HistoryRow | undefined> {
+    const r = this.stmt.get.get(id);
+    return r === undefined ? undefined : toRow(r);
+  }
+
+  async rowsAfter(afterId: number, limit: number): Promise<HistoryRow[]> {
+    return this.stmt.after.all(afterId, limit).map(toRow);
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const changes = this.db.transaction(() => {
+      const n = this.stmt.delete.run(id).changes;
+      if (n > 0) this.stmt.bumpGeneration.run();
+      return n;
+    }).immediate();
+    if (changes > 0) this.cacheValid = false;
+    return changes > 0;
+  }
+
+  async deleteAll(): Promise<number> {
+    const changes = this.db.transaction(() => {
+      const n = this.stmt.deleteAll.run().changes;
+      this.stmt.bumpGeneration.run();
+      return n;
+    }).immediate();
+    this.cacheValid = false;
+    return changes;
+  }
+
+  async count(): Promise<number> {
+    return this.stmt.count.get()!;
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    this.stmt.dataVersion.get();
+  }
+
+  onCommit(listener: (rows: readonly HistoryRow[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+}
