@@ -1,9 +1,13 @@
 /**
  * Polarity scoring engine: the public interface.
  *
- * `analyze(text)` reproduces TextBlob 0.18's default sentiment analyser
- * (PatternAnalyzer): `TextBlob(text).sentiment` and `.sentiment_assessments`.
+ * `analyze(text)` reproduces TextBlob 0.18's default sentiment analyser (PatternAnalyzer with the
+ * pattern en-sentiment.xml lexicon): `TextBlob(text).sentiment` and `.sentiment_assessments`.
+ * Pure and synchronous: no I/O, no shared mutable state; the lexicon is built and frozen at load.
+ * See README.md in this folder for the algorithm and its quirks.
  */
+import { assess, average } from './scorer.js';
+import { tokenize } from './tokenizer.js';
 
 /**
  * TextBlob's assessment label: null for plain words, 'mood' for emoticons, 'irony' for "(!)",
@@ -16,14 +20,18 @@ export type AssessmentLabel = null | 'mood' | 'irony' | 'profanity';
 export type Assessment = [words: string[], polarity: number, subjectivity: number, label: AssessmentLabel];
 
 export interface Analysis {
+  /** In [-1, 1]: the mean polarity of the assessments (0 when there are none). */
   polarity: number;
+  /** In [0, 1]: the mean subjectivity of the assessments (0 when there are none). */
   subjectivity: number;
+  /** The chunks that moved the score, in text order. */
   assessments: Assessment[];
 }
 
 /** Scores `text` exactly as TextBlob(text).sentiment / .sentiment_assessments would. */
 export function analyze(text: string): Analysis {
-  void text;
-  // Placeholder until the scorer lands: neutral, no assessments.
-  return { polarity: 0, subjectivity: 0, assessments: [] };
+  const assessments = assess(tokenize(String(text)));
+  return { polarity: average(assessments, 1), subjectivity: average(assessments, 2), assessments };
 }
+
+export { tokenize } from './tokenizer.js';

@@ -1,0 +1,175 @@
+/**
+ * Emoticons and the sarcasm mark, as TextBlob 0.18 handles them (textblob/_text.py EMOTICONS,
+ * RE_EMOTICONS, RE_SARCASM and Sentiment.assessments).
+ */
+
+/**
+ * TextBlob's EMOTICONS table, in its dict order (which is the regex alternation order).
+ * Each group is a Python set, so the order inside a group is arbitrary (hash-seeded); that never
+ * matters because no emoticon is a prefix of another in the same group (checked by a unit test).
+ */
+export const EMOTICON_GROUPS: readonly { readonly name: string; readonly polarity: number; readonly forms: readonly string[] }[] = Object.freeze([
+  { name: 'love', polarity: 1.0, forms: ['<3', '♥'] },
+  { name: 'grin', polarity: 1.0, forms: ['>:D', ':-D', ':D', '=-D', '=D', 'X-D', 'x-D', 'XD', 'xD', '8-D'] },
+  { name: 'taunt', polarity: 0.75, forms: ['>:P', ':-P', ':P', ':-p', ':p', ':-b', ':b', ':c)', ':o)', ':^)'] },
+  { name: 'smile', polarity: 0.5, forms: ['>:)', ':-)', ':)', '=)', '=]', ':]', ':}', ':>', ':3', '8)', '8-)'] },
+  { name: 'wink', polarity: 0.25, forms: ['>;]', ';-)', ';)', ';-]', ';]', ';D', ';^)', '*-)', '*)'] },
+  { name: 'gasp', polarity: 0.05, forms: ['>:o', ':-O', ':O', ':o', ':-o', 'o_O', 'o.O', '°O°', '°o°'] },
+  { name: 'worry', polarity: -0.25, forms: ['>:/', ':-/', ':/', ':\\', '>:\\', ':-.', ':-s', ':s', ':S', ':-S', '>.>'] },
+  { name: 'frown', polarity: -0.75, forms: ['>:[', ':-(', ':(', '=(', ':-[', ':[', ':{', ':-<', ':c', ':-c', '=/'] },
+  { name: 'cry', polarity: -1.0, forms: [":'(", ":'''(", ";'("] },
+].map((g) => Object.freeze({ ...g, forms: Object.freeze(g.forms) })));
+
+const LETTER = /^\p{L}+$/u;
+
+/**
+ * Lower-cased word -> polarity of its emoticon group, as Sentiment.assessments scores a word:
+ * the word (already lower-cased) must not be `isalpha()` — so "XD"/"xD" ("xd") never score —
+ * must not be a substring of PUNCTUATION (no emoticon is), and is looked up group by group in
+ * dict order against the lower-cased forms, the first group that has it winning.
+ */
+export const EMOTICON_POLARITY: ReadonlyMap<string, number> = (() => {
+  const m = new Map<string, number>();
+  for (const g of EMOTICON_GROUPS) {
+    for (const f of g.forms) {
+      const w = f.toLowerCase();
+      if (LETTER.test(w) || m.has(w)) continue;
+      m.set(w, g.polarity);
+    }
+  }
+  return m;
+})();
+
+/** Emoticons to try at a position, keyed by their first UTF-16 unit, in alternation order. */
+const BY_FIRST: ReadonlyMap<number, readonly string[]> = (() => {
+  const m = new Map<number, string[]>();
+  for (const g of EMOTICON_GROUPS) {
+    for (const f of g.forms) {
+      const c = f.charCodeAt(0);
+      let list = m.get(c);
+      if (!list) m.set(c, (list = []));
+      list.push(f);
+    }
+  }
+  return m;
+})();
+
+/** Second characters of emoticons that start with a letter or digit (x, X, 8, o). */
+function alnumStarterFollows(first: number, next: number): boolean {
+  switch (first) {
+    case 0x78: // x
+    case 0x58: // X
+      return next === 0x2d || next === 0x44; // - D
+    case 0x38: // 8
+      return next === 0x2d || next === 0x29; // - )
+    case 0x6f: // o
+      return next === 0x5f || next === 0x2e; // _ .
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether the sentence (its tokens, joined by single spaces) could contain a sarcasm mark or an
+ * emoticon match. A fast over-approximation: false means neither regex can match.
+ */
+export function mayRewrite(tokens: readonly string[], from: number, to: number): boolean {
+  for (let t = from; t < to; t++) {
+    const w = tokens[t]!;
+    for (let k = 0; k < w.length; k++) {
+      const c = w.charCodeAt(k);
+      switch (c) {
+        case 0x28: // (  sarcasm "(!)"
+        case 0x3c: // <
+        case 0x2665: // ♥
+        case 0x3e: // >
+        case 0x3a: // :
+        case 0x3d: // =
+        case 0x3b: // ;
+        case 0x2a: // *
+        case 0xb0: // °
+          return true;
+        case 0x78:
+        case 0x58:
+        case 0x38:
+        case 0x6f: {
+          // The next character, skipping the one optional space between tokens.
+          let next: number;
+          if (k + 1 < w.length) next = w.charCodeAt(k + 1);
+          else if (t + 1 < to) next = tokens[t + 1]!.charCodeAt(0);
+          else break;
+          if (alnumStarterFollows(c, next)) return true;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * The end of a match of `form` in `s` at `p` under the regex `f ?o ?r ?m` (each character but the
+ * last may be followed by one optional space), or -1. The optional space is greedy, and since no
+ * emoticon character is a space, backtracking over it can never help: the match is deterministic.
+ */
+function matchForm(s: string, p: number, form: string): number {
+  let q = p;
+  for (let k = 0; k < form.length; k++) {
+    if (k > 0 && q < s.length && s.charCodeAt(q) === 0x20) q++;
+    if (q >= s.length || s.charCodeAt(q) !== form.charCodeAt(k)) return -1;
+    q++;
+  }
+  return q;
+}
+
+/**
+ * The sentence rewrites of find_tokens, on one sentence (tokens joined by single spaces):
+ * RE_SARCASM `\( ?\! ?\)` -> "(!)", then RE_EMOTICONS `(e1|e2|…)($|\s)` -> the emoticon without
+ * the spaces inside it, keeping the following space. Both scan left to right, leftmost match first,
+ * resuming after each match (Python's re.sub). Linear in the sentence length.
+ */
+export function rewriteSentence(sentence: string): string {
+  let s = sentence;
+  if (s.indexOf('(') >= 0) {
+    let out = '';
+    let last = 0;
+    for (let p = s.indexOf('('); p >= 0 && p < s.length; p = s.indexOf('(', p)) {
+      let q = p + 1;
+      if (s.charCodeAt(q) === 0x20) q++;
+      if (s.charCodeAt(q) === 0x21) {
+        q++;
+        if (s.charCodeAt(q) === 0x20) q++;
+        if (s.charCodeAt(q) === 0x29) {
+          out += s.slice(last, p) + '(!)';
+          last = p = q + 1;
+          continue;
+        }
+      }
+      p++;
+    }
+    if (last > 0) s = out + s.slice(last);
+  }
+  let out = '';
+  let last = 0;
+  let p = 0;
+  while (p < s.length) {
+    const forms = BY_FIRST.get(s.charCodeAt(p));
+    if (forms !== undefined) {
+      let matched = false;
+      for (const form of forms) {
+        const q = matchForm(s, p, form);
+        // Group 2 `($|\s)`: end of the sentence or a (consumed, kept) space.
+        if (q < 0 || (q < s.length && s.charCodeAt(q) !== 0x20)) continue;
+        out += s.slice(last, p) + form;
+        p = last = q;
+        matched = true;
+        break;
+      }
+      if (matched) continue;
+    }
+    p++;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}

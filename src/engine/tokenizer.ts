@@ -1,0 +1,241 @@
+/**
+ * TextBlob 0.18's tokenizer (textblob/_text.py find_tokens) as PatternAnalyzer uses it:
+ * `" ".join(find_tokens(text)).split()`, i.e. the words of all sentences in order.
+ *
+ * find_tokens is a chain of whole-string rewrites and regexes; this is a single left-to-right
+ * scan that produces the same tokens, in linear time, without regexes:
+ *
+ * 1. Contractions: `re.sub` of "'d", "'m", "'s", "'ll", "'re", "'ve" and "n't" to the same with a
+ *    space before. Then every ASCII quote ' and " (and “ ” ‘ ’) is surrounded by spaces, so every
+ *    quote character is a token of its own and the contraction rule's only lasting effect is a
+ *    break before the "n" of "n't": "isn't" -> "is n ' t" (there is never an "n't" token).
+ * 2. "\r\n" -> "\n"; two or more consecutive "\n" -> " END-OF-SENTENCE "; every run of Python
+ *    whitespace -> " "; then split on spaces.
+ * 3. Each space-separated token loses its leading punctuation (one token per character) and its
+ *    trailing punctuation, "..." and "." (unless an abbreviation), in find_tokens' loop order.
+ * 4. Sentences end after ".", "!", "?", "..." or END-OF-SENTENCE, taking along following closers
+ *    (”, ’, ), and more terminators); END-OF-SENTENCE tokens are dropped.
+ * 5. In each sentence (tokens joined by spaces) "( ! )" becomes "(!)" and emoticons written with
+ *    spaces (": )") are joined (see emoticons.ts).
+ */
+import { mayRewrite, rewriteSentence } from './emoticons.js';
+import { isPySpace } from './unicode.js';
+
+/** What find_tokens puts for a paragraph break; typing it literally has the same effect. */
+export const EOS = 'END-OF-SENTENCE';
+
+/** PUNCTUATION minus "." (find_tokens strips periods separately), by char code. */
+const PUNCT = new Uint8Array(128);
+for (const ch of ",;:!?()[]{}`'\"@#$^&*+-|=~_") PUNCT[ch.charCodeAt(0)] = 1;
+
+/** One-character strings for ASCII, so splitting punctuation allocates nothing. */
+const ASCII: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+
+/** Common abbreviations kept whole (find_tokens ABBREVIATIONS); all are at most 5 characters. */
+const ABBREVIATIONS: ReadonlySet<string> = new Set([
+  'a.', 'adj.', 'adv.', 'al.', 'a.m.', 'c.', 'cf.', 'comp.', 'conf.', 'def.', 'ed.', 'e.g.',
+  'esp.', 'etc.', 'ex.', 'f.', 'fig.', 'gen.', 'id.', 'i.e.', 'int.', 'l.', 'm.', 'Med.',
+  'Mil.', 'Mr.', 'n.', 'n.q.', 'orig.', 'pl.', 'pred.', 'pres.', 'p.m.', 'ref.', 'v.', 'vs.', 'w/',
+]);
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/**
+ * The character class of RE_ABBR3 `^[A-Z][b|c|d|…|z]+.$`: it is written with "|" between the
+ * consonants, so "|" is in the class too.
+ */
+function isAbbr3Class(c: number): boolean {
+  switch (c) {
+    case 0x62: case 0x63: case 0x64: case 0x66: case 0x67: case 0x68: case 0x6a: case 0x6b:
+    case 0x6c: case 0x6d: case 0x6e: case 0x70: case 0x71: case 0x72: case 0x73: case 0x74:
+    case 0x76: case 0x77: case 0x78: case 0x7a: case 0x7c:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * The quote characters find_tokens surrounds with spaces, mapped to their token.
+ */
+function quoteToken(c: number): string | undefined {
+  switch (c) {
+    case 0x27: return "'";
+    case 0x22: return '"';
+    case 0x201c: return '“';
+    case 0x201d: return '”';
+    case 0x2018: return '‘';
+    case 0x2019: return '’';
+    default: return undefined;
+  }
+}
+
+/**
+ * Splits one space-separated token text[s, e) into find_tokens' tokens and appends them to out.
+ */
+function splitToken(text: string, s: number, e: number, out: string[]): void {
+  // Leading punctuation, one token per character.
+  while (s < e) {
+    const c = text.charCodeAt(s);
+    if (c >= 128 || PUNCT[c] === 0) break;
+    out.push(ASCII[c]!);
+    s++;
+  }
+  if (s === e) return;
+  const last = text.charCodeAt(e - 1);
+  if (last >= 128 || (PUNCT[last] === 0 && last !== 0x2e)) {
+    out.push(text.slice(s, e)); // the common case: nothing trailing
+    return;
+  }
+  // Trailing punctuation, "..." and "." — the loop of find_tokens, on the index range [s, e).
+  const tail: string[] = [];
+  // Lazily computed prefix facts that make each abbreviation test O(1) (see isAbbreviation).
+  let pairs = -1; // length of the longest prefix matching ([A-Za-z]\.)*
+  let consonants = -1; // length of the run of RE_ABBR3 class characters from s + 1
+  const isAbbreviation = (end: number): boolean => {
+    const len = end - s; // text[s, end) ends with "."
+    if (len <= 5 && ABBREVIATIONS.has(text.slice(s, end))) return true;
+    // RE_ABBR1 ^[A-Za-z]\.$ and RE_ABBR2 ^([A-Za-z]\.)+$
+    if (len % 2 === 0) {
+      if (pairs < 0) {
+        pairs = 0;
+        while (s + pairs + 1 < e && isAsciiLetter(text.charCodeAt(s + pairs)) && text.charCodeAt(s + pairs + 1) === 0x2e) pairs += 2;
+      }
+      if (len <= pairs) return true;
+    }
+    // RE_ABBR3 ^[A-Z][b|c|…|z]+.$ — the final "." of the pattern is any character; here the period.
+    const c0 = text.charCodeAt(s);
+    if (len >= 3 && c0 >= 0x41 && c0 <= 0x5a) {
+      if (consonants < 0) {
+        consonants = 0;
+        while (s + 1 + consonants < e && isAbbr3Class(text.charCodeAt(s + 1 + consonants))) consonants++;
+      }
+      if (len - 2 <= consonants) return true;
+    }
+    return false;
+  };
+  while (e > s) {
+    const c = text.charCodeAt(e - 1);
+    const punct = c < 128 && PUNCT[c] === 1;
+    if (!punct && c !== 0x2e) break;
+    if (punct) {
+      tail.push(ASCII[c]!);
+      e--;
+    }
+    // Split an ellipsis before splitting a period: t = t[:-3].rstrip(".")
+    if (e - s >= 3 && text.charCodeAt(e - 1) === 0x2e && text.charCodeAt(e - 2) === 0x2e && text.charCodeAt(e - 3) === 0x2e) {
+      tail.push('...');
+      e -= 3;
+      while (e > s && text.charCodeAt(e - 1) === 0x2e) e--;
+    }
+    if (e > s && text.charCodeAt(e - 1) === 0x2e) {
+      if (isAbbreviation(e)) break;
+      tail.push('.');
+      e--;
+    }
+  }
+  if (e > s) out.push(text.slice(s, e));
+  for (let k = tail.length - 1; k >= 0; k--) out.push(tail[k]!);
+}
+
+/** Steps 1–3: the flat token list, END-OF-SENTENCE markers included. */
+export function findTokens(text: string): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let start = -1; // start of the current space-separated token
+  let newlines = 0; // "\n" (or "\r\n") seen in a row
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || (c === 0x0d && i + 1 < n && text.charCodeAt(i + 1) === 0x0a)) {
+      if (start >= 0) {
+        splitToken(text, start, i, out);
+        start = -1;
+      }
+      newlines++;
+      i += c === 0x0d ? 2 : 1;
+      continue;
+    }
+    if (newlines !== 0) {
+      if (newlines >= 2) out.push(EOS); // re.sub(r"\n{2,}", " END-OF-SENTENCE ")
+      newlines = 0;
+    }
+    if (c < 128 ? c <= 0x20 && isPySpace(c) : isPySpace(c)) {
+      if (start >= 0) {
+        splitToken(text, start, i, out);
+        start = -1;
+      }
+    } else if (c === 0x27 || c === 0x22 || (c >= 0x2018 && c <= 0x201d && quoteToken(c) !== undefined)) {
+      if (start >= 0) {
+        splitToken(text, start, i, out);
+        start = -1;
+      }
+      out.push(quoteToken(c)!);
+    } else if (c === 0x6e && text.charCodeAt(i + 1) === 0x27 && text.charCodeAt(i + 2) === 0x74) {
+      // re.sub("n't", " n't"): a break before the n.
+      if (start >= 0) splitToken(text, start, i, out);
+      start = i;
+    } else if (start < 0) {
+      start = i;
+    }
+    i++;
+  }
+  if (start >= 0) splitToken(text, start, n, out);
+  if (newlines >= 2) out.push(EOS);
+  return out;
+}
+
+function isTerminator(t: string): boolean {
+  return t === '.' || t === '!' || t === '?' || t === '...' || t === EOS;
+}
+
+/**
+ * Tokens that stay with the sentence a terminator ends. find_tokens also lists ' and " but stops
+ * at them whenever the current sentence holds an even number of them — and the list it counts in
+ * is always still empty at that point, so it always stops.
+ */
+function isCloser(t: string): boolean {
+  return t === '.' || t === ')' || t === '!' || t === '?' || t === '...' || t === '”' || t === '’' || t === EOS;
+}
+
+/** Appends the words of the sentence tokens[from, to) (END-OF-SENTENCE dropped) to words. */
+function emitSentence(tokens: string[], from: number, to: number, words: string[]): void {
+  let hasEos = false;
+  for (let k = from; k < to; k++) if (tokens[k] === EOS) { hasEos = true; break; }
+  let list = tokens;
+  if (hasEos) {
+    list = tokens.slice(from, to).filter((t) => t !== EOS);
+    from = 0;
+    to = list.length;
+  }
+  if (to <= from) return;
+  if (!mayRewrite(list, from, to)) {
+    for (let k = from; k < to; k++) words.push(list[k]!);
+    return;
+  }
+  const rewritten = rewriteSentence(list.slice(from, to).join(' '));
+  for (const w of rewritten.split(' ')) words.push(w);
+}
+
+/**
+ * The words PatternAnalyzer scores: `" ".join(find_tokens(text)).split()`, before lower-casing.
+ */
+export function tokenize(text: string): string[] {
+  const tokens = findTokens(text);
+  const words: string[] = [];
+  const n = tokens.length;
+  let i = 0;
+  let j = 0;
+  while (j < n) {
+    if (isTerminator(tokens[j]!)) {
+      while (j < n && isCloser(tokens[j]!)) j++;
+      emitSentence(tokens, i, j, words);
+      i = j;
+    }
+    j++;
+  }
+  emitSentence(tokens, i, n, words);
+  return words;
+}
