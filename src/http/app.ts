@@ -1,6 +1,6 @@
 // Builds the HTTP application. It never listens: src/server.ts does; tests use app.inject().
 import { timingSafeEqual, createHash } from 'node:crypto';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import type { Config } from '../config.js';
@@ -18,8 +18,8 @@ export interface AppOptions {
   readonly store: HistoryStore;
   /** Metrics of every worker process; defaults to this process's own. */
   readonly collectMetrics?: (local: MetricsSnapshot) => Promise<MetricsSnapshot>;
-  /** Overrides the logger (tests pass false). */
-  readonly logger?: boolean | object;
+  /** A pino logger to use (src/server.ts passes its own), or false for none (tests). */
+  readonly logger?: false | FastifyBaseLogger;
 }
 
 export interface AppContext {
@@ -103,7 +103,7 @@ function toProblem(err: FastifyError & { validation?: { keyword: string; instanc
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, store } = options;
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: options.logger ?? { level: config.logLevel } }),
     // Per-request lines are ours (onResponse, at debug): Fastify's own two lines per request cost throughput.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,

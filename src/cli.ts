@@ -1,0 +1,67 @@
+// polarity serve | analyze | history export|import — the command line.
+import { ConfigError, loadConfig, OPTIONS } from './config.js';
+import { runAnalyze } from './cli/analyze.js';
+import { runHistory } from './cli/history.js';
+
+const USAGE = `Usage: polarity <command> [options]
+
+Commands:
+  serve                 start the web UI and the API (what \`npm start\` runs)
+  analyze TEXT          score a text and print the result as JSON
+  analyze --jsonl       score {"id","text"} lines from stdin, one result line each
+  history export        write the history as NDJSON or CSV
+  history import FILE   load NDJSON, CSV or a MongoDB export of the original app
+
+Run \`polarity <command> --help\` for a command's options.
+`;
+
+export function serveUsage(): string {
+  const rows = OPTIONS.map((o) => `  --${o.flag.padEnd(20)} ${o.env.padEnd(22)} ${o.help} (default: ${o.def})`);
+  return `Usage: polarity serve [options]
+
+Each option can also be set by the environment variable beside it; a flag wins.
+DATABASE_URL=sqlite:<file> is accepted as well as --db / DB_PATH.
+
+  flag                   environment            meaning
+${rows.join('\n')}
+`;
+}
+
+export async function main(argv: string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  switch (command) {
+    case 'serve': {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        process.stdout.write(serveUsage());
+        return 0;
+      }
+      let config;
+      try {
+        config = loadConfig(process.env, rest);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          process.stderr.write(`polarity serve: ${err.message}\nRun polarity serve --help for the options.\n`);
+          return 2;
+        }
+        throw err;
+      }
+      const { serve } = await import('./server.js');
+      await serve(config);
+      return undefined; // keeps running until a signal
+    }
+    case 'analyze':
+      return runAnalyze(rest, io);
+    case 'history':
+      return runHistory(rest, io);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`polarity: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,170 @@
+// The HistoryStore contract. Every backend runs this same suite (PostgreSQL will join SQLite).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { HistoryStore, NewRow } from '../src/store/history-store.js';
+import { CACHED_PAGE_MAX, SqliteHistoryStore } from '../src/store/sqlite.js';
+
+interface Backend {
+  name: string;
+  /** A fresh, empty store; `reopen` gives a second handle on the same data (another process's view). */
+  open(): { store: HistoryStore; reopen: () => HistoryStore; cleanup: () => void };
+}
+
+const sqlite: Backend = {
+  name: 'sqlite',
+  open() {
+    const dir = mkdtempSync(join(tmpdir(), 'polarity-store-'));
+    const path = join(dir, 'history.db');
+    return { store: new SqliteHistoryStore(path), reopen: () => new SqliteHistoryStore(path), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  },
+};
+
+const row = (text: string, sentiment = 0, subjectivity = 0): NewRow => ({ text, sentiment, subjectivity });
+
+export function storeSuite(backend: Backend): void {
+  describe(`HistoryStore: ${backend.name}`, () => {
+    const setup = (t: { after: (fn: () => unknown) => void }) => {
+      const s = backend.open();
+      const extra: HistoryStore[] = [];
+      t.after(async () => {
+        await s.store.close();
+        for (const e of extra) await e.close();
+        s.cleanup();
+      });
+      return { store: s.store, reopen: () => { const e = s.reopen(); extra.push(e); return e; } };
+    };
+
+    test('insert answers ids in order and rows read back newest first', async (t) => {
+      const { store } = setup(t);
+      const [a] = await store.insert([row('first', 0.5, 0.6)]);
+      const [b, c] = await store.insert([row('second', -0.25, 0.1), row('third')]);
+      assert.ok(a!.id < b!.id && b!.id < c!.id);
+      assert.deepEqual([a!.label, b!.label, c!.label], ['positive', 'negative', 'neutral']);
+      const page = await store.list({ limit: 10 });
+      assert.deepEqual(page.rows.map((r) => r.text), ['third', 'second', 'first']);
+      assert.equal(page.more, false);
+      assert.equal(page.rows[2]!.sentiment, 0.5);
+      assert.equal(page.rows[2]!.subjectivity, 0.6);
+      assert.match(page.rows[0]!.createdAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.equal(await store.count(), 3);
+    });
+
+    test('concurrent inserts share a commit and every caller gets its own row', async (t) => {
+      const { store } = setup(t);
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.insert([row(`t${i}`)])));
+      const ids = results.map((r) => r[0]!.id);
+      assert.equal(new Set(ids).size, 200);
+      for (let i = 0; i < 200; i++) assert.equal((await store.get(ids[i]!))!.text, `t${i}`);
+      assert.equal(await store.count(), 200);
+    });
+
+    test('cursor pages walk the whole history exactly once', async (t) => {
+      const { store } = setup(t);
+      await store.insert(Array.from({ length: 257 }, (_, i) => row(`r${i}`)));
+      const seen: string[] = [];
+      let before: number | undefined;
+      for (;;) {
+        const page = await store.list({ limit: 50, before });
+        seen.push(...page.rows.map((r) => r.text));
+        if (!page.more) break;
+        before = page.rows.at(-1)!.id;
+      }
+      assert.equal(seen.length, 257);
+      assert.equal(seen[0], 'r256');
+      assert.equal(seen.at(-1), 'r0');
+      assert.equal(new Set(seen).size, 257);
+    });
+
+    test('newest page JSON is the same as list() and flags more rows', async (t) => {
+      const { store } = setup(t);
+      assert.deepEqual(await store.newestPageJson(50), { json: '[]', more: false, lastId: undefined });
+      await store.insert(Array.from({ length: 60 }, (_, i) => row(`r${i}`, i / 100)));
+      const page = await store.newestPageJson(50);
+      const listed = await store.list({ limit: 50 });
+      assert.deepEqual(JSON.parse(page.json), listed.rows);
+      assert.equal(page.more, true);
+      assert.equal(page.lastId, listed.rows.at(-1)!.id);
+      const all = await store.newestPageJson(CACHED_PAGE_MAX + 50);
+      assert.equal(JSON.parse(all.json).length, 60);
+      assert.equal(all.more, false);
+    });
+
+    test("a second handle sees the other's commits at once, including deletions", async (t) => {
+      const { store, reopen } = setup(t);
+      const other = reopen();
+      await store.insert([row('one')]);
+      assert.deepEqual(JSON.parse((await other.newestPageJson(50)).json).map((r: { text: string }) => r.text), ['one']);
+      await other.insert([row('two')]);
+      await store.insert([row('three')]);
+      for (const s of [store, other]) {
+        assert.deepEqual(JSON.parse((await s.newestPageJson(50)).json).map((r: { text: string }) => r.text), ['three', 'two', 'one']);
+        assert.deepEqual((await s.list({ limit: 2 })).rows.map((r) => r.text), ['three', 'two']);
+      }
+      const [two] = (await other.list({ limit: 1, before: (await other.list({ limit: 1 })).rows[0]!.id })).rows;
+      assert.equal(await store.delete(two!.id), true);
+      assert.deepEqual(JSON.parse((await other.newestPageJson(50)).json).map((r: { text: string }) => r.text), ['three', 'one']);
+      assert.equal(await other.deleteAll(), 2);
+      assert.equal((await store.newestPageJson(50)).json, '[]');
+    });
+
+    test('text comes back byte for byte: NUL, emoji, RTL, combining marks, CR LF', async (t) => {
+      const { store, reopen } = setup(t);
+      const texts = ['a\u0000b', '😀 👍🏽 family: 👨‍👩‍👧', 'שלום עולם مرحبا', 'e\u0301 \u200b zero-width', 'line1\r\nline2\n', '', ' \t ', '\u{10FFFF}'];
+      const saved = await store.insert(texts.map((x) => row(x)));
+      const other = reopen();
+      for (let i = 0; i < texts.length; i++) {
+        assert.equal((await other.get(saved[i]!.id))!.text, texts[i]);
+      }
+      assert.deepEqual((await other.rowsAfter(0, 100)).map((r) => r.text), texts);
+    });
+
+    test('ids are never reused after a deletion, so cursors stay valid', async (t) => {
+      const { store } = setup(t);
+      const [a] = await store.insert([row('a')]);
+      await store.deleteAll();
+      const [b] = await store.insert([row('b')]);
+      assert.ok(b!.id > a!.id);
+      assert.equal(await store.delete(a!.id), false);
+      assert.equal(await store.get(a!.id), undefined);
+    });
+
+    test('rows survive closing and reopening (a restart)', async (t) => {
+      const { store, reopen } = setup(t);
+      await store.insert([row('kept', 0.1, 0.2)]);
+      await store.close();
+      const again = reopen();
+      const page = await again.list({ limit: 5 });
+      assert.deepEqual(page.rows.map((r) => [r.text, r.sentiment, r.subjectivity]), [['kept', 0.1, 0.2]]);
+    });
+
+    test('close() commits inserts still waiting for their turn', async (t) => {
+      const { store, reopen } = setup(t);
+      const pending = store.insert([row('late')]);
+      await store.close();
+      assert.equal((await pending)[0]!.text, 'late');
+      assert.equal(await reopen().count(), 1);
+      await assert.rejects(store.insert([row('after close')]));
+    });
+
+    test('createdAt given on insert (imports) is kept', async (t) => {
+      const { store } = setup(t);
+      const when = new Date('2021-05-04T03:02:01.000Z');
+      const [r] = await store.insert([{ ...row('old'), createdAt: when }]);
+      assert.equal(r!.createdAt, when.toISOString());
+      assert.equal((await store.get(r!.id))!.createdAt, when.toISOString());
+    });
+
+    test('onCommit hears every committed batch', async (t) => {
+      const { store } = setup(t);
+      const heard: string[] = [];
+      store.onCommit((rows) => heard.push(...rows.map((r) => r.text)));
+      await Promise.all([store.insert([row('x')]), store.insert([row('y'), row('z')])]);
+      assert.deepEqual(heard, ['x', 'y', 'z']);
+    });
+  });
+}
+
+storeSuite(sqlite);
