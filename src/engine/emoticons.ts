@@ -54,6 +54,44 @@ const BY_FIRST: ReadonlyMap<number, readonly string[]> = (() => {
   return m;
 })();
 
+/**
+ * (first, second) character pairs that begin a sarcasm mark "(!" or an emoticon, for ASCII pairs
+ * as a 128 x 128 table; the only non-ASCII first character is "°" ("°O°", "°o°").
+ */
+const ASCII_PAIRS = new Uint8Array(128 * 128);
+const ASCII_FIRSTS = new Uint8Array(128);
+const OTHER_PAIRS: ReadonlySet<string> = (() => {
+  const other = new Set<string>();
+  const add = (f: string): void => {
+    const a = f.charCodeAt(0);
+    const b = f.charCodeAt(1);
+    if (a < 128 && b < 128) {
+      ASCII_PAIRS[a * 128 + b] = 1;
+      ASCII_FIRSTS[a] = 1;
+    } else other.add(f.slice(0, 2));
+  };
+  add('(!');
+  for (const g of EMOTICON_GROUPS) for (const f of g.forms) if (f.length >= 2) add(f);
+  return other;
+})();
+const OTHER_FIRSTS: ReadonlySet<number> = new Set([...OTHER_PAIRS].map((p) => p.charCodeAt(0)));
+
+/** Whether `c` is the first character of a sarcasm mark or of an emoticon of two or more. */
+export function mayStartPair(c: number): boolean {
+  return c < 128 ? ASCII_FIRSTS[c] === 1 : OTHER_FIRSTS.has(c);
+}
+
+/**
+ * Whether two consecutive non-space characters of the text (`prev`, then `c`) could begin a
+ * sarcasm mark or an emoticon. In a sentence of find_tokens, consecutive characters of a match are
+ * consecutive non-space characters of the text (at most one space apart in the sentence), so a
+ * text with no such pair (and no "♥") needs no sentence rewrite at all.
+ */
+export function mightPair(prev: number, c: number): boolean {
+  if (prev < 128 && c < 128) return ASCII_PAIRS[prev * 128 + c] === 1;
+  return OTHER_PAIRS.has(String.fromCharCode(prev, c));
+}
+
 /** Second characters of emoticons that start with a letter or digit (x, X, 8, o). */
 function alnumStarterFollows(first: number, next: number): boolean {
   switch (first) {

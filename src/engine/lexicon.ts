@@ -1,9 +1,15 @@
 /**
- * The sentiment lexicon, built once at module load from the generated rows and frozen.
+ * The sentiment lexicon, built once at module load from the generated rows and frozen, with two
+ * ways to classify a word (lexicon word, emoticon, negation): by string and by a span of the input text, lower-casing ASCII on
+ * the fly, so the fast path never allocates a string for a word it does not know.
  */
+import { EMOTICON_POLARITY } from './emoticons.js';
 import { LEXICON_ROWS } from './lexicon-data.js';
 
 export interface LexiconEntry {
+  readonly kind: 'word';
+  /** The lower-case word. */
+  readonly word: string;
   /** Pos-less average polarity, subjectivity and intensity (TextBlob's `self[w][None]`). */
   readonly polarity: number;
   readonly subjectivity: number;
@@ -14,16 +20,8 @@ export interface LexiconEntry {
   readonly label: string | null;
 }
 
-function build(): Map<string, LexiconEntry> {
-  const m = new Map<string, LexiconEntry>();
-  for (const [form, polarity, subjectivity, intensity, modifier, label] of LEXICON_ROWS) {
-    m.set(form, Object.freeze({ polarity, subjectivity, intensity, modifier: modifier === 1, label }));
-  }
-  return m;
-}
-
-/** Lower-case word -> entry. Read-only: a ReadonlyMap whose mutators throw. */
-export const LEXICON: ReadonlyMap<string, LexiconEntry> = freezeMap(build());
+/** Sentiment.negations of textblob/en/__init__.py. ("n't" never survives the tokenizer.) */
+export const NEGATIONS: readonly string[] = Object.freeze(['no', 'not', "n't", 'never']);
 
 function freezeMap<K, V>(m: Map<K, V>): ReadonlyMap<K, V> {
   const fail = (): never => {
@@ -33,4 +31,93 @@ function freezeMap<K, V>(m: Map<K, V>): ReadonlyMap<K, V> {
   m.delete = fail;
   m.clear = fail;
   return Object.freeze(m);
+}
+
+const ENTRIES: readonly LexiconEntry[] = Object.freeze(
+  LEXICON_ROWS.map(([word, polarity, subjectivity, intensity, modifier, label]) =>
+    Object.freeze({ kind: 'word' as const, word, polarity, subjectivity, intensity, modifier: modifier === 1, label }),
+  ),
+);
+
+/** Lower-case word -> entry. Read-only. */
+export const LEXICON: ReadonlyMap<string, LexiconEntry> = freezeMap(new Map(ENTRIES.map((e) => [e.word, e])));
+
+/** An emoticon, as Sentiment.assessments recognises it (lower-cased, see emoticons.ts). */
+export interface MoodEntry {
+  readonly kind: 'mood';
+  readonly word: string;
+  readonly polarity: number;
+}
+
+const MOODS: readonly MoodEntry[] = Object.freeze(
+  [...EMOTICON_POLARITY].map(([word, polarity]) => Object.freeze({ kind: 'mood' as const, word, polarity })),
+);
+
+/** What a word is, for the scorer: a lexicon entry, an emoticon, a negation (its word), or none. */
+export type WordClass = LexiconEntry | MoodEntry | string | undefined;
+
+const CLASSES: ReadonlyMap<string, WordClass> = freezeMap(
+  new Map<string, WordClass>([
+    // Sentiment.assessments tries the lexicon first, then negations, then emoticons.
+    ...MOODS.map((m) => [m.word, m] as const),
+    ...NEGATIONS.map((n) => [n, n] as const),
+    ...ENTRIES.map((e) => [e.word, e] as const),
+  ]),
+);
+
+/** Classifies an already lower-cased word. */
+export function classify(w: string): WordClass {
+  return CLASSES.get(w);
+}
+
+// --- span lookup: open addressing over the lexicon words and the negations -------------------------
+
+const KEYS: readonly string[] = [...CLASSES.keys()];
+const VALUES: readonly WordClass[] = [...CLASSES.values()];
+const BITS = 13;
+const MASK = (1 << BITS) - 1;
+if (KEYS.length * 2 > MASK) throw new Error('lexicon hash table too small');
+
+/** Slot -> index + 1 into KEYS (0 = empty). Private and never written after this block. */
+const SLOTS = new Int32Array(1 << BITS);
+function hashString(w: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < w.length; k++) h = Math.imul(h ^ w.charCodeAt(k), 0x01000193);
+  return h;
+}
+for (let idx = 0; idx < KEYS.length; idx++) {
+  let slot = hashString(KEYS[idx]!) & MASK;
+  while (SLOTS[slot] !== 0) slot = (slot + 1) & MASK;
+  SLOTS[slot] = idx + 1;
+}
+
+/** Returned by classifySpan when the span holds a non-ASCII character. */
+export const NON_ASCII: unique symbol = Symbol('non-ASCII');
+
+/**
+ * Classifies text[s, e) lower-cased, without building a string. Returns NON_ASCII when the span has
+ * a character outside ASCII (the caller then lower-cases it with full Unicode rules).
+ */
+export function classifySpan(text: string, s: number, e: number): WordClass | typeof NON_ASCII {
+  let h = 0x811c9dc5;
+  for (let k = s; k < e; k++) {
+    let c = text.charCodeAt(k);
+    if (c >= 0x80) return NON_ASCII;
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const len = e - s;
+  for (let slot = h & MASK; ; slot = (slot + 1) & MASK) {
+    const idx = SLOTS[slot]!;
+    if (idx === 0) return undefined;
+    const key = KEYS[idx - 1]!;
+    if (key.length !== len) continue;
+    let k = 0;
+    for (; k < len; k++) {
+      let c = text.charCodeAt(s + k);
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+      if (c !== key.charCodeAt(k)) break;
+    }
+    if (k === len) return VALUES[idx - 1];
+  }
 }

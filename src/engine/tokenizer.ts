@@ -18,7 +18,7 @@
  * 5. In each sentence (tokens joined by spaces) "( ! )" becomes "(!)" and emoticons written with
  *    spaces (": )") are joined (see emoticons.ts).
  */
-import { mayRewrite, rewriteSentence } from './emoticons.js';
+import { mayRewrite, mayStartPair, mightPair, rewriteSentence } from './emoticons.js';
 import { isPySpace } from './unicode.js';
 
 /** What find_tokens puts for a paragraph break; typing it literally has the same effect. */
@@ -58,133 +58,205 @@ function isAbbr3Class(c: number): boolean {
 }
 
 /**
- * The quote characters find_tokens surrounds with spaces, mapped to their token.
+ * Receives find_tokens' tokens in order. A word is a span of the text; every other token is a
+ * single character (punctuation split off a word, a quote, a period), "..." or END-OF-SENTENCE.
  */
-function quoteToken(c: number): string | undefined {
-  switch (c) {
-    case 0x27: return "'";
-    case 0x22: return '"';
-    case 0x201c: return '“';
-    case 0x201d: return '”';
-    case 0x2018: return '‘';
-    case 0x2019: return '’';
-    default: return undefined;
-  }
+export interface TokenSink {
+  word(s: number, e: number): void;
+  char(c: number): void;
+  ellipsis(): void;
+  endOfSentence(): void;
 }
 
 /**
- * Splits one space-separated token text[s, e) into find_tokens' tokens and appends them to out.
+ * Splits one space-separated token text[s, e) into find_tokens' tokens.
  */
-function splitToken(text: string, s: number, e: number, out: string[]): void {
+function splitToken(text: string, s: number, e: number, sink: TokenSink): void {
   // Leading punctuation, one token per character.
-  while (s < e) {
-    const c = text.charCodeAt(s);
-    if (c >= 128 || PUNCT[c] === 0) break;
-    out.push(ASCII[c]!);
-    s++;
+  let c = text.charCodeAt(s);
+  while (c < 128 && PUNCT[c] === 1) {
+    sink.char(c);
+    if (++s === e) return;
+    c = text.charCodeAt(s);
   }
-  if (s === e) return;
   const last = text.charCodeAt(e - 1);
-  if (last >= 128 || (PUNCT[last] === 0 && last !== 0x2e)) {
-    out.push(text.slice(s, e)); // the common case: nothing trailing
-    return;
-  }
-  // Trailing punctuation, "..." and "." — the loop of find_tokens, on the index range [s, e).
-  const tail: string[] = [];
-  // Lazily computed prefix facts that make each abbreviation test O(1) (see isAbbreviation).
-  let pairs = -1; // length of the longest prefix matching ([A-Za-z]\.)*
+  if (last >= 128 || (PUNCT[last] === 0 && last !== 0x2e)) sink.word(s, e); // nothing trailing
+  else splitTrailing(text, s, e, sink);
+}
+
+const NO_PIECE = -1;
+const ELLIPSIS = -2;
+
+/**
+ * Trailing punctuation, "..." and "." of text[s, e) — the second loop of find_tokens. Pieces are
+ * peeled off right to left and emitted left to right afterwards. Every abbreviation test is O(1)
+ * thanks to two prefix lengths computed at most once, so the whole split is linear even for a
+ * megabyte of ".).).)".
+ */
+function splitTrailing(text: string, s: number, e: number, sink: TokenSink): void {
+  let first = NO_PIECE; // the first piece peeled, kept out of the array in the common one-piece case
+  let more: number[] | null = null;
+  let pairs = -1; // length of the longest prefix of text[s, …) matching ([A-Za-z]\.)*
   let consonants = -1; // length of the run of RE_ABBR3 class characters from s + 1
-  const isAbbreviation = (end: number): boolean => {
-    const len = end - s; // text[s, end) ends with "."
-    if (len <= 5 && ABBREVIATIONS.has(text.slice(s, end))) return true;
-    // RE_ABBR1 ^[A-Za-z]\.$ and RE_ABBR2 ^([A-Za-z]\.)+$
-    if (len % 2 === 0) {
-      if (pairs < 0) {
-        pairs = 0;
-        while (s + pairs + 1 < e && isAsciiLetter(text.charCodeAt(s + pairs)) && text.charCodeAt(s + pairs + 1) === 0x2e) pairs += 2;
-      }
-      if (len <= pairs) return true;
-    }
-    // RE_ABBR3 ^[A-Z][b|c|…|z]+.$ — the final "." of the pattern is any character; here the period.
-    const c0 = text.charCodeAt(s);
-    if (len >= 3 && c0 >= 0x41 && c0 <= 0x5a) {
-      if (consonants < 0) {
-        consonants = 0;
-        while (s + 1 + consonants < e && isAbbr3Class(text.charCodeAt(s + 1 + consonants))) consonants++;
-      }
-      if (len - 2 <= consonants) return true;
-    }
-    return false;
-  };
   while (e > s) {
     const c = text.charCodeAt(e - 1);
     const punct = c < 128 && PUNCT[c] === 1;
     if (!punct && c !== 0x2e) break;
     if (punct) {
-      tail.push(ASCII[c]!);
+      if (first === NO_PIECE) first = c;
+      else (more ??= []).push(c);
       e--;
     }
     // Split an ellipsis before splitting a period: t = t[:-3].rstrip(".")
     if (e - s >= 3 && text.charCodeAt(e - 1) === 0x2e && text.charCodeAt(e - 2) === 0x2e && text.charCodeAt(e - 3) === 0x2e) {
-      tail.push('...');
+      if (first === NO_PIECE) first = ELLIPSIS;
+      else (more ??= []).push(ELLIPSIS);
       e -= 3;
       while (e > s && text.charCodeAt(e - 1) === 0x2e) e--;
     }
     if (e > s && text.charCodeAt(e - 1) === 0x2e) {
-      if (isAbbreviation(e)) break;
-      tail.push('.');
+      // Is text[s, e) an abbreviation? Then the period stays and the loop ends.
+      const len = e - s;
+      if (len <= 5 && ABBREVIATIONS.has(text.slice(s, e))) break;
+      // RE_ABBR1 ^[A-Za-z]\.$ and RE_ABBR2 ^([A-Za-z]\.)+$
+      if (len % 2 === 0) {
+        if (pairs < 0) {
+          pairs = 0;
+          while (s + pairs + 1 < e && isAsciiLetter(text.charCodeAt(s + pairs)) && text.charCodeAt(s + pairs + 1) === 0x2e) pairs += 2;
+        }
+        if (len <= pairs) break;
+      }
+      // RE_ABBR3 ^[A-Z][b|c|…|z]+.$ — the final "." of the pattern is any character; here the period.
+      const c0 = text.charCodeAt(s);
+      if (len >= 3 && c0 >= 0x41 && c0 <= 0x5a) {
+        if (consonants < 0) {
+          consonants = 0;
+          while (s + 1 + consonants < e && isAbbr3Class(text.charCodeAt(s + 1 + consonants))) consonants++;
+        }
+        if (len - 2 <= consonants) break;
+      }
+      if (first === NO_PIECE) first = 0x2e;
+      else (more ??= []).push(0x2e);
       e--;
     }
   }
-  if (e > s) out.push(text.slice(s, e));
-  for (let k = tail.length - 1; k >= 0; k--) out.push(tail[k]!);
+  if (e > s) sink.word(s, e);
+  if (more !== null) for (let k = more.length - 1; k >= 0; k--) emitPiece(more[k]!, sink);
+  if (first !== NO_PIECE) emitPiece(first, sink);
 }
 
-/** Steps 1–3: the flat token list, END-OF-SENTENCE markers included. */
-export function findTokens(text: string): string[] {
-  const out: string[] = [];
+function emitPiece(piece: number, sink: TokenSink): void {
+  if (piece === ELLIPSIS) sink.ellipsis();
+  else sink.char(piece);
+}
+
+/** What the scanner does with an ASCII character. */
+const ORDINARY = 0;
+const SPACE = 1; // Python whitespace other than "\n" and "\r"
+const LF = 2;
+const CR = 3;
+const QUOTE = 4; // ' and ": replace("'", " ' ") etc.
+const LETTER_N = 5; // a break before the n of "n't"
+const KIND = new Uint8Array(128);
+for (const c of [0x09, 0x0b, 0x0c, 0x1c, 0x1d, 0x1e, 0x1f, 0x20]) KIND[c] = SPACE;
+KIND[0x0a] = LF;
+KIND[0x0d] = CR;
+KIND[0x27] = QUOTE;
+KIND[0x22] = QUOTE;
+KIND[0x6e] = LETTER_N;
+
+/**
+ * Steps 1–3: feeds find_tokens' tokens (END-OF-SENTENCE markers included) to the sink.
+ * With `stopAtRewrite`, returns false as soon as the text might hold a sarcasm mark or an emoticon
+ * written with spaces (see emoticons.ts mightPair) — the caller then needs find_tokens' sentence
+ * rewrites; otherwise returns true.
+ */
+export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boolean {
   const n = text.length;
   let start = -1; // start of the current space-separated token
   let newlines = 0; // "\n" (or "\r\n") seen in a row
+  let prevFirst = false; // the previous non-space character can start an emoticon or "(!)"
+  let prev = 0x20; // the previous non-space character
   let i = 0;
-  while (i < n) {
+  for (; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x0a || (c === 0x0d && i + 1 < n && text.charCodeAt(i + 1) === 0x0a)) {
-      if (start >= 0) {
-        splitToken(text, start, i, out);
-        start = -1;
+    let kind: number;
+    if (c < 128) {
+      kind = KIND[c]!;
+      if (kind === LF || (kind === CR && text.charCodeAt(i + 1) === 0x0a)) {
+        if (start >= 0) {
+          splitToken(text, start, i, sink);
+          start = -1;
+        }
+        newlines++;
+        if (kind === CR) i++;
+        continue;
       }
-      newlines++;
-      i += c === 0x0d ? 2 : 1;
-      continue;
+      if (kind === CR) kind = SPACE;
+    } else {
+      kind = isPySpace(c) ? SPACE : c >= 0x2018 && c <= 0x201d && c !== 0x201a && c !== 0x201b ? QUOTE : ORDINARY;
     }
     if (newlines !== 0) {
-      if (newlines >= 2) out.push(EOS); // re.sub(r"\n{2,}", " END-OF-SENTENCE ")
+      if (newlines >= 2) sink.endOfSentence(); // re.sub(r"\n{2,}", " END-OF-SENTENCE ")
       newlines = 0;
     }
-    if (c < 128 ? c <= 0x20 && isPySpace(c) : isPySpace(c)) {
+    if (kind === SPACE) {
       if (start >= 0) {
-        splitToken(text, start, i, out);
+        splitToken(text, start, i, sink);
         start = -1;
       }
-    } else if (c === 0x27 || c === 0x22 || (c >= 0x2018 && c <= 0x201d && quoteToken(c) !== undefined)) {
+      continue;
+    }
+    if (stopAtRewrite) {
+      if (prevFirst && mightPair(prev, c)) return false;
+      if (c === 0x2665) return false; // "♥"
+      prevFirst = mayStartPair(c);
+      prev = c;
+    }
+    if (kind === ORDINARY) {
+      if (start < 0) start = i;
+    } else if (kind === QUOTE) {
       if (start >= 0) {
-        splitToken(text, start, i, out);
+        splitToken(text, start, i, sink);
         start = -1;
       }
-      out.push(quoteToken(c)!);
-    } else if (c === 0x6e && text.charCodeAt(i + 1) === 0x27 && text.charCodeAt(i + 2) === 0x74) {
+      sink.char(c);
+    } else if (text.charCodeAt(i + 1) === 0x27 && text.charCodeAt(i + 2) === 0x74) {
       // re.sub("n't", " n't"): a break before the n.
-      if (start >= 0) splitToken(text, start, i, out);
+      if (start >= 0) splitToken(text, start, i, sink);
       start = i;
     } else if (start < 0) {
       start = i;
     }
-    i++;
   }
-  if (start >= 0) splitToken(text, start, n, out);
-  if (newlines >= 2) out.push(EOS);
-  return out;
+  if (start >= 0) splitToken(text, start, n, sink);
+  if (newlines >= 2) sink.endOfSentence();
+  return true;
+}
+
+/** Collects the tokens as strings. */
+class StringSink implements TokenSink {
+  readonly tokens: string[] = [];
+  constructor(private readonly text: string) {}
+  word(s: number, e: number): void {
+    this.tokens.push(this.text.slice(s, e));
+  }
+  char(c: number): void {
+    this.tokens.push(c < 128 ? ASCII[c]! : String.fromCharCode(c));
+  }
+  ellipsis(): void {
+    this.tokens.push('...');
+  }
+  endOfSentence(): void {
+    this.tokens.push(EOS);
+  }
+}
+
+/** Steps 1–3 as strings: the flat token list, END-OF-SENTENCE markers included. */
+export function findTokens(text: string): string[] {
+  const sink = new StringSink(text);
+  scan(text, sink, false);
+  return sink.tokens;
 }
 
 function isTerminator(t: string): boolean {
