@@ -80,8 +80,14 @@ function splitToken(text: string, s: number, e: number, sink: TokenSink): void {
     c = text.charCodeAt(s);
   }
   const last = text.charCodeAt(e - 1);
-  if (last >= 128 || (PUNCT[last] === 0 && last !== 0x2e)) sink.word(s, e); // nothing trailing
+  if (last >= 128 || (PUNCT[last] === 0 && last !== 0x2e)) emitWord(text, s, e, sink); // nothing trailing
   else splitTrailing(text, s, e, sink);
+}
+
+/** A word — unless it is a literal END-OF-SENTENCE, which find_tokens cannot tell from its own. */
+function emitWord(text: string, s: number, e: number, sink: TokenSink): void {
+  if (e - s === EOS.length && text.charCodeAt(s) === 0x45 && text.startsWith(EOS, s)) sink.endOfSentence();
+  else sink.word(s, e);
 }
 
 const NO_PIECE = -1;
@@ -140,7 +146,7 @@ function splitTrailing(text: string, s: number, e: number, sink: TokenSink): voi
       e--;
     }
   }
-  if (e > s) sink.word(s, e);
+  if (e > s) emitWord(text, s, e, sink);
   if (more !== null) for (let k = more.length - 1; k >= 0; k--) emitPiece(more[k]!, sink);
   if (first !== NO_PIECE) emitPiece(first, sink);
 }
