@@ -23,7 +23,7 @@ if (check.status !== 0) {
   process.exit(1);
 }
 
-// Browsers from 2023 on: the highlighter uses RegExp look-behind (Safari 16.4), the CSS color-mix().
+// Browsers from 2023 on: the highlighter uses RegExp look-behind and \p{L} (Safari 16.4).
 const target = ['chrome111', 'edge111', 'firefox113', 'safari16.4'];
 const common = { bundle: true, minify: true, write: false, logLevel: 'warning', legalComments: 'none', target };
 const [js, css] = await Promise.all([

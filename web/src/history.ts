@@ -96,6 +96,22 @@ export class HistoryView {
     this.updateEmpty();
   }
 
+  /**
+   * Adds a page below what is shown: its rows are all older than the ones shown (the cursor
+   * guarantees it), except rows the live stream may already have added. Returns how many were new.
+   */
+  private appendPage(rows: readonly HistoryRow[]): number {
+    let added = 0;
+    for (const row of rows) {
+      if (this.items.has(row.id)) continue;
+      const li = renderRow(row);
+      this.el.list.append(li);
+      this.items.set(row.id, li);
+      added++;
+    }
+    return added;
+  }
+
   private updateEmpty(): void {
     if (!this.firstLoaded) return;
     if (this.items.size === 0) this.el.status.textContent = 'No analyses yet. Analyze a text and it appears here.';
@@ -114,10 +130,10 @@ export class HistoryView {
     this.setStatus('Loading history\u2026');
     try {
       const page = await historyPage(`history?limit=${PAGE_SIZE}`);
-      this.next = page.next;
       this.firstLoaded = true;
       this.setStatus('');
-      for (const row of page.rows) this.add(row);
+      this.appendPage(page.rows);
+      this.next = page.next;
       this.updateEmpty();
       this.el.older.hidden = this.next === undefined;
       this.openStream();
@@ -136,14 +152,7 @@ export class HistoryView {
     try {
       const page = await historyPage(this.next);
       this.next = page.next;
-      const added = page.rows.filter((r) => !this.items.has(r.id)).length;
-      // Append in order: these are all older than what is shown (the cursor guarantees it).
-      for (const row of page.rows) {
-        if (this.items.has(row.id)) continue;
-        const li = renderRow(row);
-        this.el.list.append(li);
-        this.items.set(row.id, li);
-      }
+      const added = this.appendPage(page.rows);
       this.setStatus(this.next === undefined ? `Loaded ${added} older analyses. That is the whole history.` : `Loaded ${added} older analyses.`);
       this.el.older.hidden = this.next === undefined;
       if (this.el.older.hidden) this.el.status.focus();

@@ -68,7 +68,7 @@ export function renderResult(container: HTMLElement, text: string, result: Analy
           h('span', { class: 'sym', attrs: { 'aria-hidden': 'true' } }, labelSymbol(result.label)), ' ', labelText(result.label)),
       ),
       h('p', { class: 'subjectivity' },
-        'Subjectivity ', h('strong', null, result.subjectivity.toFixed(2)), h('br', null), subjectivityText(result.subjectivity)),
+        'Subjectivity ', h('strong', null, result.subjectivity.toFixed(2)), ` \u00B7 ${subjectivityText(result.subjectivity)}`),
     ),
     h('div', { class: 'scale', attrs: { 'aria-hidden': 'true' } },
       h('div', { class: 'scale-track' }),
