@@ -147,6 +147,19 @@ export function mayRewrite(tokens: readonly string[], from: number, to: number):
   return false;
 }
 
+const SARCASM: readonly string[] = Object.freeze(['(!)']);
+
+/** The length of the longest emoticon (":'''("). */
+export const LONGEST_FORM = Math.max(...EMOTICON_GROUPS.flatMap((g) => g.forms.map((f) => f.length)));
+const NONE: readonly string[] = Object.freeze([]);
+
+/** The sarcasm mark and the emoticons that start with the character `c`, in alternation order. */
+export function formsStartingWith(c: number): readonly string[] {
+  const forms = BY_FIRST.get(c);
+  if (c === 0x28) return forms ? [...SARCASM, ...forms] : SARCASM;
+  return forms ?? NONE;
+}
+
 /**
  * The end of a match of `form` in `s` at `p` under the regex `f ?o ?r ?m` (each character but the
  * last may be followed by one optional space), or -1. The optional space is greedy, and since no

@@ -18,7 +18,7 @@
  * 5. In each sentence (tokens joined by spaces) "( ! )" becomes "(!)" and emoticons written with
  *    spaces (": )") are joined (see emoticons.ts).
  */
-import { mayRewrite, mayStartPair, mightPair, rewriteSentence } from './emoticons.js';
+import { formsStartingWith, LONGEST_FORM, mayRewrite, mayStartPair, mightPair, rewriteSentence } from './emoticons.js';
 import { isPySpace } from './unicode.js';
 
 /** What find_tokens puts for a paragraph break; typing it literally has the same effect. */
@@ -170,6 +170,9 @@ KIND[0x0d] = CR;
 KIND[0x27] = QUOTE;
 KIND[0x22] = QUOTE;
 KIND[0x6e] = LETTER_N;
+/** ASCII characters that simply extend a word: ORDINARY, not "n", not a pair start. */
+const PLAIN = new Uint8Array(128);
+for (let c = 0x21; c < 128; c++) if (KIND[c] === ORDINARY && !mayStartPair(c)) PLAIN[c] = 1;
 
 /**
  * Steps 1–3: feeds find_tokens' tokens (END-OF-SENTENCE markers included) to the sink.
@@ -182,10 +185,16 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
   let start = -1; // start of the current space-separated token
   let newlines = 0; // "\n" (or "\r\n") seen in a row
   let prevFirst = false; // the previous non-space character can start an emoticon or "(!)"
-  let prev = 0x20; // the previous non-space character
-  let i = 0;
-  for (; i < n; i++) {
-    const c = text.charCodeAt(i);
+  let prevAt = -1; // …and where it is
+  for (let i = 0; i < n; i++) {
+    let c = text.charCodeAt(i);
+    // The common case first: a run of letters and digits inside a word, none of them able to
+    // start an emoticon, and no pending paragraph break.
+    if (c < 128 && PLAIN[c] === 1 && newlines === 0 && !prevFirst) {
+      if (start < 0) start = i;
+      while (++i < n && (c = text.charCodeAt(i)) < 128 && PLAIN[c] === 1);
+      if (i === n) break;
+    }
     let kind: number;
     if (c < 128) {
       kind = KIND[c]!;
@@ -214,10 +223,10 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
       continue;
     }
     if (stopAtRewrite) {
-      if (prevFirst && mightPair(prev, c)) return false;
+      if (prevFirst && mightPair(text.charCodeAt(prevAt), c) && mightRewriteAt(text, prevAt)) return false;
       if (c === 0x2665) return false; // "♥"
       prevFirst = mayStartPair(c);
-      prev = c;
+      prevAt = i;
     }
     if (kind === ORDINARY) {
       if (start < 0) start = i;
@@ -238,6 +247,40 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
   if (start >= 0) splitToken(text, start, n, sink);
   if (newlines >= 2) sink.endOfSentence();
   return true;
+}
+
+/** Whether text[i] ends a space-separated token, or could be split from what follows it. */
+function mayEndToken(text: string, i: number): boolean {
+  if (i >= text.length) return true;
+  const d = text.charCodeAt(i);
+  if (d < 128) {
+    const kind = KIND[d]!;
+    if (kind === SPACE || kind === LF || kind === CR || kind === QUOTE) return true;
+    if (PUNCT[d] === 1 || d === 0x2e) return true; // peeled off as trailing punctuation
+    return kind === LETTER_N && text.charCodeAt(i + 1) === 0x27 && text.charCodeAt(i + 2) === 0x74;
+  }
+  return isPySpace(d) || (d >= 0x2018 && d <= 0x201d && d !== 0x201a && d !== 0x201b);
+}
+
+/**
+ * Whether a sarcasm mark or an emoticon could match in find_tokens' sentences starting with the
+ * character text[p]: its characters must follow one another in the text, whitespace aside, and
+ * its last character must end a token (or be punctuation, which may be split off on its own).
+ * A precise enough test that URLs ("http://") and "so. Or" keep the fast path.
+ */
+function mightRewriteAt(text: string, p: number): boolean {
+  // The next few non-space characters after p, each whitespace run skipped once.
+  const at: number[] = [p];
+  for (let q = p + 1; at.length < LONGEST_FORM && q < text.length; q++) if (!isPySpace(text.charCodeAt(q))) at.push(q);
+  for (const form of formsStartingWith(text.charCodeAt(p))) {
+    if (form.length > at.length) continue;
+    let k = 1;
+    while (k < form.length && text.charCodeAt(at[k]!) === form.charCodeAt(k)) k++;
+    if (k < form.length) continue;
+    const last = form.charCodeAt(form.length - 1);
+    if ((last < 128 && PUNCT[last] === 1) || mayEndToken(text, at[k - 1]! + 1)) return true;
+  }
+  return false;
 }
 
 /** Collects the tokens as strings. */
