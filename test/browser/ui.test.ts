@@ -218,7 +218,7 @@ browserTest('"Load older" pages through the whole history with the cursor, newes
   while (await older.isVisible()) {
     const before = await page.locator('#history-list li').count();
     await older.click();
-    await page.waitForFunction(`document.querySelectorAll('#history-list li').length > ${before}`);
+    await page.locator('#history-list li').nth(before).waitFor();
     pages++;
   }
   const ids = await historyIds(page);
