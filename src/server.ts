@@ -84,6 +84,10 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    // Keep-alive connections that finish their last request after close() began become idle
+    // later; close them as they do, or they would hold the process until their timeout.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+    reaper.unref();
     try {
       await app.close(); // stops accepting, waits for in-flight requests, closes idle keep-alives
       await store.close(); // commits any pending write

@@ -1,8 +1,9 @@
 // The embedded store: one SQLite file shared by every worker process of a machine.
 //
-// Writes: every insert of one event-loop turn goes into one IMMEDIATE transaction (group commit);
-// callers' promises resolve only after COMMIT returns. synchronous=FULL makes each commit durable
-// against power loss too, and group commit pays one fsync per turn, not per request.
+// Writes go to a writer thread (sqlite-writer.ts) with its own connection: one transaction in
+// flight at a time, and every insert that arrives meanwhile joins the next one (group commit).
+// Callers' promises resolve only after COMMIT returns. synchronous=FULL makes each commit durable
+// against power loss too; the fsync happens on the writer thread, so the event loop keeps serving.
 //
 // Reads: the newest rows are kept in memory and the newest page is kept serialized, because
 // reading and serializing 50 rows per GET /history costs most of a request (MEASUREMENTS.md).
@@ -12,10 +13,12 @@
 // counter in the same transaction and force a full reload.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { HistoryRow, HistoryStore, ListOptions, NewRow, Page } from './history-store.js';
 import { labelOf } from './history-store.js';
 import { migrate } from './sqlite-migrations.js';
+import type { WriteReply, WriteRequest } from './sqlite-writer.js';
 
 /** Rows kept in memory; pages up to CACHED_PAGE_MAX rows are served from them. */
 export const CACHED_PAGE_MAX = 200;
@@ -57,6 +60,10 @@ export class SqliteHistoryStore implements HistoryStore {
   private pending: Pending[] = [];
   private flushScheduled = false;
   private closed = false;
+  private writer!: Worker;
+  private writeSeq = 0;
+  private inFlight: { seq: number; batch: Pending[]; rows: NewRow[]; createdAt: number[]; started: bigint } | undefined;
+  private idle: (() => void)[] = [];
 
   // Newest-rows cache (newest first) and the state it was built from.
   private cacheRows: HistoryRow[] = [];
@@ -66,20 +73,37 @@ export class SqliteHistoryStore implements HistoryStore {
   private cacheGeneration = -1;
   private pageJson = new Map<number, { json: string; more: boolean; lastId: number | undefined }>();
 
-  constructor(path: string, private readonly options: SqliteStoreOptions = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  constructor(private readonly path: string, private readonly options: SqliteStoreOptions = {}) {
+    if (path === ':memory:' || path === '') throw new Error('the SQLite store needs a file (its writer thread opens it too)');
+    mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
     migrate(this.db);
     this.stmt = this.prepare();
+    this.startWriter();
+  }
+
+  private startWriter(): void {
+    this.writer = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { path: this.path } });
+    this.writer.unref(); // held (ref) only while a write is in flight
+    this.writer.on('message', (reply: WriteReply) => this.onWritten(reply));
+    this.writer.on('error', () => {});
+    this.writer.on('exit', () => {
+      if (this.closed) return;
+      // The writer died (it should not): fail what it held and start a new one.
+      const lost = this.inFlight;
+      this.inFlight = undefined;
+      if (lost) for (const p of lost.batch) p.reject(new Error('the SQLite writer thread stopped'));
+      this.startWriter();
+      this.sendNext();
+    });
   }
 
   private prepare() {
     const db = this.db;
     return {
-      insert: db.prepare('INSERT INTO analyses (text, sentiment, subjectivity, created_at) VALUES (?, ?, ?, ?)'),
       newest: db.prepare<[number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses ORDER BY id DESC LIMIT ?'),
       before: db.prepare<[number, number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses WHERE id < ? ORDER BY id DESC LIMIT ?'),
       after: db.prepare<[number, number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses WHERE id > ? ORDER BY id ASC LIMIT ?'),
@@ -95,6 +119,7 @@ export class SqliteHistoryStore implements HistoryStore {
 
   insert(rows: readonly NewRow[]): Promise<HistoryRow[]> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
+    // (close() sets `closed` first, then drains: inserts made before close() still commit.)
     if (rows.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       this.pending.push({ rows, resolve, reject });
@@ -105,41 +130,58 @@ export class SqliteHistoryStore implements HistoryStore {
     });
   }
 
-  /** Commits every pending insert in one transaction, then answers each caller. */
+  /** Sends every pending insert to the writer as one transaction, unless one is in flight. */
   private flush(): void {
     this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const started = process.hrtime.bigint();
-    let results: HistoryRow[][];
-    try {
-      results = this.db.transaction(() => {
-        const now = Date.now();
-        return batch.map((p) =>
-          p.rows.map((r) => {
-            const createdAt = r.createdAt ? r.createdAt.getTime() : now;
-            const info = this.stmt.insert.run(r.text, r.sentiment, r.subjectivity, createdAt);
-            return {
-              id: Number(info.lastInsertRowid),
-              text: r.text,
-              sentiment: r.sentiment,
-              subjectivity: r.subjectivity,
-              label: labelOf(r.sentiment),
-              createdAt: new Date(createdAt).toISOString(),
-            };
-          }),
-        );
-      }).immediate();
-    } catch (err) {
-      for (const p of batch) p.reject(err);
+    this.sendNext();
+  }
+
+  private sendNext(): void {
+    if (this.inFlight !== undefined || this.pending.length === 0) {
+      if (this.inFlight === undefined) for (const f of this.idle.splice(0)) f();
       return;
     }
-    const all = results.flat();
-    this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, all.length);
-    this.cacheStale = true;
-    batch.forEach((p, i) => p.resolve(results[i]!));
-    for (const listener of this.listeners) listener(all);
+    const batch = this.pending;
+    this.pending = [];
+    const now = Date.now();
+    const rows = batch.flatMap((p) => p.rows);
+    const createdAt = rows.map((r) => (r.createdAt ? r.createdAt.getTime() : now));
+    const seq = ++this.writeSeq;
+    this.inFlight = { seq, batch, rows, createdAt, started: process.hrtime.bigint() };
+    this.writer.ref();
+    const message: WriteRequest = {
+      seq,
+      rows: rows.map((r, i) => ({ text: r.text, sentiment: r.sentiment, subjectivity: r.subjectivity, createdAt: createdAt[i]! })),
+    };
+    this.writer.postMessage(message);
+  }
+
+  private onWritten(reply: WriteReply): void {
+    const done = this.inFlight;
+    if (done === undefined || done.seq !== reply.seq) return;
+    this.inFlight = undefined;
+    this.writer.unref();
+    if ('error' in reply) {
+      for (const p of done.batch) p.reject(new Error(reply.error));
+    } else {
+      const saved: HistoryRow[] = done.rows.map((r, i) => ({
+        id: reply.ids[i]!,
+        text: r.text,
+        sentiment: r.sentiment,
+        subjectivity: r.subjectivity,
+        label: labelOf(r.sentiment),
+        createdAt: new Date(done.createdAt[i]!).toISOString(),
+      }));
+      this.options.onWrite?.(Number(process.hrtime.bigint() - done.started) / 1e9, saved.length);
+      this.cacheStale = true;
+      let at = 0;
+      for (const p of done.batch) {
+        p.resolve(saved.slice(at, at + p.rows.length));
+        at += p.rows.length;
+      }
+      for (const listener of this.listeners) listener(saved);
+    }
+    this.sendNext();
   }
 
   /** Brings the newest-rows cache up to date with everything committed so far. */
@@ -237,10 +279,20 @@ export class SqliteHistoryStore implements HistoryStore {
     this.listeners.push(listener);
   }
 
+  /** Waits for every pending write, stops the writer thread, closes the database. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    if (this.inFlight !== undefined || this.pending.length > 0) {
+      await new Promise<void>((resolve) => {
+        this.idle.push(resolve);
+        this.sendNext();
+      });
+    }
+    const exited = new Promise((resolve) => this.writer.once('exit', resolve));
+    this.writer.ref();
+    this.writer.postMessage('close');
+    await exited;
     this.db.close();
   }
 }
