@@ -75,7 +75,9 @@ async function submit(): Promise<void> {
   try {
     const result = await analyze(text);
     renderResult(resultBox, text, result);
-    announcer.textContent = announcement(result);
+    // The same sentence twice would not be read again: vary it invisibly.
+    const said = announcement(result);
+    announcer.textContent = announcer.textContent === said ? `${said}\u00A0` : said;
     if (result.id !== undefined && result.createdAt !== undefined) {
       const row: HistoryRow = {
         id: result.id, text, sentiment: result.sentiment, subjectivity: result.subjectivity, label: result.label, createdAt: result.createdAt,
