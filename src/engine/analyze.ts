@@ -4,7 +4,7 @@
 import type { Analysis } from './index.js';
 import { classify, classifySpan, NON_ASCII } from './lexicon.js';
 import { Scorer } from './scorer.js';
-import { scan, tokenize, type TokenSink } from './tokenizer.js';
+import { forEachWord, scan, type TokenSink } from './tokenizer.js';
 import { codePointLength, pyLower } from './unicode.js';
 
 /** Python's len(w.strip("'")). */
@@ -18,14 +18,19 @@ function strippedLength(w: string): number {
 
 /** Feeds one lower-cased word to the scorer (the general path: any word, any characters). */
 function feedWord(scorer: Scorer, w: string): void {
+  if (w.length === 1 && w.charCodeAt(0) < 128) {
+    // One ASCII character: never a lexicon word, negation or emoticon (see lexicon.test.ts).
+    scorer.unknown(null, 1, w === "'" ? 0 : 1);
+    if (w === '!') scorer.exclamation();
+    return;
+  }
   const c = classify(w);
   if (typeof c === 'object' && c.kind === 'word') {
     scorer.known(w, c);
     return;
   }
   scorer.unknown(typeof c === 'string' ? c : null, codePointLength(w), strippedLength(w));
-  if (w === '!') scorer.exclamation();
-  else if (w === '(!)') scorer.irony();
+  if (w === '(!)') scorer.irony();
   else if (typeof c === 'object') scorer.mood(w, c.polarity);
 }
 
@@ -81,7 +86,7 @@ export function analyze(text: string): Analysis {
  */
 export function analyzeFullPath(text: string): Analysis {
   const scorer = new Scorer();
-  for (const w of tokenize(text)) feedWord(scorer, pyLower(w));
+  forEachWord(text, (w) => feedWord(scorer, pyLower(w)));
   return scorer.finish();
 }
 

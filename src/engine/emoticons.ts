@@ -92,61 +92,6 @@ export function mightPair(prev: number, c: number): boolean {
   return OTHER_PAIRS.has(String.fromCharCode(prev, c));
 }
 
-/** Second characters of emoticons that start with a letter or digit (x, X, 8, o). */
-function alnumStarterFollows(first: number, next: number): boolean {
-  switch (first) {
-    case 0x78: // x
-    case 0x58: // X
-      return next === 0x2d || next === 0x44; // - D
-    case 0x38: // 8
-      return next === 0x2d || next === 0x29; // - )
-    case 0x6f: // o
-      return next === 0x5f || next === 0x2e; // _ .
-    default:
-      return false;
-  }
-}
-
-/**
- * Whether the sentence (its tokens, joined by single spaces) could contain a sarcasm mark or an
- * emoticon match. A fast over-approximation: false means neither regex can match.
- */
-export function mayRewrite(tokens: readonly string[], from: number, to: number): boolean {
-  for (let t = from; t < to; t++) {
-    const w = tokens[t]!;
-    for (let k = 0; k < w.length; k++) {
-      const c = w.charCodeAt(k);
-      switch (c) {
-        case 0x28: // (  sarcasm "(!)"
-        case 0x3c: // <
-        case 0x2665: // ♥
-        case 0x3e: // >
-        case 0x3a: // :
-        case 0x3d: // =
-        case 0x3b: // ;
-        case 0x2a: // *
-        case 0xb0: // °
-          return true;
-        case 0x78:
-        case 0x58:
-        case 0x38:
-        case 0x6f: {
-          // The next character, skipping the one optional space between tokens.
-          let next: number;
-          if (k + 1 < w.length) next = w.charCodeAt(k + 1);
-          else if (t + 1 < to) next = tokens[t + 1]!.charCodeAt(0);
-          else break;
-          if (alnumStarterFollows(c, next)) return true;
-          break;
-        }
-        default:
-          break;
-      }
-    }
-  }
-  return false;
-}
-
 const SARCASM: readonly string[] = Object.freeze(['(!)']);
 
 /** The length of the longest emoticon (":'''("). */
@@ -175,14 +120,18 @@ function matchForm(s: string, p: number, form: string): number {
   return q;
 }
 
+/** Whether an emoticon starts with this ASCII character (a quick test before BY_FIRST). */
+const ASCII_STARTS = new Uint8Array(128);
+for (const c of BY_FIRST.keys()) if (c < 128) ASCII_STARTS[c] = 1;
+
 /**
- * The sentence rewrites of find_tokens, on one sentence (tokens joined by single spaces):
- * RE_SARCASM `\( ?\! ?\)` -> "(!)", then RE_EMOTICONS `(e1|e2|…)($|\s)` -> the emoticon without
- * the spaces inside it, keeping the following space. Both scan left to right, leftmost match first,
- * resuming after each match (Python's re.sub). Linear in the sentence length.
+ * The sentence rewrites of find_tokens, on sentences of tokens joined by single spaces and
+ * separated by "\n": RE_SARCASM `\( ?\! ?\)` -> "(!)", then RE_EMOTICONS `(e1|e2|…)($|\s)` -> the
+ * emoticon without the spaces inside it, keeping what follows. Both scan left to right, leftmost
+ * match first, resuming after each match (Python's re.sub). Linear in the length.
  */
-export function rewriteSentence(sentence: string): string {
-  let s = sentence;
+export function rewriteSentences(text: string): string {
+  let s = text;
   if (s.indexOf('(') >= 0) {
     let out = '';
     let last = 0;
@@ -205,14 +154,16 @@ export function rewriteSentence(sentence: string): string {
   let out = '';
   let last = 0;
   let p = 0;
-  while (p < s.length) {
-    const forms = BY_FIRST.get(s.charCodeAt(p));
+  const n = s.length;
+  while (p < n) {
+    const c = s.charCodeAt(p);
+    const forms = c < 128 ? (ASCII_STARTS[c] === 1 ? BY_FIRST.get(c) : undefined) : BY_FIRST.get(c);
     if (forms !== undefined) {
       let matched = false;
       for (const form of forms) {
         const q = matchForm(s, p, form);
-        // Group 2 `($|\s)`: end of the sentence or a (consumed, kept) space.
-        if (q < 0 || (q < s.length && s.charCodeAt(q) !== 0x20)) continue;
+        // Group 2 `($|\s)`: the end, a space, or the sentence break standing for the end.
+        if (q < 0 || (q < n && s.charCodeAt(q) !== 0x20 && s.charCodeAt(q) !== 0x0a)) continue;
         out += s.slice(last, p) + form;
         p = last = q;
         matched = true;

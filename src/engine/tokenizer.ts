@@ -18,7 +18,7 @@
  * 5. In each sentence (tokens joined by spaces) "( ! )" becomes "(!)" and emoticons written with
  *    spaces (": )") are joined (see emoticons.ts).
  */
-import { formsStartingWith, LONGEST_FORM, mayRewrite, mayStartPair, mightPair, rewriteSentence } from './emoticons.js';
+import { formsStartingWith, LONGEST_FORM, mayStartPair, mightPair, rewriteSentences } from './emoticons.js';
 import { isPySpace } from './unicode.js';
 
 /** What find_tokens puts for a paragraph break; typing it literally has the same effect. */
@@ -308,55 +308,65 @@ export function findTokens(text: string): string[] {
   return sink.tokens;
 }
 
-function isTerminator(t: string): boolean {
-  return t === '.' || t === '!' || t === '?' || t === '...' || t === EOS;
-}
+/** Separates sentences in the string the rewrites run on: a space can never be skipped over it. */
+const SENTENCE_BREAK = '\n';
 
 /**
- * Tokens that stay with the sentence a terminator ends. find_tokens also lists ' and " but stops
- * at them whenever the current sentence holds an even number of them — and the list it counts in
- * is always still empty at that point, so it always stops.
+ * Step 4, streaming: collects the tokens joined by " ", with a SENTENCE_BREAK where find_tokens
+ * ends a sentence and without END-OF-SENTENCE. A sentence ends after a terminator (".", "!", "?",
+ * "..." or END-OF-SENTENCE) and the closers that follow it (terminators, ")", "”", "’").
+ * find_tokens also lists ' and " as closers but stops at them whenever the sentence holds an even
+ * number of them — and the list it counts in is always still empty then, so it always stops.
  */
-function isCloser(t: string): boolean {
-  return t === '.' || t === ')' || t === '!' || t === '?' || t === '...' || t === '”' || t === '’' || t === EOS;
-}
-
-/** Appends the words of the sentence tokens[from, to) (END-OF-SENTENCE dropped) to words. */
-function emitSentence(tokens: string[], from: number, to: number, words: string[]): void {
-  let hasEos = false;
-  for (let k = from; k < to; k++) if (tokens[k] === EOS) { hasEos = true; break; }
-  let list = tokens;
-  if (hasEos) {
-    list = tokens.slice(from, to).filter((t) => t !== EOS);
-    from = 0;
-    to = list.length;
-  }
-  if (to <= from) return;
-  if (!mayRewrite(list, from, to)) {
-    for (let k = from; k < to; k++) words.push(list[k]!);
-    return;
-  }
-  const rewritten = rewriteSentence(list.slice(from, to).join(' '));
-  for (const w of rewritten.split(' ')) words.push(w);
-}
-
-/**
- * The words PatternAnalyzer scores: `" ".join(find_tokens(text)).split()`, before lower-casing.
- */
-export function tokenize(text: string): string[] {
-  const tokens = findTokens(text);
-  const words: string[] = [];
-  const n = tokens.length;
-  let i = 0;
-  let j = 0;
-  while (j < n) {
-    if (isTerminator(tokens[j]!)) {
-      while (j < n && isCloser(tokens[j]!)) j++;
-      emitSentence(tokens, i, j, words);
-      i = j;
+class SentenceSink implements TokenSink {
+  readonly pieces: string[] = [];
+  /** After a terminator: closers still belong to the sentence. */
+  private closing = false;
+  constructor(private readonly text: string) {}
+  private add(t: string, terminator: boolean, closer: boolean): void {
+    if (this.closing && !closer) {
+      this.pieces.push(SENTENCE_BREAK);
+      this.closing = false;
     }
-    j++;
+    this.pieces.push(t);
+    if (terminator) this.closing = true;
   }
-  emitSentence(tokens, i, n, words);
+  word(s: number, e: number): void {
+    // A word is never a terminator or a closer: those are always split off as char tokens.
+    this.add(this.text.slice(s, e), false, false);
+  }
+  char(c: number): void {
+    const terminator = c === 0x2e || c === 0x21 || c === 0x3f; // . ! ?
+    this.add(c < 128 ? ASCII[c]! : String.fromCharCode(c), terminator, terminator || c === 0x29 || c === 0x201d || c === 0x2019);
+  }
+  ellipsis(): void {
+    this.add('...', true, true);
+  }
+  endOfSentence(): void {
+    this.closing = true; // a terminator, and a closer, that is dropped
+  }
+}
+
+/**
+ * Steps 4 and 5: calls `each` with the words PatternAnalyzer scores,
+ * `" ".join(find_tokens(text)).split()`, before lower-casing.
+ *
+ * find_tokens runs its two rewrites sentence by sentence; here they run once over all sentences
+ * joined by " " within a sentence and "\n" between sentences. No match can cross a "\n" (the
+ * patterns only skip spaces), and "\n" satisfies the emoticon pattern's `($|\s)` exactly where
+ * the sentence end would — so the result is the same, with one string instead of one per sentence.
+ */
+export function forEachWord(text: string, each: (word: string) => void): void {
+  const sink = new SentenceSink(text);
+  scan(text, sink, false);
+  for (const w of rewriteSentences(sink.pieces.join(' ')).split(' ')) {
+    if (w !== '' && w !== SENTENCE_BREAK) each(w);
+  }
+}
+
+/** The words PatternAnalyzer scores, `" ".join(find_tokens(text)).split()`, before lower-casing. */
+export function tokenize(text: string): string[] {
+  const words: string[] = [];
+  forEachWord(text, (w) => words.push(w));
   return words;
 }

@@ -1,0 +1,127 @@
+// Engine benchmark: texts/second on the reference corpus (single thread), and time per MB of
+// hostile input shapes against normal text.
+//
+//   npx tsc -p tsconfig.json && node dist/bench/engine.js [--passes N] [--out bench/results/engine.md]
+//
+// The corpus is read from POLARITY_CORPUS_DIR or <repo>/../shared/corpus; the hostile shapes are
+// test/engine/hostile-inputs.ts. Wall-clock and process CPU time are both reported: on a shared
+// machine CPU time is the steadier of the two.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { analyze } from '../src/engine/index.js';
+import { HOSTILE, MB } from '../test/engine/hostile-inputs.js';
+
+const { values } = parseArgs({
+  options: { passes: { type: 'string', default: '15' }, out: { type: 'string' } },
+});
+const passes = Math.max(3, Number(values.passes));
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const corpusDir = process.env.POLARITY_CORPUS_DIR ?? join(repoRoot, '..', 'shared', 'corpus');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Keeps results observable so the optimiser cannot drop the work. */
+let sink = 0;
+
+/** Runs fn `runs` times; returns the median wall and CPU seconds per run. */
+function time(fn: () => void, runs: number): { wall: number; cpu: number } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    fn();
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+const lines: string[] = [];
+const say = (s = ''): void => {
+  lines.push(s);
+  console.log(s);
+};
+
+say(`# Engine benchmark`);
+say();
+say(`- date: ${new Date().toISOString()}`);
+say(`- machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown CPU'}`);
+say(`- node: ${process.version} (${process.platform}/${process.arch})`);
+say(`- command: \`node dist/bench/engine.js${passes !== 15 ? ` --passes ${passes}` : ''}\``);
+say();
+
+// --- throughput on the corpus ------------------------------------------------------------------
+let texts: string[] = [];
+if (existsSync(corpusDir)) {
+  for (const f of readdirSync(corpusDir).filter((n) => n.endsWith('.jsonl')).sort()) {
+    for (const line of readFileSync(join(corpusDir, f), 'utf8').split('\n')) {
+      if (line.trim() !== '') texts.push((JSON.parse(line) as { text: string }).text);
+    }
+  }
+}
+let normalText: string;
+if (texts.length > 0) {
+  const chars = texts.reduce((n, t) => n + t.length, 0);
+  const pass = (): void => {
+    for (const t of texts) sink += analyze(t).assessments.length;
+  };
+  for (let w = 0; w < 5; w++) pass(); // warm-up
+  const { wall, cpu } = time(pass, passes);
+  say(`## Throughput on the reference corpus (single thread)`);
+  say();
+  say(`${texts.length} texts (mean ${(chars / texts.length).toFixed(0)} characters), ${passes} timed passes after 5 warm-up passes, median pass:`);
+  say();
+  say(`| clock | texts/s | MB/s (UTF-16 units) |`);
+  say(`|---|---:|---:|`);
+  say(`| wall | ${Math.round(texts.length / wall).toLocaleString('en-US')} | ${(chars / MB / wall).toFixed(1)} |`);
+  say(`| process CPU | ${Math.round(texts.length / cpu).toLocaleString('en-US')} | ${(chars / MB / cpu).toFixed(1)} |`);
+  say();
+  const joined: string[] = [];
+  let n = 0;
+  for (let k = 0; n < MB; k = (k + 1) % texts.length) {
+    joined.push(texts[k]!);
+    n += texts[k]!.length + 1;
+  }
+  normalText = joined.join('\n').slice(0, MB);
+} else {
+  say(`Corpus not found at ${corpusDir}: throughput not measured; normal text below is synthetic.`);
+  say();
+  normalText = 'The movie was not that bad, actually it was really quite good! I loved it. '.repeat(MB / 64).slice(0, MB);
+  texts = [];
+}
+
+// --- hostile inputs: time per MB, as one text each ------------------------------------------
+const shapes: (readonly [string, () => string])[] = [['normal text (corpus joined by newlines)', () => normalText], ...HOSTILE];
+const rows: [string, number][] = [];
+for (const [name, make] of shapes) {
+  const text = make();
+  const mb = text.length / MB;
+  sink += analyze(text).assessments.length; // warm-up
+  const { cpu } = time(() => {
+    sink += analyze(text).assessments.length;
+  }, 5);
+  rows.push([name, (cpu * 1000) / mb]);
+}
+const base = rows[0]![1];
+say(`## Time per MB, one text of about 1 MB each (median of 5, process CPU)`);
+say();
+say(`| input | ms per MB | × normal text |`);
+say(`|---|---:|---:|`);
+for (const [name, ms] of rows) say(`| ${name} | ${ms.toFixed(1)} | ${(ms / base).toFixed(2)} |`);
+say();
+if (sink === 0.5) console.log(''); // never true; keeps `sink` alive
+
+if (values.out) {
+  writeFileSync(values.out, lines.join('\n') + '\n');
+  console.log(`wrote ${values.out}`);
+}
