@@ -66,8 +66,13 @@ class ScoringSink implements TokenSink {
   ellipsis(): void {
     this.scorer.unknown(null, 3, 3);
   }
-  endOfSentence(): void {
-    // Dropped by find_tokens.
+  /** A literal END-OF-SENTENCE was seen (see analyze). */
+  literalEndOfSentence = false;
+  endOfSentence(literal: boolean): void {
+    // Dropped by find_tokens. Dropping one typed in the text can bring the characters around it
+    // together in a sentence ("*END-OF-SENTENCE)" -> "* )" -> the emoticon "*)"), which the
+    // scanner's character-pair test cannot see.
+    if (literal) this.literalEndOfSentence = true;
   }
 }
 
@@ -75,7 +80,7 @@ class ScoringSink implements TokenSink {
 export function analyze(text: string): Analysis {
   const input = String(text);
   const fast = new ScoringSink(input, new Scorer());
-  if (scan(input, fast, true)) return fast.scorer.finish();
+  if (scan(input, fast, true) && !fast.literalEndOfSentence) return fast.scorer.finish();
   // A sarcasm mark or an emoticon may need find_tokens' sentence rewrites.
   return analyzeFullPath(input);
 }

@@ -120,9 +120,31 @@ function matchForm(s: string, p: number, form: string): number {
   return q;
 }
 
-/** Whether an emoticon starts with this ASCII character (a quick test before BY_FIRST). */
+/** Whether an emoticon starts with this ASCII character (a quick test before BY_PAIR). */
 const ASCII_STARTS = new Uint8Array(128);
 for (const c of BY_FIRST.keys()) if (c < 128) ASCII_STARTS[c] = 1;
+
+/**
+ * Emoticons of two or more characters by their first two characters (first * 65536 + second),
+ * in alternation order. At a given position the second character of any match is determined
+ * (the one after the optional space), so only these few forms need trying.
+ */
+const BY_PAIR: ReadonlyMap<number, readonly string[]> = (() => {
+  const m = new Map<number, string[]>();
+  for (const g of EMOTICON_GROUPS) {
+    for (const f of g.forms) {
+      if (f.length < 2) continue;
+      const key = f.charCodeAt(0) * 65536 + f.charCodeAt(1);
+      let list = m.get(key);
+      if (!list) m.set(key, (list = []));
+      list.push(f);
+    }
+  }
+  return m;
+})();
+const SINGLE_CHARACTER_FORMS: ReadonlyMap<number, readonly string[]> = new Map(
+  EMOTICON_GROUPS.flatMap((g) => g.forms.filter((f) => f.length === 1).map((f) => [f.charCodeAt(0), [f]] as const)),
+);
 
 /**
  * The sentence rewrites of find_tokens, on sentences of tokens joined by single spaces and
@@ -157,7 +179,12 @@ export function rewriteSentences(text: string): string {
   const n = s.length;
   while (p < n) {
     const c = s.charCodeAt(p);
-    const forms = c < 128 ? (ASCII_STARTS[c] === 1 ? BY_FIRST.get(c) : undefined) : BY_FIRST.get(c);
+    let forms: readonly string[] | undefined;
+    if (c < 128 ? ASCII_STARTS[c] === 1 : BY_FIRST.has(c)) {
+      // No emoticon starting with a character of a longer one is one character long ("♥" alone).
+      const q = s.charCodeAt(p + 1) === 0x20 ? p + 2 : p + 1;
+      forms = BY_PAIR.get(c * 65536 + s.charCodeAt(q)) ?? SINGLE_CHARACTER_FORMS.get(c);
+    }
     if (forms !== undefined) {
       let matched = false;
       for (const form of forms) {

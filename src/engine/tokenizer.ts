@@ -65,7 +65,8 @@ export interface TokenSink {
   word(s: number, e: number): void;
   char(c: number): void;
   ellipsis(): void;
-  endOfSentence(): void;
+  /** END-OF-SENTENCE: from a paragraph break, or `literal`ly in the text. */
+  endOfSentence(literal: boolean): void;
 }
 
 /**
@@ -86,7 +87,7 @@ function splitToken(text: string, s: number, e: number, sink: TokenSink): void {
 
 /** A word — unless it is a literal END-OF-SENTENCE, which find_tokens cannot tell from its own. */
 function emitWord(text: string, s: number, e: number, sink: TokenSink): void {
-  if (e - s === EOS.length && text.charCodeAt(s) === 0x45 && text.startsWith(EOS, s)) sink.endOfSentence();
+  if (e - s === EOS.length && text.charCodeAt(s) === 0x45 && text.startsWith(EOS, s)) sink.endOfSentence(true);
   else sink.word(s, e);
 }
 
@@ -212,7 +213,7 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
       kind = isPySpace(c) ? SPACE : c >= 0x2018 && c <= 0x201d && c !== 0x201a && c !== 0x201b ? QUOTE : ORDINARY;
     }
     if (newlines !== 0) {
-      if (newlines >= 2) sink.endOfSentence(); // re.sub(r"\n{2,}", " END-OF-SENTENCE ")
+      if (newlines >= 2) sink.endOfSentence(false); // re.sub(r"\n{2,}", " END-OF-SENTENCE ")
       newlines = 0;
     }
     if (kind === SPACE) {
@@ -245,7 +246,7 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
     }
   }
   if (start >= 0) splitToken(text, start, n, sink);
-  if (newlines >= 2) sink.endOfSentence();
+  if (newlines >= 2) sink.endOfSentence(false);
   return true;
 }
 

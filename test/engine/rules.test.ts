@@ -72,6 +72,8 @@ const CASES: readonly Row[] = [
   ["empty and whitespace-only", "\n\n\n", 0, 0, []],
   ["sentence breaks", "very\r\n\r\ngood", 0.9099999999999999, 0.7800000000000001, [[["very","good"], 0.9099999999999999, 0.7800000000000001, null]]],
   ["sentence breaks", "very.\n\ngood", 0.9099999999999999, 0.7800000000000001, [[["very","good"], 0.9099999999999999, 0.7800000000000001, null]]],
+  ["sentence breaks", "*END-OF-SENTENCE )ok", 0.375, 0.75, [[["*)"], 0.25, 1, "mood"], [["ok"], 0.5, 0.5, null]]],
+  ["sentence breaks", "good\n\n:\n\n)", 0.6, 0.8, [[["good"], 0.7, 0.6000000000000001, null], [[":)"], 0.5, 1, "mood"]]],
   ["negation", "not... good", 0.7, 0.6000000000000001, [[["good"], 0.7, 0.6000000000000001, null]]],
   ["negation", "not . good", -0.35, 0.6000000000000001, [[["not","good"], -0.35, 0.6000000000000001, null]]],
   ["negation", "not, good", -0.35, 0.6000000000000001, [[["not","good"], -0.35, 0.6000000000000001, null]]],

@@ -86,6 +86,8 @@ const CASES: readonly [rule: string, text: string, tokens: string[]][] = [
   ["emoticons", "o . O", ["o",".","O"]],
   ["emoticons", "o.O", ["o.O"]],
   ["emoticons", ":\n\n)", [":)"]],
+  ["line and sentence breaks", "*END-OF-SENTENCE )ok", ["*)","ok"]],
+  ["line and sentence breaks", ":END-OF-SENTENCE)", [":)"]],
   ["emoticons", "< 3", ["<3"]],
   ["contractions", ":' (", [":'("]],
   ["emoticons", ": - )", [":-)"]],
