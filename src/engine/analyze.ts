@@ -66,6 +66,9 @@ class ScoringSink implements TokenSink {
   ellipsis(): void {
     this.scorer.unknown(null, 3, 3);
   }
+  emoticon(form: string): void {
+    feedWord(this.scorer, pyLower(form));
+  }
   /** A literal END-OF-SENTENCE was seen (see analyze). */
   literalEndOfSentence = false;
   endOfSentence(literal: boolean): void {

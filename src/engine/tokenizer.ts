@@ -67,6 +67,8 @@ export interface TokenSink {
   ellipsis(): void;
   /** END-OF-SENTENCE: from a paragraph break, or `literal`ly in the text. */
   endOfSentence(literal: boolean): void;
+  /** An emoticon written as a word of its own: the word the sentence rewrite would make of it. */
+  emoticon(form: string): void;
 }
 
 /**
@@ -224,7 +226,19 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
       continue;
     }
     if (stopAtRewrite) {
-      if (prevFirst && mightPair(text.charCodeAt(prevAt), c) && mightRewriteAt(text, prevAt)) return false;
+      if (prevFirst && mightPair(text.charCodeAt(prevAt), c)) {
+        const form = firstPossibleRewrite(text, prevAt);
+        if (form !== null) {
+          // The common case, an emoticon written as a word of its own (" :-) "), needs no
+          // sentence: it is the word. Anything else takes the full path.
+          if (start !== prevAt || !isStandalone(text, prevAt, form)) return false;
+          sink.emoticon(form);
+          start = -1;
+          prevFirst = false;
+          i = prevAt + form.length - 1;
+          continue;
+        }
+      }
       if (c === 0x2665) return false; // "♥"
       prevFirst = mayStartPair(c);
       prevAt = i;
@@ -264,12 +278,13 @@ function mayEndToken(text: string, i: number): boolean {
 }
 
 /**
- * Whether a sarcasm mark or an emoticon could match in find_tokens' sentences starting with the
- * character text[p]: its characters must follow one another in the text, whitespace aside, and
- * its last character must end a token (or be punctuation, which may be split off on its own).
- * A precise enough test that URLs ("http://") and "so. Or" keep the fast path.
+ * The first sarcasm mark or emoticon, in alternation order, that could match in find_tokens'
+ * sentences starting with the character text[p], or null: its characters must follow one another
+ * in the text, whitespace aside, and its last character must end a token (or be punctuation, which
+ * may be split off on its own). An over-approximation of the regexes (whitespace runs, dropped
+ * dots), but precise enough that URLs ("http://") and "so. Or" keep the fast path.
  */
-function mightRewriteAt(text: string, p: number): boolean {
+function firstPossibleRewrite(text: string, p: number): string | null {
   // The next few non-space characters after p, each whitespace run skipped once.
   const at: number[] = [p];
   for (let q = p + 1; at.length < LONGEST_FORM && q < text.length; q++) if (!isPySpace(text.charCodeAt(q))) at.push(q);
@@ -279,9 +294,28 @@ function mightRewriteAt(text: string, p: number): boolean {
     while (k < form.length && text.charCodeAt(at[k]!) === form.charCodeAt(k)) k++;
     if (k < form.length) continue;
     const last = form.charCodeAt(form.length - 1);
-    if ((last < 128 && PUNCT[last] === 1) || mayEndToken(text, at[k - 1]! + 1)) return true;
+    if ((last < 128 && PUNCT[last] === 1) || mayEndToken(text, at[k - 1]! + 1)) return form;
   }
-  return false;
+  return null;
+}
+
+/**
+ * Whether `form`, the first possible rewrite at p (where a space-separated token starts), is an
+ * emoticon written exactly as that whole token: then the regex matches it there and nothing else —
+ * an earlier alternative would have been found first by firstPossibleRewrite, a match starting
+ * earlier was ruled out when the scan passed it, and the text after it is whitespace. The one
+ * exception is the sarcasm rewrite, which runs first and could take a final "(" ("( !)").
+ */
+function isStandalone(text: string, p: number, form: string): boolean {
+  const end = p + form.length;
+  if (form === '(!)' || !text.startsWith(form, p)) return false;
+  if (end < text.length && !isPySpace(text.charCodeAt(end))) return false;
+  if (form.charCodeAt(form.length - 1) === 0x28) {
+    let q = end;
+    while (q < text.length && isPySpace(text.charCodeAt(q))) q++;
+    if (text.charCodeAt(q) === 0x21) return false;
+  }
+  return true;
 }
 
 /** Collects the tokens as strings. */
@@ -299,6 +333,9 @@ class StringSink implements TokenSink {
   }
   endOfSentence(): void {
     this.tokens.push(EOS);
+  }
+  emoticon(): never {
+    throw new Error('scan() only reports emoticons with stopAtRewrite');
   }
 }
 
@@ -345,6 +382,9 @@ class SentenceSink implements TokenSink {
   }
   endOfSentence(): void {
     this.closing = true; // a terminator, and a closer, that is dropped
+  }
+  emoticon(): never {
+    throw new Error('scan() only reports emoticons with stopAtRewrite');
   }
 }
 
