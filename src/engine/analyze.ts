@@ -4,7 +4,7 @@
 import type { Analysis } from './index.js';
 import { classify, classifySpan, NON_ASCII } from './lexicon.js';
 import { Scorer } from './scorer.js';
-import { forEachWord, scan, type TokenSink } from './tokenizer.js';
+import { forEachWord, forEachWordOfSentence, isCloserChar, scan, type TokenSink } from './tokenizer.js';
 import { codePointLength, pyLower } from './unicode.js';
 
 /** Python's len(w.strip("'")). */
@@ -36,16 +36,47 @@ function feedWord(scorer: Scorer, w: string): void {
 
 /**
  * The fast path: scores tokens as the scanner finds them, without building sentences or strings
- * for unknown words. Only valid for texts where find_tokens' sentence rewrites (sarcasm mark,
- * emoticons written with spaces) cannot match — the scanner stops when it sees a character pair
- * that could start one — so that the words are simply the tokens minus END-OF-SENTENCE.
+ * for unknown words. It is exact as long as find_tokens' sentence rewrites (sarcasm mark,
+ * emoticons written with spaces) change nothing; the scanner stops where one might, and
+ * analyze() then rolls the scorer back to the start of the sentence and takes the full path for
+ * that one sentence. So the sink follows sentence boundaries too, marking the scorer at each.
  */
 class ScoringSink implements TokenSink {
+  /** Stopped at a literal END-OF-SENTENCE; later tokens are ignored. */
+  halted = false;
+  /** After a terminator: closers still belong to the sentence. */
+  private closing = false;
+  /** Where the current sentence starts. */
+  sentenceStart = 0;
+  /** A literal END-OF-SENTENCE was seen in the current sentence (see endOfSentence). */
+  literalEndOfSentence = false;
+
   constructor(
     private readonly text: string,
-    readonly scorer: Scorer,
+    private readonly scorer: Scorer,
   ) {}
+
+  /** Starts scanning at `from`, a sentence start. */
+  restart(from: number): void {
+    this.halted = false;
+    this.closing = false;
+    this.sentenceStart = from;
+    this.literalEndOfSentence = false;
+    this.scorer.mark();
+  }
+
+  /** A token that is not a closer: after a terminator, it starts a sentence. */
+  private opens(at: number): void {
+    if (this.closing) {
+      this.closing = false;
+      this.sentenceStart = at;
+      this.scorer.mark();
+    }
+  }
+
   word(s: number, e: number): void {
+    if (this.halted) return;
+    this.opens(s);
     const c = classifySpan(this.text, s, e);
     if (c === NON_ASCII) {
       feedWord(this.scorer, pyLower(this.text.slice(s, e)));
@@ -58,34 +89,54 @@ class ScoringSink implements TokenSink {
       if (typeof c === 'object') this.scorer.mood(c.word, c.polarity);
     }
   }
-  char(c: number): void {
+
+  char(c: number, at: number): void {
+    if (this.halted) return;
+    const terminator = c === 0x2e || c === 0x21 || c === 0x3f; // . ! ?
+    if (!terminator && !isCloserChar(c)) this.opens(at);
     // No single character is a lexicon word or a negation (checked by a unit test).
     this.scorer.unknown(null, 1, c === 0x27 ? 0 : 1);
     if (c === 0x21) this.scorer.exclamation();
+    if (terminator) this.closing = true;
   }
+
   ellipsis(): void {
+    if (this.halted) return;
     this.scorer.unknown(null, 3, 3);
+    this.closing = true;
   }
-  emoticon(form: string): void {
+
+  emoticon(form: string, at: number): void {
+    if (this.halted) return;
+    this.opens(at);
     feedWord(this.scorer, pyLower(form));
   }
-  /** A literal END-OF-SENTENCE was seen (see analyze). */
-  literalEndOfSentence = false;
+
   endOfSentence(literal: boolean): void {
     // Dropped by find_tokens. Dropping one typed in the text can bring the characters around it
     // together in a sentence ("*END-OF-SENTENCE)" -> "* )" -> the emoticon "*)"), which the
-    // scanner's character-pair test cannot see.
-    if (literal) this.literalEndOfSentence = true;
+    // scanner's character-pair test cannot see: that sentence takes the full path.
+    if (this.halted) return;
+    if (literal) this.literalEndOfSentence = this.halted = true;
+    this.closing = true;
   }
 }
 
 /** Scores `text` exactly as TextBlob(text).sentiment / .sentiment_assessments would. */
 export function analyze(text: string): Analysis {
   const input = String(text);
-  const fast = new ScoringSink(input, new Scorer());
-  if (scan(input, fast, true) && !fast.literalEndOfSentence) return fast.scorer.finish();
-  // A sarcasm mark or an emoticon may need find_tokens' sentence rewrites.
-  return analyzeFullPath(input);
+  const scorer = new Scorer();
+  const sink = new ScoringSink(input, scorer);
+  let from = 0;
+  for (;;) {
+    sink.restart(from);
+    if (scan(input, sink, true, from) && !sink.literalEndOfSentence) break;
+    // The sentence that starts at sink.sentenceStart may need find_tokens' rewrites.
+    scorer.rollback();
+    from = forEachWordOfSentence(input, sink.sentenceStart, (w) => feedWord(scorer, pyLower(w)));
+    if (from < 0) break;
+  }
+  return scorer.finish();
 }
 
 /**
@@ -97,4 +148,3 @@ export function analyzeFullPath(text: string): Analysis {
   forEachWord(text, (w) => feedWord(scorer, pyLower(w)));
   return scorer.finish();
 }
-

@@ -98,11 +98,13 @@ const SARCASM: readonly string[] = Object.freeze(['(!)']);
 export const LONGEST_FORM = Math.max(...EMOTICON_GROUPS.flatMap((g) => g.forms.map((f) => f.length)));
 const NONE: readonly string[] = Object.freeze([]);
 
-/** The sarcasm mark and the emoticons that start with the character `c`, in alternation order. */
-export function formsStartingWith(c: number): readonly string[] {
-  const forms = BY_FIRST.get(c);
-  if (c === 0x28) return forms ? [...SARCASM, ...forms] : SARCASM;
-  return forms ?? NONE;
+/**
+ * The sarcasm mark and the emoticons that start with the characters `c` then `d`, in alternation
+ * order (the one-character "♥" is handled by the scanner itself).
+ */
+export function formsStartingWith(c: number, d: number): readonly string[] {
+  if (c === 0x28) return d === 0x21 ? SARCASM : NONE; // no emoticon starts with "("
+  return BY_PAIR.get(c * 65536 + d) ?? NONE;
 }
 
 /**

@@ -20,6 +20,8 @@ interface Chunk {
   i: number;
   negated: boolean;
   label: AssessmentLabel;
+  /** How many words were put in front (negations), so that rollback() can take them out. */
+  front: number;
 }
 
 /**
@@ -39,12 +41,64 @@ export class Scorer {
   /** A preceding negation word (TextBlob's `n`). */
   private n: string | null = null;
 
+  // The state saved by mark(): the chunk count, m/mLy/n, and the last chunk's mutable fields.
+  private savedCount = 0;
+  private savedM = false;
+  private savedMLy = false;
+  private savedN: string | null = null;
+  private savedWords = 0;
+  private savedFront = 0;
+  private savedP = 0;
+  private savedS = 0;
+  private savedI = 0;
+  private savedNegated = false;
+  private savedLabel: AssessmentLabel = null;
+
+  /** Remembers the state (at a sentence start), to go back to it with rollback(). */
+  mark(): void {
+    const a = this.a;
+    this.savedCount = a.length;
+    this.savedM = this.m;
+    this.savedMLy = this.mLy;
+    this.savedN = this.n;
+    if (a.length > 0) {
+      const last = a[a.length - 1]!;
+      this.savedWords = last.words.length;
+      this.savedFront = last.front;
+      this.savedP = last.p;
+      this.savedS = last.s;
+      this.savedI = last.i;
+      this.savedNegated = last.negated;
+      this.savedLabel = last.label;
+    }
+  }
+
+  /** Forgets every word fed since mark(). Only the last chunk can have changed before that. */
+  rollback(): void {
+    const a = this.a;
+    a.length = this.savedCount;
+    this.m = this.savedM;
+    this.mLy = this.savedMLy;
+    this.n = this.savedN;
+    if (a.length > 0) {
+      const last = a[a.length - 1]!;
+      last.words.splice(0, last.front - this.savedFront);
+      last.words.length = this.savedWords;
+      last.front = this.savedFront;
+      last.p = this.savedP;
+      last.s = this.savedS;
+      last.i = this.savedI;
+      last.negated = this.savedNegated;
+      last.label = this.savedLabel;
+    }
+  }
+
   /** A word found in the lexicon; `w` is the lower-cased word. */
   known(w: string, e: LexiconEntry): void {
     const a = this.a;
     let last: Chunk;
     if (!this.m) {
-      last = { words: [w], p: e.polarity, s: e.subjectivity, i: e.intensity, negated: false, label: e.label as AssessmentLabel };
+      last = { words: [w], p: e.polarity, s: e.subjectivity, i: e.intensity, negated: false, label: e.label as AssessmentLabel, front: 0 };
       a.push(last);
     } else {
       // Known word after a modifier ("really good"): joins the last chunk.
@@ -58,6 +112,7 @@ export class Scorer {
     if (this.n !== null) {
       // Known word after a negation ("not really good").
       last.words.unshift(this.n);
+      last.front++;
       last.i = 1.0 / last.i;
       last.negated = true;
     }
@@ -97,12 +152,12 @@ export class Scorer {
 
   /** "(!)" (after unknown()): sarcasm. */
   irony(): void {
-    this.a.push({ words: ['(!)'], p: 0.0, s: 1.0, i: 1.0, negated: false, label: 'irony' });
+    this.a.push({ words: ['(!)'], p: 0.0, s: 1.0, i: 1.0, negated: false, label: 'irony', front: 0 });
   }
 
   /** An emoticon (after unknown()), with its group's polarity. */
   mood(w: string, polarity: number): void {
-    this.a.push({ words: [w], p: polarity, s: 1.0, i: 1.0, negated: false, label: 'mood' });
+    this.a.push({ words: [w], p: polarity, s: 1.0, i: 1.0, negated: false, label: 'mood', front: 0 });
   }
 
   /**

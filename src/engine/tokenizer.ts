@@ -62,13 +62,18 @@ function isAbbr3Class(c: number): boolean {
  * single character (punctuation split off a word, a quote, a period), "..." or END-OF-SENTENCE.
  */
 export interface TokenSink {
+  /** A word: text[s, e). */
   word(s: number, e: number): void;
-  char(c: number): void;
-  ellipsis(): void;
+  /** A one-character token: the character c at offset `at`. */
+  char(c: number, at: number): void;
+  /** "..." (from the dots starting at offset `at`). */
+  ellipsis(at: number): void;
   /** END-OF-SENTENCE: from a paragraph break, or `literal`ly in the text. */
   endOfSentence(literal: boolean): void;
-  /** An emoticon written as a word of its own: the word the sentence rewrite would make of it. */
-  emoticon(form: string): void;
+  /** An emoticon written as a word of its own, at offset `at`: the word the rewrite makes of it. */
+  emoticon(form: string, at: number): void;
+  /** Set by the sink to stop the scan early; tokens already on their way may still arrive. */
+  readonly halted: boolean;
 }
 
 /**
@@ -78,7 +83,7 @@ function splitToken(text: string, s: number, e: number, sink: TokenSink): void {
   // Leading punctuation, one token per character.
   let c = text.charCodeAt(s);
   while (c < 128 && PUNCT[c] === 1) {
-    sink.char(c);
+    sink.char(c, s);
     if (++s === e) return;
     c = text.charCodeAt(s);
   }
@@ -93,8 +98,8 @@ function emitWord(text: string, s: number, e: number, sink: TokenSink): void {
   else sink.word(s, e);
 }
 
+/** A peeled piece is the offset of its character, or -(offset + 2) for "..."; -1 is none. */
 const NO_PIECE = -1;
-const ELLIPSIS = -2;
 
 /**
  * Trailing punctuation, "..." and "." of text[s, e) — the second loop of find_tokens. Pieces are
@@ -112,15 +117,15 @@ function splitTrailing(text: string, s: number, e: number, sink: TokenSink): voi
     const punct = c < 128 && PUNCT[c] === 1;
     if (!punct && c !== 0x2e) break;
     if (punct) {
-      if (first === NO_PIECE) first = c;
-      else (more ??= []).push(c);
       e--;
+      if (first === NO_PIECE) first = e;
+      else (more ??= []).push(e);
     }
     // Split an ellipsis before splitting a period: t = t[:-3].rstrip(".")
     if (e - s >= 3 && text.charCodeAt(e - 1) === 0x2e && text.charCodeAt(e - 2) === 0x2e && text.charCodeAt(e - 3) === 0x2e) {
-      if (first === NO_PIECE) first = ELLIPSIS;
-      else (more ??= []).push(ELLIPSIS);
       e -= 3;
+      if (first === NO_PIECE) first = -(e + 2);
+      else (more ??= []).push(-(e + 2));
       while (e > s && text.charCodeAt(e - 1) === 0x2e) e--;
     }
     if (e > s && text.charCodeAt(e - 1) === 0x2e) {
@@ -144,19 +149,19 @@ function splitTrailing(text: string, s: number, e: number, sink: TokenSink): voi
         }
         if (len - 2 <= consonants) break;
       }
-      if (first === NO_PIECE) first = 0x2e;
-      else (more ??= []).push(0x2e);
       e--;
+      if (first === NO_PIECE) first = e;
+      else (more ??= []).push(e);
     }
   }
   if (e > s) emitWord(text, s, e, sink);
-  if (more !== null) for (let k = more.length - 1; k >= 0; k--) emitPiece(more[k]!, sink);
-  if (first !== NO_PIECE) emitPiece(first, sink);
+  if (more !== null) for (let k = more.length - 1; k >= 0; k--) emitPiece(text, more[k]!, sink);
+  if (first !== NO_PIECE) emitPiece(text, first, sink);
 }
 
-function emitPiece(piece: number, sink: TokenSink): void {
-  if (piece === ELLIPSIS) sink.ellipsis();
-  else sink.char(piece);
+function emitPiece(text: string, piece: number, sink: TokenSink): void {
+  if (piece >= 0) sink.char(text.charCodeAt(piece), piece);
+  else sink.ellipsis(-piece - 2);
 }
 
 /** What the scanner does with an ASCII character. */
@@ -178,18 +183,19 @@ const PLAIN = new Uint8Array(128);
 for (let c = 0x21; c < 128; c++) if (KIND[c] === ORDINARY && !mayStartPair(c)) PLAIN[c] = 1;
 
 /**
- * Steps 1–3: feeds find_tokens' tokens (END-OF-SENTENCE markers included) to the sink.
- * With `stopAtRewrite`, returns false as soon as the text might hold a sarcasm mark or an emoticon
- * written with spaces (see emoticons.ts mightPair) — the caller then needs find_tokens' sentence
- * rewrites; otherwise returns true.
+ * Steps 1–3: feeds find_tokens' tokens (END-OF-SENTENCE markers included) to the sink, from
+ * offset `from`, which must be where a sentence starts (or 0). With `stopAtRewrite`, returns
+ * false as soon as the text might hold a sarcasm mark or an emoticon written with spaces (see
+ * firstPossibleRewrite) — the caller then needs find_tokens' sentence rewrites for the current
+ * sentence; otherwise returns true (at the end of the text, or when the sink halted).
  */
-export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boolean {
+export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean, from = 0): boolean {
   const n = text.length;
   let start = -1; // start of the current space-separated token
   let newlines = 0; // "\n" (or "\r\n") seen in a row
   let prevFirst = false; // the previous non-space character can start an emoticon or "(!)"
   let prevAt = -1; // …and where it is
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     let c = text.charCodeAt(i);
     // The common case first: a run of letters and digits inside a word, none of them able to
     // start an emoticon, and no pending paragraph break.
@@ -205,6 +211,7 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
         if (start >= 0) {
           splitToken(text, start, i, sink);
           start = -1;
+          if (sink.halted) return true;
         }
         newlines++;
         if (kind === CR) i++;
@@ -222,6 +229,7 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
       if (start >= 0) {
         splitToken(text, start, i, sink);
         start = -1;
+        if (sink.halted) return true;
       }
       continue;
     }
@@ -232,7 +240,8 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
           // The common case, an emoticon written as a word of its own (" :-) "), needs no
           // sentence: it is the word. Anything else takes the full path.
           if (start !== prevAt || !isStandalone(text, prevAt, form)) return false;
-          sink.emoticon(form);
+          sink.emoticon(form, prevAt);
+          if (sink.halted) return true;
           start = -1;
           prevFirst = false;
           i = prevAt + form.length - 1;
@@ -250,10 +259,14 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean): boo
         splitToken(text, start, i, sink);
         start = -1;
       }
-      sink.char(c);
+      sink.char(c, i);
+      if (sink.halted) return true;
     } else if (text.charCodeAt(i + 1) === 0x27 && text.charCodeAt(i + 2) === 0x74) {
       // re.sub("n't", " n't"): a break before the n.
-      if (start >= 0) splitToken(text, start, i, sink);
+      if (start >= 0) {
+        splitToken(text, start, i, sink);
+        if (sink.halted) return true;
+      }
       start = i;
     } else if (start < 0) {
       start = i;
@@ -288,7 +301,8 @@ function firstPossibleRewrite(text: string, p: number): string | null {
   // The next few non-space characters after p, each whitespace run skipped once.
   const at: number[] = [p];
   for (let q = p + 1; at.length < LONGEST_FORM && q < text.length; q++) if (!isPySpace(text.charCodeAt(q))) at.push(q);
-  for (const form of formsStartingWith(text.charCodeAt(p))) {
+  if (at.length < 2) return null;
+  for (const form of formsStartingWith(text.charCodeAt(p), text.charCodeAt(at[1]!))) {
     if (form.length > at.length) continue;
     let k = 1;
     while (k < form.length && text.charCodeAt(at[k]!) === form.charCodeAt(k)) k++;
@@ -321,6 +335,7 @@ function isStandalone(text: string, p: number, form: string): boolean {
 /** Collects the tokens as strings. */
 class StringSink implements TokenSink {
   readonly tokens: string[] = [];
+  readonly halted = false;
   constructor(private readonly text: string) {}
   word(s: number, e: number): void {
     this.tokens.push(this.text.slice(s, e));
@@ -360,9 +375,21 @@ class SentenceSink implements TokenSink {
   readonly pieces: string[] = [];
   /** After a terminator: closers still belong to the sentence. */
   private closing = false;
-  constructor(private readonly text: string) {}
-  private add(t: string, terminator: boolean, closer: boolean): void {
+  halted = false;
+  /** With `oneSentence`: the offset where the next sentence starts, once halted. */
+  next = -1;
+  constructor(
+    private readonly text: string,
+    private readonly oneSentence: boolean,
+  ) {}
+  private add(t: string, terminator: boolean, closer: boolean, at: number): void {
+    if (this.halted) return;
     if (this.closing && !closer) {
+      if (this.oneSentence) {
+        this.halted = true;
+        this.next = at;
+        return;
+      }
       this.pieces.push(SENTENCE_BREAK);
       this.closing = false;
     }
@@ -371,21 +398,38 @@ class SentenceSink implements TokenSink {
   }
   word(s: number, e: number): void {
     // A word is never a terminator or a closer: those are always split off as char tokens.
-    this.add(this.text.slice(s, e), false, false);
+    this.add(this.text.slice(s, e), false, false, s);
   }
-  char(c: number): void {
+  char(c: number, at: number): void {
     const terminator = c === 0x2e || c === 0x21 || c === 0x3f; // . ! ?
-    this.add(c < 128 ? ASCII[c]! : String.fromCharCode(c), terminator, terminator || c === 0x29 || c === 0x201d || c === 0x2019);
+    this.add(c < 128 ? ASCII[c]! : String.fromCharCode(c), terminator, terminator || isCloserChar(c), at);
   }
-  ellipsis(): void {
-    this.add('...', true, true);
+  ellipsis(at: number): void {
+    this.add('...', true, true, at);
   }
   endOfSentence(): void {
-    this.closing = true; // a terminator, and a closer, that is dropped
+    if (!this.halted) this.closing = true; // a terminator, and a closer, that is dropped
   }
   emoticon(): never {
     throw new Error('scan() only reports emoticons with stopAtRewrite');
   }
+}
+
+/** ")", "”" and "’": closers that do not end a sentence by themselves. */
+export function isCloserChar(c: number): boolean {
+  return c === 0x29 || c === 0x201d || c === 0x2019;
+}
+
+/**
+ * The full path for one sentence: find_tokens' tokens of the sentence starting at `start`, with
+ * its rewrites applied, passed to `each` as words. Returns where the next sentence starts, or -1
+ * at the end of the text.
+ */
+export function forEachWordOfSentence(text: string, start: number, each: (word: string) => void): number {
+  const sink = new SentenceSink(text, true);
+  scan(text, sink, false, start);
+  for (const w of rewriteSentences(sink.pieces.join(' ')).split(' ')) if (w !== '') each(w);
+  return sink.next;
 }
 
 /**
@@ -398,7 +442,7 @@ class SentenceSink implements TokenSink {
  * the sentence end would — so the result is the same, with one string instead of one per sentence.
  */
 export function forEachWord(text: string, each: (word: string) => void): void {
-  const sink = new SentenceSink(text);
+  const sink = new SentenceSink(text, false);
   scan(text, sink, false);
   for (const w of rewriteSentences(sink.pieces.join(' ')).split(' ')) {
     if (w !== '' && w !== SENTENCE_BREAK) each(w);
