@@ -181,6 +181,9 @@ KIND[0x6e] = LETTER_N;
 /** ASCII characters that simply extend a word: ORDINARY, not "n", not a pair start. */
 const PLAIN = new Uint8Array(128);
 for (let c = 0x21; c < 128; c++) if (KIND[c] === ORDINARY && !mayStartPair(c)) PLAIN[c] = 1;
+/** Letters and digits that are not PLAIN but usually are: "n" ("n't") and "o", "x", "X", "8". */
+const ALMOST_PLAIN = new Uint8Array(128);
+for (const ch of 'noxX8') ALMOST_PLAIN[ch.charCodeAt(0)] = 1;
 
 /**
  * Steps 1–3: feeds find_tokens' tokens (END-OF-SENTENCE markers included) to the sink, from
@@ -201,8 +204,16 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean, from
     // start an emoticon, and no pending paragraph break.
     if (c < 128 && PLAIN[c] === 1 && newlines === 0 && !prevFirst) {
       if (start < 0) start = i;
-      while (++i < n && (c = text.charCodeAt(i)) < 128 && PLAIN[c] === 1);
+      while (++i < n && (c = text.charCodeAt(i)) < 128) {
+        if (PLAIN[c] === 1) continue;
+        if (ALMOST_PLAIN[c] === 0) break;
+        // "n", "o", "x", "X", "8" need the general path only before "'t" (n) or before a
+        // character that would make a pair with them (or a space, which a pair may span).
+        const d = text.charCodeAt(i + 1);
+        if (c === 0x6e ? d === 0x27 && text.charCodeAt(i + 2) === 0x74 : !(d < 128 && PLAIN[d] === 1 && !mightPair(c, d))) break;
+      }
       if (i === n) break;
+      prevFirst = false; // text[i - 1] is PLAIN, or a letter that makes no pair with text[i]
     }
     let kind: number;
     if (c < 128) {
