@@ -100,24 +100,40 @@ if (texts.length > 0) {
   texts = [];
 }
 
-// --- hostile inputs: time per MB, as one text each ------------------------------------------
-const shapes: (readonly [string, () => string])[] = [['normal text (corpus joined by newlines)', () => normalText], ...HOSTILE];
-const rows: [string, number][] = [];
+// --- hostile inputs: time per MB, as one text each, at three sizes ----------------------------
+const SIZES = [MB / 4, MB, 4 * MB];
+const normalAt = (size: number): string => {
+  let s = normalText;
+  while (s.length < size) s += '\n' + normalText;
+  return s.slice(0, size);
+};
+const shapes: (readonly [string, (size: number) => string])[] = [['normal text (corpus joined by newlines)', normalAt], ...HOSTILE.map(([name, make]) => [name, (size: number) => make(size)] as const)];
+const rows: [string, number[]][] = [];
 for (const [name, make] of shapes) {
-  const text = make();
-  const mb = text.length / MB;
-  sink += analyze(text).assessments.length; // warm-up
-  const { cpu } = time(() => {
-    sink += analyze(text).assessments.length;
-  }, 5);
-  rows.push([name, (cpu * 1000) / mb]);
+  const perMb: number[] = [];
+  for (const size of SIZES) {
+    const text = make(size);
+    sink += analyze(text).assessments.length; // warm-up
+    const { cpu } = time(() => {
+      sink += analyze(text).assessments.length;
+    }, 5);
+    perMb.push((cpu * 1000) / (text.length / MB));
+  }
+  rows.push([name, perMb]);
 }
-const base = rows[0]![1];
-say(`## Time per MB, one text of about 1 MB each (median of 5, process CPU)`);
+const base = rows[0]![1][1]!;
+say(`## Hostile input: time per MB, one text each (median of 5, process CPU)`);
 say();
-say(`| input | ms per MB | × normal text |`);
-say(`|---|---:|---:|`);
-for (const [name, ms] of rows) say(`| ${name} | ${ms.toFixed(1)} | ${(ms / base).toFixed(2)} |`);
+say(`Each shape as a single text of 0.25, 1 and 4 MB (UTF-16 units): a flat row means linear time.`);
+say(`The last column compares the 1 MB time with normal text.`);
+say();
+say(`| input | ms/MB at 0.25 MB | ms/MB at 1 MB | ms/MB at 4 MB | 1 MB × normal text |`);
+say(`|---|---:|---:|---:|---:|`);
+for (const [name, ms] of rows) say(`| ${name} | ${ms.map((x) => x.toFixed(1)).join(' | ')} | ${(ms[1]! / base).toFixed(2)} |`);
+say();
+say(`Shapes denser in tokens than prose cost more per MB (random punctuation is a token per`);
+say(`character, prose about one per five); emoticon fragments also produce about one assessment per`);
+say(`three characters, each a new array in the result, and go through the sentence rewrites.`);
 say();
 if (sink === 0.5) console.log(''); // never true; keeps `sink` alive
 

@@ -122,18 +122,27 @@ class ScoringSink implements TokenSink {
   }
 }
 
+/** After this many sentences needed the full path, the rest of the text takes it at once. */
+const FALLBACKS_BEFORE_FULL_PATH = 16;
+
 /** Scores `text` exactly as TextBlob(text).sentiment / .sentiment_assessments would. */
 export function analyze(text: string): Analysis {
   const input = String(text);
   const scorer = new Scorer();
   const sink = new ScoringSink(input, scorer);
+  const feed = (w: string): void => feedWord(scorer, pyLower(w));
   let from = 0;
-  for (;;) {
+  for (let fallbacks = 0; ; fallbacks++) {
     sink.restart(from);
     if (scan(input, sink, true, from) && !sink.literalEndOfSentence) break;
     // The sentence that starts at sink.sentenceStart may need find_tokens' rewrites.
     scorer.rollback();
-    from = forEachWordOfSentence(input, sink.sentenceStart, (w) => feedWord(scorer, pyLower(w)));
+    if (fallbacks === FALLBACKS_BEFORE_FULL_PATH) {
+      // A text full of emoticons: the full path for the rest is cheaper than sentence by sentence.
+      forEachWord(input, feed, sink.sentenceStart);
+      break;
+    }
+    from = forEachWordOfSentence(input, sink.sentenceStart, feed);
     if (from < 0) break;
   }
   return scorer.finish();

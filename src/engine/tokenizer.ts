@@ -445,16 +445,16 @@ export function forEachWordOfSentence(text: string, start: number, each: (word: 
 
 /**
  * Steps 4 and 5: calls `each` with the words PatternAnalyzer scores,
- * `" ".join(find_tokens(text)).split()`, before lower-casing.
+ * `" ".join(find_tokens(text)).split()`, before lower-casing — from `start`, a sentence start.
  *
  * find_tokens runs its two rewrites sentence by sentence; here they run once over all sentences
  * joined by " " within a sentence and "\n" between sentences. No match can cross a "\n" (the
  * patterns only skip spaces), and "\n" satisfies the emoticon pattern's `($|\s)` exactly where
  * the sentence end would — so the result is the same, with one string instead of one per sentence.
  */
-export function forEachWord(text: string, each: (word: string) => void): void {
+export function forEachWord(text: string, each: (word: string) => void, start = 0): void {
   const sink = new SentenceSink(text, false);
-  scan(text, sink, false);
+  scan(text, sink, false, start);
   for (const w of rewriteSentences(sink.pieces.join(' ')).split(' ')) {
     if (w !== '' && w !== SENTENCE_BREAK) each(w);
   }

@@ -13,18 +13,19 @@ function randomFrom(chars: string, units: number, seed: number): string {
   return parts.join('');
 }
 
-export const HOSTILE: readonly (readonly [name: string, make: () => string])[] = [
-  ['random punctuation', () => randomFrom('.,;:!?()[]{}`\'"@#$^&*+-|=~_/\\<>', MB, 1)],
-  ['parentheses', () => repeat('(', MB / 2) + repeat(')', MB / 2)],
-  ['emoticon fragments', () => repeat(': ( : - ) ; ^ ) ( ! ) x D 8 - ', MB)],
-  ['one 1 MB word', () => repeat('a', MB)],
-  ['1 MB of "!"', () => repeat('!', MB)],
-  ['abbreviation then ".)" pairs', () => repeat('a.', MB / 2) + repeat('.)', MB / 2)],
-  ['periods and spaces', () => repeat('. ', MB)],
-  ['lone surrogates', () => repeat('\ud800', MB)],
-  ['NUL', () => repeat('\u0000', MB)],
-  ['newlines', () => repeat('\r\n\n', MB)],
-  ['modifier chain', () => repeat('very ', MB) + 'good'],
-  ['negations and contractions', () => repeat("not n't isn't ", MB)],
-  ['colon, whitespace, dash', () => repeat(':   -\u00a0\u2000x ', MB)],
+/** Each shape makes a text of `size` UTF-16 units (about; the default is 1 MB). */
+export const HOSTILE: readonly (readonly [name: string, make: (size?: number) => string])[] = [
+  ['random punctuation', (size = MB) => randomFrom('.,;:!?()[]{}`\'"@#$^&*+-|=~_/\\<>', size, 1)],
+  ['parentheses', (size = MB) => repeat('(', size / 2) + repeat(')', size / 2)],
+  ['emoticon fragments', (size = MB) => repeat(': ( : - ) ; ^ ) ( ! ) x D 8 - ', size)],
+  ['one word', (size = MB) => repeat('a', size)],
+  ['only "!"', (size = MB) => repeat('!', size)],
+  ['abbreviation then ".)" pairs', (size = MB) => repeat('a.', size / 2) + repeat('.)', size / 2)],
+  ['periods and spaces', (size = MB) => repeat('. ', size)],
+  ['lone surrogates', (size = MB) => repeat('\ud800', size)],
+  ['NUL', (size = MB) => repeat('\u0000', size)],
+  ['newlines', (size = MB) => repeat('\r\n\n', size)],
+  ['modifier chain', (size = MB) => repeat('very ', size) + 'good'],
+  ['negations and contractions', (size = MB) => repeat("not n't isn't ", size)],
+  ['colon, whitespace, dash', (size = MB) => repeat(':   -\u00a0\u2000x ', size)],
 ];

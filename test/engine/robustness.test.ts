@@ -44,6 +44,20 @@ test('random strings: sane results, fast path equals the full find_tokens path',
   }
 });
 
+test('long texts with many emoticons and sentences: fast path equals the full find_tokens path', () => {
+  // Long enough that analyze() falls back sentence by sentence, then for the rest of the text.
+  const rnd = xorshift(77);
+  const atoms = ['very', 'really', 'not', 'no', 'good', 'bad', 'happily', 'a', '!', '.', '?', '...', ')', '”', '"', "'", '(',
+    ':', ':c', ':)', ': )', '( ! )', 'x', 'D', '8', '-', 'END-OF-SENTENCE', '\n\n', 'o', 'O', '<', '3', ';', ':-', "n't", '*', 'the'];
+  const seps = [' ', ' ', ' ', '', '\n'];
+  for (let k = 0; k < 300; k++) {
+    const n = 20 + Math.floor(rnd() * 300);
+    let text = '';
+    for (let j = 0; j < n; j++) text += atoms[Math.floor(rnd() * atoms.length)]! + seps[Math.floor(rnd() * seps.length)]!;
+    assert.deepEqual(analyze(text), analyzeFullPath(text), JSON.stringify(text));
+  }
+});
+
 test('pure: results do not depend on earlier calls or on mutating earlier results', () => {
   const first = analyze('Not a very good movie, but happily short :)');
   const snapshot = JSON.stringify(first);

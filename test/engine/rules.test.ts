@@ -91,6 +91,13 @@ const CASES: readonly Row[] = [
   ["lone surrogates and NUL", "\u0000", 0, 0, []],
   ["averaging", "The movie was not that bad, actually it was really quite good!", 0.09375000000000004, 0.39166666666666666, [[["bad"], -0.6999999999999998, 0.6666666666666666, null], [["actually"], 0, 0.1, null], [["really"], 0.2, 0.2, null], [["good","!"], 0.875, 0.6000000000000001, null]]],
   ["averaging", "I love this phone. It's amazing!!! :D", 0.8333333333333334, 0.8333333333333334, [[["love"], 0.5, 0.6, null], [["amazing","!","!","!"], 1, 0.9, null], [[":d"], 1, 1, "mood"]]],
+  ["sentences rewritten one at a time", "Very good. Not : ( at all... really : ) happy!", 0.33999999999999997, 0.7450000000000001, [[["very","good"], 0.9099999999999999, 0.7800000000000001, null], [[":("], -0.75, 1, "mood"], [["really"], 0.2, 0.2, null], [[":)","happy","!"], 1, 1, null]]],
+  ["sentences rewritten one at a time", "very\n\n: )good", 0.44999999999999996, 0.45000000000000007, [[["very"], 0.2, 0.3, null], [[":)","good"], 0.7, 0.6000000000000001, null]]],
+  ["sentences rewritten one at a time", "not. : ) good", 0.6, 0.8, [[[":)"], 0.5, 1, "mood"], [["good"], 0.7, 0.6000000000000001, null]]],
+  ["sentences rewritten one at a time", "really :c ) good", 0.5499999999999999, 0.6, [[["really"], 0.2, 0.2, null], [[":c)"], 0.75, 1, "mood"], [["good"], 0.7, 0.6000000000000001, null]]],
+  ["sentences rewritten one at a time", "So good :-) but : ( bad", -0.06249999999999997, 0.8166666666666667, [[["good"], 0.7, 0.6000000000000001, null], [[":-)"], 0.5, 1, "mood"], [[":("], -0.75, 1, "mood"], [["bad"], -0.6999999999999998, 0.6666666666666666, null]]],
+  ["sentences rewritten one at a time", "Nice :) . Not : - ( nice", 0.23750000000000002, 1, [[["nice"], 0.6, 1, null], [[":)"], 0.5, 1, "mood"], [[":-("], -0.75, 1, "mood"], [["nice"], 0.6, 1, null]]],
+  ["sentences rewritten one at a time", "happily ( ! ) not good", 0.15000000000000002, 0.8666666666666667, [[["happily"], 0.8, 1, null], [["(!)"], 0, 1, "irony"], [["not","good"], -0.35, 0.6000000000000001, null]]],
 ];
 
 for (const [rule, text, polarity, subjectivity, assessments] of CASES) {
