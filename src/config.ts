@@ -10,6 +10,12 @@ export interface Config {
   readonly port: number;
   /** SQLite file (the embedded default) — `--db`, `DB_PATH`, or `DATABASE_URL=sqlite:<file>`. */
   readonly dbPath: string;
+  /** PostgreSQL connection URL (`DATABASE_URL=postgres://…`); when set, the history lives there. */
+  readonly databaseUrl: string | undefined;
+  /** Retention: keep at most this many rows (the oldest go first); undefined = no cap. */
+  readonly historyMaxRows: number | undefined;
+  /** Retention: delete rows older than this, in ms; undefined = no cap. */
+  readonly historyMaxAgeMs: number | undefined;
   readonly workers: number;
   /** Largest accepted request body, in bytes (413 above it). */
   readonly bodyLimit: number;
@@ -33,6 +39,9 @@ export const OPTIONS = [
   { flag: 'host', env: 'HOST', help: 'address to listen on', def: '127.0.0.1' },
   { flag: 'port', env: 'PORT', help: 'TCP port', def: '3000' },
   { flag: 'db', env: 'DB_PATH', help: 'SQLite history file (or DATABASE_URL=sqlite:<file>)', def: './data/polarity.db' },
+  { flag: 'database-url', env: 'DATABASE_URL', help: 'postgres://user@host:5432/db for a shared PostgreSQL history', def: '(unset: SQLite)' },
+  { flag: 'history-max-rows', env: 'HISTORY_MAX_ROWS', help: 'keep at most this many rows, deleting the oldest', def: '(no cap)' },
+  { flag: 'history-max-age', env: 'HISTORY_MAX_AGE', help: 'delete rows older than this: 90s, 30m, 12h, 30d', def: '(no cap)' },
   { flag: 'workers', env: 'WORKERS', help: 'worker processes sharing the port', def: 'number of CPUs' },
   { flag: 'body-limit', env: 'BODY_LIMIT', help: 'largest request body in bytes', def: '65536' },
   { flag: 'max-text-chars', env: 'MAX_TEXT_CHARS', help: 'longest text in characters', def: '20000' },
@@ -52,16 +61,40 @@ function integer(name: string, raw: string, min: number, max: number): number {
   return n;
 }
 
-function dbPathFrom(databaseUrl: string): string {
+/** DATABASE_URL: sqlite:<file> or postgres(ql)://… */
+function parseDatabaseUrl(databaseUrl: string): { dbPath?: string; databaseUrl?: string } {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') throw new ConfigError('DATABASE_URL=sqlite: needs a file path, e.g. sqlite:./data/polarity.db');
-    return path;
+    return { dbPath: path };
   }
-  if (/^postgres(ql)?:/.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL: the PostgreSQL store is not available in this version; use sqlite:<file> or --db');
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    try {
+      new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid URL, e.g. postgres://polarity@db.internal:5432/polarity');
+    }
+    return { databaseUrl };
   }
-  throw new ConfigError(`DATABASE_URL must start with sqlite: (got "${databaseUrl.split(':')[0]}:")`);
+  throw new ConfigError(`DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got "${databaseUrl.split(':')[0]}:")`);
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function duration(name: string, raw: string): number {
+  const m = /^(\d+)\s*([smhd])$/.exec(raw.trim());
+  if (!m) throw new ConfigError(`${name} must be a number with a unit s, m, h or d (e.g. 30d), got "${raw}"`);
+  const ms = Number(m[1]) * DURATION_UNITS[m[2]!]!;
+  if (ms < 1000) throw new ConfigError(`${name} must be at least 1s`);
+  return ms;
+}
+
+/** Formats a Config's database for people, without a password. */
+export function describeDatabase(config: Config): string {
+  if (config.databaseUrl === undefined) return `SQLite ${config.dbPath}`;
+  const u = new URL(config.databaseUrl);
+  if (u.password) u.password = '***';
+  return `PostgreSQL ${u.toString()}`;
 }
 
 /**
@@ -90,8 +123,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
   const port = integer('port', pick('port', 'PORT') ?? '3000', 0, 65535);
 
   let dbPath = values['db'];
-  if (dbPath === undefined && env['DATABASE_URL']) dbPath = dbPathFrom(env['DATABASE_URL']);
+  let databaseUrl: string | undefined;
+  const urlRaw = dbPath === undefined ? pick('database-url', 'DATABASE_URL') : undefined;
+  if (urlRaw !== undefined) ({ dbPath, databaseUrl } = parseDatabaseUrl(urlRaw));
   dbPath ??= pick('db', 'DB_PATH') ?? './data/polarity.db';
+  const maxRowsRaw = pick('history-max-rows', 'HISTORY_MAX_ROWS');
+  const maxAgeRaw = pick('history-max-age', 'HISTORY_MAX_AGE');
 
   const workersRaw = pick('workers', 'WORKERS');
   const workers = workersRaw === undefined ? availableParallelism() : integer('workers', workersRaw, 1, 256);
@@ -116,6 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     host,
     port,
     dbPath,
+    databaseUrl,
+    historyMaxRows: maxRowsRaw === undefined ? undefined : integer('history-max-rows', maxRowsRaw, 1, Number.MAX_SAFE_INTEGER),
+    historyMaxAgeMs: maxAgeRaw === undefined ? undefined : duration('history-max-age', maxAgeRaw),
     workers,
     bodyLimit: integer('body-limit', pick('body-limit', 'BODY_LIMIT') ?? '65536', 64, 64 * 1024 * 1024),
     maxTextChars: integer('max-text-chars', pick('max-text-chars', 'MAX_TEXT_CHARS') ?? '20000', 1, 10_000_000),
@@ -129,7 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
 
 /** The configuration as printed at start: secrets masked. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  return { ...config, adminToken: config.adminToken === undefined ? '(unset: deletion disabled)' : '***' };
+  return {
+    ...config,
+    databaseUrl: config.databaseUrl === undefined ? undefined : describeDatabase(config),
+    adminToken: config.adminToken === undefined ? '(unset: deletion disabled)' : '***',
+  };
 }
 
 /** Defaults for tests and embedding: the same validation, no environment. */

@@ -3,10 +3,11 @@
 // workers, and on SIGTERM/SIGINT lets every worker finish its in-flight requests.
 import cluster, { type Worker } from 'node:cluster';
 import { pino, type Logger } from 'pino';
-import { describeConfig, type Config } from './config.js';
+import { describeConfig, describeDatabase, type Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { mergeSnapshots, type MetricsSnapshot } from './http/metrics.js';
-import { SqliteHistoryStore } from './store/sqlite.js';
+import type { HistoryStore } from './store/history-store.js';
+import { openStore } from './store/open.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 const METRICS_TIMEOUT_MS = 2_000;
@@ -22,8 +23,29 @@ export function displayUrl(config: Config, port: number): string {
   return `http://${host}:${port}/`;
 }
 
-function openStore(config: Config, onWrite?: (s: number, rows: number) => void): SqliteHistoryStore {
-  return new SqliteHistoryStore(config.dbPath, onWrite ? { onWrite } : {});
+const RETENTION_INTERVAL_MS = 10_000;
+
+/** Applies the retention caps in the background, never on a request's path. */
+function startRetention(config: Config, store: HistoryStore, log: Logger): NodeJS.Timeout | undefined {
+  if (config.historyMaxRows === undefined && config.historyMaxAgeMs === undefined) return undefined;
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const deleted = await store.trim({ maxRows: config.historyMaxRows, maxAgeMs: config.historyMaxAgeMs });
+      if (deleted > 0) log.info({ deleted }, 'retention: deleted old history rows');
+    } catch (err) {
+      log.warn({ err }, 'retention: trimming the history failed; will retry');
+    } finally {
+      running = false;
+    }
+  };
+  // Stagger the processes so they do not all trim at once.
+  const timer = setInterval(() => void run(), RETENTION_INTERVAL_MS + Math.floor(Math.random() * 1000));
+  timer.unref();
+  void run();
+  return timer;
 }
 
 /** Starts the service; resolves when it is listening. */
@@ -39,7 +61,7 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
   const waiting = new Map<number, (s: MetricsSnapshot) => void>();
   // eslint-disable-next-line prefer-const
   let app: Awaited<ReturnType<typeof buildApp>>;
-  const store = openStore(config, (s, rows) => app?.ctx.metrics.recordWrite(s, rows));
+  const store = await openStore(config, (s, rows) => app?.ctx.metrics.recordWrite(s, rows));
   app = await buildApp({
     config,
     store,
@@ -73,11 +95,13 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
     });
   }
 
+  const retention = startRetention(config, store, log);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.ctx.shuttingDown = true;
+    if (retention) clearInterval(retention);
     log.info({ signal }, 'shutting down: finishing in-flight requests');
     const force = setTimeout(() => {
       log.error('graceful shutdown timed out; exiting');
@@ -106,14 +130,14 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     log.info({ config: describeConfig(config) }, 'configuration');
-    process.stdout.write(`Polarity is listening on ${displayUrl(config, port)} (1 worker, history in ${config.dbPath})\n`);
+    process.stdout.write(`Polarity is listening on ${displayUrl(config, port)} (1 worker, history in ${describeDatabase(config)})\n`);
   }
 }
 
 async function runPrimary(config: Config, log: Logger): Promise<void> {
   log.info({ config: describeConfig(config) }, 'configuration');
   // Migrate once, before any worker opens the database.
-  openStore(config).close();
+  await (await openStore(config)).close();
 
   const snapshots = new Map<number, { want: number; got: MetricsSnapshot[]; from: Worker; done: (s: MetricsSnapshot[]) => void }>();
   let collectSeq = 0;
@@ -169,7 +193,7 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
     cluster.on('listening', (_worker, address) => {
       listening++;
       if (listening === config.workers) {
-        process.stdout.write(`Polarity is listening on ${displayUrl(config, address.port)} (${config.workers} workers, history in ${config.dbPath})\n`);
+        process.stdout.write(`Polarity is listening on ${displayUrl(config, address.port)} (${config.workers} workers, history in ${describeDatabase(config)})\n`);
         resolve();
       }
     });

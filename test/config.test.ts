@@ -31,13 +31,26 @@ test('flags win over environment; environment over defaults', () => {
   assert.equal(loadConfig({ DATABASE_URL: 'sqlite:///var/lib/p.db' }, []).dbPath, '/var/lib/p.db');
 });
 
+test('PostgreSQL URL and retention caps', () => {
+  const c = loadConfig({ DATABASE_URL: 'postgres://polarity:pw@db.internal:5432/polarity', HISTORY_MAX_ROWS: '1000000', HISTORY_MAX_AGE: '30d' }, []);
+  assert.equal(c.databaseUrl, 'postgres://polarity:pw@db.internal:5432/polarity');
+  assert.equal(c.historyMaxRows, 1_000_000);
+  assert.equal(c.historyMaxAgeMs, 30 * 86_400_000);
+  assert.doesNotMatch(JSON.stringify(describeConfig(c)), /pw@/, 'the password is masked');
+  assert.equal(loadConfig({}, ['--history-max-age', '90m']).historyMaxAgeMs, 90 * 60_000);
+  assert.equal(loadConfig({ DATABASE_URL: 'postgres://h/db' }, ['--db', 'x.db']).databaseUrl, undefined, '--db wins');
+  assert.equal(loadConfig({}, []).historyMaxRows, undefined);
+});
+
 test('invalid values are refused with a message naming the option', () => {
   const bad: [Record<string, string>, string[], RegExp][] = [
     [{}, ['--port', '-1'], /port/],
     [{ PORT: '3.5' }, [], /port must be a whole number/],
     [{ BODY_LIMIT: '10' }, [], /body-limit must be between/],
     [{ LOG_LEVEL: 'loud' }, [], /log-level must be one of/],
-    [{ DATABASE_URL: 'postgres://u@h/db' }, [], /PostgreSQL store is not available/],
+    [{ DATABASE_URL: 'mysql://u@h/db' }, [], /must start with postgres:\/\/, postgresql:\/\/ or sqlite:/],
+    [{ HISTORY_MAX_AGE: '10 days' }, [], /history-max-age must be a number with a unit/],
+    [{ HISTORY_MAX_ROWS: '0' }, [], /history-max-rows must be between 1/],
     [{ DATABASE_URL: 'sqlite:' }, [], /needs a file path/],
     [{}, ['extra-positional'], /Unexpected argument/],
   ];

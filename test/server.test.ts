@@ -60,7 +60,7 @@ test('bad configuration stops at start with a clear message and exit code 2', ()
     [['serve', '--bogus'], {}, /Unknown option '--bogus'/],
     [['serve'], { ADMIN_TOKEN: 'short' }, /admin-token must be at least 16 characters/],
     [['serve'], { CORS_ORIGINS: 'https://ok.example/path' }, /not an origin/],
-    [['serve'], { DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with sqlite:/],
+    [['serve'], { DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres/],
   ];
   for (const [args, env, message] of cases) {
     const r = run(args, env);

@@ -4,41 +4,89 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import pg from 'pg';
 import type { HistoryStore, NewRow } from '../src/store/history-store.js';
+import { PostgresHistoryStore } from '../src/store/postgres.js';
 import { CACHED_PAGE_MAX, SqliteHistoryStore } from '../src/store/sqlite.js';
 
 interface Backend {
   name: string;
   /** A fresh, empty store; `reopen` gives a second handle on the same data (another process's view). */
-  open(): { store: HistoryStore; reopen: () => HistoryStore; cleanup: () => void };
+  open(): Promise<{ store: HistoryStore; reopen: () => Promise<HistoryStore>; cleanup: () => Promise<void> }>;
 }
 
 const sqlite: Backend = {
   name: 'sqlite',
-  open() {
+  async open() {
     const dir = mkdtempSync(join(tmpdir(), 'polarity-store-'));
     const path = join(dir, 'history.db');
-    return { store: new SqliteHistoryStore(path), reopen: () => new SqliteHistoryStore(path), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    return { store: new SqliteHistoryStore(path), reopen: async () => new SqliteHistoryStore(path), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  },
+};
+
+/** PostgreSQL for tests: POLARITY_TEST_PG_URL, else the local server CI starts. */
+export const PG_URL = process.env['POLARITY_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export async function pgAvailable(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return `PostgreSQL not reachable at ${PG_URL} (${(err as Error).message}): PostgreSQL store tests skipped`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Each store gets its own throw-away schema in the test database. */
+export async function pgSchema(): Promise<{ schema: string; drop: () => Promise<void> }> {
+  const schema = `polarity_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  return {
+    schema,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
+
+const postgres: Backend = {
+  name: 'postgres',
+  async open() {
+    const { schema, drop } = await pgSchema();
+    return {
+      store: await PostgresHistoryStore.open(PG_URL, { schema }),
+      reopen: () => PostgresHistoryStore.open(PG_URL, { schema }),
+      cleanup: drop,
+    };
   },
 };
 
 const row = (text: string, sentiment = 0, subjectivity = 0): NewRow => ({ text, sentiment, subjectivity });
 
-export function storeSuite(backend: Backend): void {
-  describe(`HistoryStore: ${backend.name}`, () => {
-    const setup = (t: { after: (fn: () => unknown) => void }) => {
-      const s = backend.open();
+export function storeSuite(backend: Backend, skip?: string): void {
+  describe(`HistoryStore: ${backend.name}`, { skip }, () => {
+    const setup = async (t: { after: (fn: () => unknown) => void }) => {
+      const s = await backend.open();
       const extra: HistoryStore[] = [];
       t.after(async () => {
         await s.store.close();
         for (const e of extra) await e.close();
-        s.cleanup();
+        await s.cleanup();
       });
-      return { store: s.store, reopen: () => { const e = s.reopen(); extra.push(e); return e; } };
+      return { store: s.store, reopen: async () => { const e = await s.reopen(); extra.push(e); return e; } };
     };
 
     test('insert answers ids in order and rows read back newest first', async (t) => {
-      const { store } = setup(t);
+      const { store } = await setup(t);
       const [a] = await store.insert([row('first', 0.5, 0.6)]);
       const [b, c] = await store.insert([row('second', -0.25, 0.1), row('third')]);
       assert.ok(a!.id < b!.id && b!.id < c!.id);
@@ -53,7 +101,7 @@ export function storeSuite(backend: Backend): void {
     });
 
     test('concurrent inserts share a commit and every caller gets its own row', async (t) => {
-      const { store } = setup(t);
+      const { store } = await setup(t);
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.insert([row(`t${i}`)])));
       const ids = results.map((r) => r[0]!.id);
       assert.equal(new Set(ids).size, 200);
@@ -62,7 +110,7 @@ export function storeSuite(backend: Backend): void {
     });
 
     test('cursor pages walk the whole history exactly once', async (t) => {
-      const { store } = setup(t);
+      const { store } = await setup(t);
       await store.insert(Array.from({ length: 257 }, (_, i) => row(`r${i}`)));
       const seen: string[] = [];
       let before: number | undefined;
@@ -79,7 +127,7 @@ export function storeSuite(backend: Backend): void {
     });
 
     test('newest page JSON is the same as list() and flags more rows', async (t) => {
-      const { store } = setup(t);
+      const { store } = await setup(t);
       assert.deepEqual(await store.newestPageJson(50), { json: '[]', more: false, lastId: undefined });
       await store.insert(Array.from({ length: 60 }, (_, i) => row(`r${i}`, i / 100)));
       const page = await store.newestPageJson(50);
@@ -93,8 +141,8 @@ export function storeSuite(backend: Backend): void {
     });
 
     test("a second handle sees the other's commits at once, including deletions", async (t) => {
-      const { store, reopen } = setup(t);
-      const other = reopen();
+      const { store, reopen } = await setup(t);
+      const other = await reopen();
       await store.insert([row('one')]);
       assert.deepEqual(JSON.parse((await other.newestPageJson(50)).json).map((r: { text: string }) => r.text), ['one']);
       await other.insert([row('two')]);
@@ -111,10 +159,10 @@ export function storeSuite(backend: Backend): void {
     });
 
     test('text comes back byte for byte: NUL, emoji, RTL, combining marks, CR LF', async (t) => {
-      const { store, reopen } = setup(t);
+      const { store, reopen } = await setup(t);
       const texts = ['a\u0000b', '😀 👍🏽 family: 👨‍👩‍👧', 'שלום עולם مرحبا', 'e\u0301 \u200b zero-width', 'line1\r\nline2\n', '', ' \t ', '\u{10FFFF}'];
       const saved = await store.insert(texts.map((x) => row(x)));
-      const other = reopen();
+      const other = await reopen();
       for (let i = 0; i < texts.length; i++) {
         assert.equal((await other.get(saved[i]!.id))!.text, texts[i]);
       }
@@ -122,7 +170,7 @@ export function storeSuite(backend: Backend): void {
     });
 
     test('ids are never reused after a deletion, so cursors stay valid', async (t) => {
-      const { store } = setup(t);
+      const { store } = await setup(t);
       const [a] = await store.insert([row('a')]);
       await store.deleteAll();
       const [b] = await store.insert([row('b')]);
@@ -132,25 +180,25 @@ export function storeSuite(backend: Backend): void {
     });
 
     test('rows survive closing and reopening (a restart)', async (t) => {
-      const { store, reopen } = setup(t);
+      const { store, reopen } = await setup(t);
       await store.insert([row('kept', 0.1, 0.2)]);
       await store.close();
-      const again = reopen();
+      const again = await reopen();
       const page = await again.list({ limit: 5 });
       assert.deepEqual(page.rows.map((r) => [r.text, r.sentiment, r.subjectivity]), [['kept', 0.1, 0.2]]);
     });
 
     test('close() commits inserts still waiting for their turn', async (t) => {
-      const { store, reopen } = setup(t);
+      const { store, reopen } = await setup(t);
       const pending = store.insert([row('late')]);
       await store.close();
       assert.equal((await pending)[0]!.text, 'late');
-      assert.equal(await reopen().count(), 1);
+      assert.equal(await (await reopen()).count(), 1);
       await assert.rejects(store.insert([row('after close')]));
     });
 
     test('createdAt given on insert (imports) is kept', async (t) => {
-      const { store } = setup(t);
+      const { store } = await setup(t);
       const when = new Date('2021-05-04T03:02:01.000Z');
       const [r] = await store.insert([{ ...row('old'), createdAt: when }]);
       assert.equal(r!.createdAt, when.toISOString());
@@ -158,13 +206,38 @@ export function storeSuite(backend: Backend): void {
     });
 
     test('onCommit hears every committed batch', async (t) => {
-      const { store } = setup(t);
+      const { store } = await setup(t);
       const heard: string[] = [];
       store.onCommit((rows) => heard.push(...rows.map((r) => r.text)));
       await Promise.all([store.insert([row('x')]), store.insert([row('y'), row('z')])]);
       assert.deepEqual(heard, ['x', 'y', 'z']);
     });
+
+    test('retention: a row cap keeps the newest rows; an age cap deletes old ones', async (t) => {
+      const { store } = await setup(t);
+      const old = new Date(Date.now() - 3 * 86_400_000);
+      await store.insert(Array.from({ length: 30 }, (_, i) => ({ ...row(`old ${i}`), createdAt: old })));
+      await store.insert(Array.from({ length: 30 }, (_, i) => row(`new ${i}`)));
+      assert.equal(await store.trim({ maxRows: 45 }), 15);
+      assert.equal(await store.count(), 45);
+      assert.equal((await store.rowsAfter(0, 1))[0]!.text, 'old 15');
+      assert.equal((await store.list({ limit: 1 })).rows[0]!.text, 'new 29');
+      assert.equal(await store.trim({ maxAgeMs: 86_400_000 }), 15);
+      assert.deepEqual((await store.rowsAfter(0, 100)).map((r) => r.text), Array.from({ length: 30 }, (_, i) => `new ${i}`));
+      assert.equal(await store.trim({ maxRows: 100, maxAgeMs: 86_400_000 }), 0);
+      // The cached newest page follows deletions made by retention.
+      assert.equal(JSON.parse((await store.newestPageJson(50)).json).length, 30);
+    });
+
+    test('a row cap smaller than a trim chunk and larger than the table', async (t) => {
+      const { store } = await setup(t);
+      await store.insert(Array.from({ length: 5 }, (_, i) => row(`r${i}`)));
+      assert.equal(await store.trim({ maxRows: 10 }), 0);
+      assert.equal(await store.trim({ maxRows: 1 }), 4);
+      assert.deepEqual((await store.list({ limit: 10 })).rows.map((r) => r.text), ['r4']);
+    });
   });
 }
 
 storeSuite(sqlite);
+storeSuite(postgres, await pgAvailable());

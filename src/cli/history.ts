@@ -3,8 +3,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
-import { SqliteHistoryStore } from '../store/sqlite.js';
+import { ConfigError, describeDatabase, loadConfig } from '../config.js';
+import { openStore } from '../store/open.js';
 import { exportHistory, importHistory, type ExportFormat, type ImportFormat } from '../store/transfer.js';
 
 interface Io {
@@ -22,7 +22,7 @@ const USAGE = `Usage:
       a recorded "sentiment" that differs is counted in the report. The time of a row is its
       "createdAt", else the time in its MongoDB ObjectId, else now.
 
---db defaults to DB_PATH, DATABASE_URL=sqlite:<file>, or ./data/polarity.db.
+--db defaults to DB_PATH, or DATABASE_URL (sqlite:<file> or postgres://…), or ./data/polarity.db.
 `;
 
 export async function runHistory(argv: string[], io: Io): Promise<number> {
@@ -43,9 +43,9 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
     io.stdout.write(USAGE);
     return sub === undefined ? 2 : 0;
   }
-  let dbPath: string;
+  let config: ReturnType<typeof loadConfig>;
   try {
-    dbPath = loadConfig(process.env, typeof values['db'] === 'string' ? ['--db', values['db']] : []).dbPath;
+    config = loadConfig(process.env, typeof values['db'] === 'string' ? ['--db', values['db']] : []);
   } catch (err) {
     if (err instanceof ConfigError) {
       io.stderr.write(`polarity history: ${err.message}\n`);
@@ -60,7 +60,7 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
       io.stderr.write('polarity history export: --format must be ndjson or csv\n');
       return 2;
     }
-    const store = new SqliteHistoryStore(dbPath);
+    const store = await openStore(config);
     try {
       const out = typeof values['out'] === 'string' ? createWriteStream(values['out']) : (io.stdout as NodeJS.WritableStream & import('node:stream').Writable);
       const n = await exportHistory(store, (format ?? 'ndjson') as ExportFormat, out as import('node:stream').Writable);
@@ -68,7 +68,7 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
         (out as import('node:stream').Writable).end();
         await finished(out as import('node:stream').Writable);
       }
-      io.stderr.write(`exported ${n} rows from ${dbPath}\n`);
+      io.stderr.write(`exported ${n} rows from ${describeDatabase(config)}\n`);
       return 0;
     } finally {
       await store.close();
@@ -86,12 +86,12 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
       return 2;
     }
     const input = file === '-' ? (io.stdin as import('node:stream').Readable) : createReadStream(file);
-    const store = new SqliteHistoryStore(dbPath);
+    const store = await openStore(config);
     try {
       const report = await importHistory(store, (format ?? 'auto') as ImportFormat | 'auto', input);
       for (const e of report.errors) io.stderr.write(`skipped ${e}\n`);
       io.stderr.write(
-        `imported ${report.imported} rows into ${dbPath}; skipped ${report.skipped}; ` +
+        `imported ${report.imported} rows into ${describeDatabase(config)}; skipped ${report.skipped}; ` +
           `${report.sentimentMismatches} had a recorded sentiment different from the engine's score\n`,
       );
       return report.skipped > 0 ? 1 : 0;

@@ -46,13 +46,23 @@ export interface HistoryStore {
   rowsAfter(afterId: number, limit: number): Promise<HistoryRow[]>;
   delete(id: number): Promise<boolean>;
   deleteAll(): Promise<number>;
+  /** Deletes the oldest rows beyond `maxRows` and rows older than `maxAgeMs`; returns how many. */
+  trim(policy: RetentionPolicy): Promise<number>;
   count(): Promise<number>;
   /** Throws when the store cannot serve requests. */
   ping(): Promise<void>;
-  /** Called with every batch of rows committed by this process. */
+  /**
+   * Called with every batch of rows committed by this process, and with an empty array when the
+   * store learns that another process or host committed (where it can tell).
+   */
   onCommit(listener: (rows: readonly HistoryRow[]) => void): void;
   /** Flushes pending writes, then closes. */
   close(): Promise<void>;
+}
+
+export interface RetentionPolicy {
+  readonly maxRows?: number | undefined;
+  readonly maxAgeMs?: number | undefined;
 }
 
 export function labelOf(sentiment: number): Label {

@@ -15,7 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { HistoryRow, HistoryStore, ListOptions, NewRow, Page } from './history-store.js';
+import type { HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
 import { labelOf } from './history-store.js';
 import { migrate } from './sqlite-migrations.js';
 import type { WriteReply, WriteRequest } from './sqlite-writer.js';
@@ -110,6 +110,9 @@ export class SqliteHistoryStore implements HistoryStore {
       get: db.prepare<[number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses WHERE id = ?'),
       delete: db.prepare('DELETE FROM analyses WHERE id = ?'),
       deleteAll: db.prepare('DELETE FROM analyses'),
+      nthNewestId: db.prepare<[number], number>('SELECT id FROM analyses ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
+      trimBelow: db.prepare('DELETE FROM analyses WHERE id IN (SELECT id FROM analyses WHERE id < ? ORDER BY id LIMIT ?)'),
+      trimOlder: db.prepare('DELETE FROM analyses WHERE id IN (SELECT id FROM analyses WHERE created_at < ? ORDER BY id LIMIT ?)'),
       bumpGeneration: db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'generation'"),
       generation: db.prepare<[], number>("SELECT value FROM meta WHERE key = 'generation'").pluck(),
       count: db.prepare<[], number>('SELECT count(*) FROM analyses').pluck(),
@@ -264,6 +267,40 @@ export class SqliteHistoryStore implements HistoryStore {
     }).immediate();
     this.cacheValid = false;
     return changes;
+  }
+
+  /**
+   * Retention, a chunk per transaction with the event loop free in between, so writers and
+   * readers never wait long. created_at is not indexed: an age cap scans, in chunks.
+   */
+  async trim(policy: RetentionPolicy, chunk = 2000): Promise<number> {
+    let deleted = 0;
+    const step = (stmt: Database.Statement, arg: number): number => {
+      const n = this.db.transaction(() => {
+        const c = stmt.run(arg, chunk).changes;
+        if (c > 0) this.stmt.bumpGeneration.run();
+        return c;
+      }).immediate();
+      if (n > 0) this.cacheValid = false;
+      return n;
+    };
+    if (policy.maxRows !== undefined) {
+      const keepFrom = this.stmt.nthNewestId.get(policy.maxRows - 1);
+      if (keepFrom !== undefined) {
+        for (let n = chunk; n === chunk; deleted += n) {
+          n = step(this.stmt.trimBelow, keepFrom);
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+    }
+    if (policy.maxAgeMs !== undefined) {
+      const cutoff = Date.now() - policy.maxAgeMs;
+      for (let n = chunk; n === chunk; deleted += n) {
+        n = step(this.stmt.trimOlder, cutoff);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    return deleted;
   }
 
   async count(): Promise<number> {

@@ -1,0 +1,362 @@
+// The shared store: PostgreSQL, for several app hosts behind a load balancer.
+//
+// Same semantics as SQLite (test/store.test.ts runs against both):
+// - Group commit: the inserts of one event-loop turn go out as one multi-row INSERT (one implicit
+//   transaction); several batches may be in flight on the pool; callers are answered after COMMIT.
+// - Ids in commit order: each INSERT first takes a transaction-scoped advisory lock, held until its
+//   commit, so a row with a higher id is never visible before one with a lower id — from any host.
+//   "Rows above the last id I saw" is then exactly what is new (live updates and export rely on it).
+// - NUL: PostgreSQL `text` cannot hold U+0000. A text that has one is stored byte-exact as UTF-8
+//   in `text_bytes`, with a readable copy (NUL → U+FFFD) in `text`; reads prefer `text_bytes`.
+// - No history cache across requests (another host may have written since); concurrent reads of
+//   the newest page that arrive in the same event-loop turn share one query, which starts after
+//   they all arrived, so each still sees every row acknowledged before it was sent.
+// - Other hosts' commits are heard through LISTEN/NOTIFY and reported to onCommit listeners.
+import pg from 'pg';
+import type { HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
+import { labelOf } from './history-store.js';
+
+const CHANNEL = 'polarity_history';
+/** Key of the advisory lock that orders inserts (any constant shared by every host). */
+const INSERT_LOCK = 7_262_015;
+const MAX_BATCHES_IN_FLIGHT = 4;
+
+const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE analyses (
+        id           bigserial PRIMARY KEY,
+        text         text             NOT NULL,
+        text_bytes   bytea,           -- exact UTF-8 when the text holds NUL, else NULL
+        sentiment    double precision NOT NULL,
+        subjectivity double precision NOT NULL,
+        created_at   timestamptz      NOT NULL DEFAULT now()
+      );
+      CREATE INDEX analyses_created_at ON analyses (created_at);
+    `,
+  },
+];
+
+interface DbRow {
+  id: string;
+  text: string;
+  text_bytes: Buffer | null;
+  sentiment: number;
+  subjectivity: number;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, text, text_bytes, sentiment, subjectivity, created_at';
+
+function toRow(r: DbRow): HistoryRow {
+  return {
+    id: Number(r.id),
+    text: r.text_bytes === null ? r.text : r.text_bytes.toString('utf8'),
+    sentiment: r.sentiment,
+    subjectivity: r.subjectivity,
+    label: labelOf(r.sentiment),
+    createdAt: r.created_at.toISOString(),
+  };
+}
+
+interface Pending {
+  rows: readonly NewRow[];
+  resolve: (rows: HistoryRow[]) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface PostgresStoreOptions {
+  readonly onWrite?: (seconds: number, rows: number) => void;
+  /** Schema for the tables (tests use a throw-away one). Default: the connection's search_path. */
+  readonly schema?: string;
+  /** Connections in this process's pool. */
+  readonly poolSize?: number;
+  /** A query that takes longer fails (ms); a stalled database becomes a fast 503, not a hang. */
+  readonly queryTimeoutMs?: number;
+  /** Waiting longer than this for a pooled connection fails (ms). */
+  readonly connectTimeoutMs?: number;
+}
+
+export class PostgresHistoryStore implements HistoryStore {
+  private readonly pool: pg.Pool;
+  private readonly listeners: ((rows: readonly HistoryRow[]) => void)[] = [];
+  private pending: Pending[] = [];
+  private flushScheduled = false;
+  private inFlight = 0;
+  private closed = false;
+  private drained: (() => void)[] = [];
+  private newestWaiting = new Map<number, { resolve: (v: { json: string; more: boolean; lastId: number | undefined }) => void; reject: (e: unknown) => void }[]>();
+  private newestScheduled = false;
+  private listener: pg.Client | undefined;
+  private listenRetry: NodeJS.Timeout | undefined;
+  private readonly table: string;
+
+  private constructor(private readonly url: string, private readonly options: PostgresStoreOptions) {
+    const timeout = options.queryTimeoutMs ?? 5000;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 8,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      query_timeout: timeout,
+      statement_timeout: timeout,
+      idleTimeoutMillis: 30_000,
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    });
+    // An idle client losing its connection (database restart) must not crash the process.
+    this.pool.on('error', () => {});
+    this.table = 'analyses';
+  }
+
+  /** Connects, applies migrations, starts listening for other hosts' commits. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresHistoryStore> {
+    const store = new PostgresHistoryStore(url, options);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.pool.end();
+      throw err;
+    }
+    store.listen();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One migrator at a time across every host starting at once.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [INSERT_LOCK + 1]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+      const current = rows[0]?.v ?? 0;
+      const latest = MIGRATIONS.at(-1)!.version;
+      if (current > latest) throw new Error(`the database has schema version ${current}, newer than this Polarity (${latest}); upgrade Polarity`);
+      for (const m of MIGRATIONS) {
+        if (m.version <= current) continue;
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A dedicated connection for LISTEN; reconnects after the database comes back. */
+  private listen(): void {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.options.connectTimeoutMs ?? 2000 });
+    const retry = () => {
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => {});
+      if (!this.closed && this.listenRetry === undefined) {
+        this.listenRetry = setTimeout(() => {
+          this.listenRetry = undefined;
+          this.listen();
+        }, 1000);
+        this.listenRetry.unref();
+      }
+    };
+    client.on('error', retry);
+    client.on('end', retry);
+    client.on('notification', () => {
+      for (const l of this.listeners) l([]);
+    });
+    this.listener = client;
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${CHANNEL}`))
+      .then(() => {
+        // Rows may have been committed while we were not listening.
+        for (const l of this.listeners) l([]);
+      })
+      .catch(retry);
+  }
+
+  insert(rows: readonly NewRow[]): Promise<HistoryRow[]> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (rows.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ rows, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.sendNext();
+        });
+      }
+    });
+  }
+
+  private sendNext(): void {
+    if (this.pending.length === 0 || this.inFlight >= MAX_BATCHES_IN_FLIGHT) {
+      if (this.pending.length === 0 && this.inFlight === 0) for (const f of this.drained.splice(0)) f();
+      return;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    this.inFlight++;
+    void this.write(batch).finally(() => {
+      this.inFlight--;
+      this.sendNext();
+    });
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const rows = batch.flatMap((p) => p.rows);
+    const now = new Date();
+    const texts: string[] = [];
+    const bytes: (Buffer | null)[] = [];
+    for (const r of rows) {
+      const hasNul = r.text.includes('\u0000');
+      texts.push(hasNul ? r.text.replaceAll('\u0000', '\uFFFD') : r.text);
+      bytes.push(hasNul ? Buffer.from(r.text, 'utf8') : null);
+    }
+    const started = process.hrtime.bigint();
+    try {
+      const result = await this.pool.query<{ id: string; created_at: Date }>(
+        `WITH lock AS (SELECT pg_advisory_xact_lock(${INSERT_LOCK})),
+         ins AS (
+           INSERT INTO ${this.table} (text, text_bytes, sentiment, subjectivity, created_at)
+           SELECT u.t, u.b, u.s, u.j, u.c
+           FROM lock, unnest($1::text[], $2::bytea[], $3::float8[], $4::float8[], $5::timestamptz[]) WITH ORDINALITY AS u(t, b, s, j, c, n)
+           ORDER BY u.n
+           RETURNING id, created_at
+         )
+         SELECT ins.id, ins.created_at, pg_notify('${CHANNEL}', '') AS notified FROM ins ORDER BY ins.id`,
+        [texts, bytes, rows.map((r) => r.sentiment), rows.map((r) => r.subjectivity), rows.map((r) => r.createdAt ?? now)],
+      );
+      // Ids were drawn in input order (ORDER BY u.n), so ascending ids map onto the input rows.
+      const saved: HistoryRow[] = result.rows.map((db, i) => {
+        const r = rows[i]!;
+        return { id: Number(db.id), text: r.text, sentiment: r.sentiment, subjectivity: r.subjectivity, label: labelOf(r.sentiment), createdAt: db.created_at.toISOString() };
+      });
+      this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, saved.length);
+      let at = 0;
+      for (const p of batch) {
+        p.resolve(saved.slice(at, at + p.rows.length));
+        at += p.rows.length;
+      }
+      for (const l of this.listeners) l(saved);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  async list({ limit, before }: ListOptions): Promise<Page> {
+    const { rows } = before === undefined
+      ? await this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} ORDER BY id DESC LIMIT $1`, [limit + 1])
+      : await this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id < $1 ORDER BY id DESC LIMIT $2`, [before, limit + 1]);
+    const out = rows.map(toRow);
+    const more = out.length > limit;
+    if (more) out.pop();
+    return { rows: out, more };
+  }
+
+  newestPageJson(limit: number): Promise<{ json: string; more: boolean; lastId: number | undefined }> {
+    return new Promise((resolve, reject) => {
+      let waiting = this.newestWaiting.get(limit);
+      if (waiting === undefined) this.newestWaiting.set(limit, (waiting = []));
+      waiting.push({ resolve, reject });
+      if (!this.newestScheduled) {
+        this.newestScheduled = true;
+        // Every request that asked in this turn shares the query started after the turn.
+        setImmediate(() => {
+          this.newestScheduled = false;
+          const all = this.newestWaiting;
+          this.newestWaiting = new Map();
+          for (const [lim, callers] of all) {
+            this.list({ limit: lim }).then(
+              (page) => {
+                const value = { json: JSON.stringify(page.rows), more: page.more, lastId: page.rows.at(-1)?.id };
+                for (const c of callers) c.resolve(value);
+              },
+              (err) => {
+                for (const c of callers) c.reject(err);
+              },
+            );
+          }
+        });
+      }
+    });
+  }
+
+  async get(id: number): Promise<HistoryRow | undefined> {
+    const { rows } = await this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1`, [id]);
+    return rows[0] === undefined ? undefined : toRow(rows[0]);
+  }
+
+  async rowsAfter(afterId: number, limit: number): Promise<HistoryRow[]> {
+    const { rows } = await this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id > $1 ORDER BY id ASC LIMIT $2`, [afterId, limit]);
+    return rows.map(toRow);
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async deleteAll(): Promise<number> {
+    const { rowCount } = await this.pool.query(`DELETE FROM ${this.table}`);
+    return rowCount ?? 0;
+  }
+
+  async trim(policy: RetentionPolicy, chunk = 5000): Promise<number> {
+    let deleted = 0;
+    if (policy.maxRows !== undefined) {
+      // The id of the oldest row to keep; everything below it goes, a chunk at a time.
+      const { rows } = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.table} ORDER BY id DESC OFFSET $1 LIMIT 1`, [policy.maxRows - 1]);
+      const keepFrom = rows[0]?.id;
+      if (keepFrom !== undefined) {
+        for (;;) {
+          const r = await this.pool.query(`DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE id < $1 ORDER BY id LIMIT $2)`, [keepFrom, chunk]);
+          deleted += r.rowCount ?? 0;
+          if ((r.rowCount ?? 0) < chunk) break;
+        }
+      }
+    }
+    if (policy.maxAgeMs !== undefined) {
+      const cutoff = new Date(Date.now() - policy.maxAgeMs);
+      for (;;) {
+        const r = await this.pool.query(`DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE created_at < $1 ORDER BY id LIMIT $2)`, [cutoff, chunk]);
+        deleted += r.rowCount ?? 0;
+        if ((r.rowCount ?? 0) < chunk) break;
+      }
+    }
+    return deleted;
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table}`);
+    return Number(rows[0]!.n);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    await this.pool.query('SELECT 1');
+  }
+
+  onCommit(listener: (rows: readonly HistoryRow[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pending.length > 0 || this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        this.drained.push(resolve);
+        this.sendNext();
+      });
+    }
+    if (this.listenRetry) clearTimeout(this.listenRetry);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => {});
+    await this.pool.end();
+  }
+}
