@@ -2,6 +2,7 @@
  * Emoticons and the sarcasm mark, as TextBlob 0.18 handles them (textblob/_text.py EMOTICONS,
  * RE_EMOTICONS, RE_SARCASM and Sentiment.assessments).
  */
+import { freezeMap } from './readonly-map.js';
 
 /**
  * TextBlob's EMOTICONS table, in its dict order (which is the regex alternation order).
@@ -37,7 +38,7 @@ export const EMOTICON_POLARITY: ReadonlyMap<string, number> = (() => {
       m.set(w, g.polarity);
     }
   }
-  return m;
+  return freezeMap(m);
 })();
 
 /** Emoticons to try at a position, keyed by their first UTF-16 unit, in alternation order. */

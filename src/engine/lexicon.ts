@@ -5,6 +5,7 @@
  */
 import { EMOTICON_POLARITY } from './emoticons.js';
 import { LEXICON_ROWS } from './lexicon-data.js';
+import { freezeMap } from './readonly-map.js';
 
 export interface LexiconEntry {
   readonly kind: 'word';
@@ -22,16 +23,6 @@ export interface LexiconEntry {
 
 /** Sentiment.negations of textblob/en/__init__.py. ("n't" never survives the tokenizer.) */
 export const NEGATIONS: readonly string[] = Object.freeze(['no', 'not', "n't", 'never']);
-
-function freezeMap<K, V>(m: Map<K, V>): ReadonlyMap<K, V> {
-  const fail = (): never => {
-    throw new TypeError('the sentiment lexicon is read-only');
-  };
-  m.set = fail;
-  m.delete = fail;
-  m.clear = fail;
-  return Object.freeze(m);
-}
 
 const ENTRIES: readonly LexiconEntry[] = Object.freeze(
   LEXICON_ROWS.map(([word, polarity, subjectivity, intensity, modifier, label]) =>

@@ -41,13 +41,15 @@ test('lexicon: no negation and no single character is a lexicon word (the fast p
   for (const ch of PUNCTUATION + '“”‘’') assert.equal(classify(ch), undefined, ch);
 });
 
-test('lexicon: frozen — entries and the map cannot be changed', () => {
+test('lexicon and emoticons: frozen — entries and the maps cannot be changed', () => {
   const map = LEXICON as Map<string, unknown>;
   assert.throws(() => map.set('good', {}), TypeError);
   assert.throws(() => map.delete('good'), TypeError);
   assert.throws(() => map.clear(), TypeError);
   assert.ok(Object.isFrozen(LEXICON.get('good')));
   assert.equal(LEXICON.get('good')!.polarity, 0.7);
+  assert.throws(() => (EMOTICON_POLARITY as Map<string, number>).set(':)', -1), TypeError);
+  assert.ok(Object.isFrozen(EMOTICON_GROUPS) && Object.isFrozen(EMOTICON_GROUPS[0]!.forms));
 });
 
 test('lexicon: span lookup agrees with string lookup, lower-casing ASCII', () => {
