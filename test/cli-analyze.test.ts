@@ -108,6 +108,12 @@ test('--jsonl: malformed lines get an error line, the run goes on, exit code 1',
   assert.equal(lines.length, 8);
 });
 
+test('--jsonl: a byte-order mark before the first line is ignored', async () => {
+  const { code, out } = await run(['--jsonl'], ['\ufeff{"id": 1, "text": "good"}\n']);
+  assert.equal(code, 0);
+  assert.deepEqual(JSON.parse(out), { id: 1, ...expected('good') });
+});
+
 test('--jsonl: lines and UTF-8 characters split across input chunks; no trailing newline', async () => {
   const line1 = Buffer.from(JSON.stringify({ id: 'a', text: 'naïve but good 😀' }) + '\n');
   const line2 = Buffer.from(JSON.stringify({ id: 'b', text: 'très bien' }));

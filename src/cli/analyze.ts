@@ -123,6 +123,7 @@ async function analyzeLines(input: NodeJS.ReadableStream, out: NodeJS.WritableSt
       let line = text.slice(start, end);
       if (line.endsWith('\r')) line = line.slice(0, -1);
       lineNo++;
+      if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1); // a UTF-8 byte-order mark
       if (line.trim() !== '') {
         const r = scoreLine(line, lineNo);
         if (r.failed) failures++;
