@@ -65,21 +65,28 @@ export function classify(w: string): WordClass {
 
 const KEYS: readonly string[] = [...CLASSES.keys()];
 const VALUES: readonly WordClass[] = [...CLASSES.values()];
-const BITS = 13;
+const BITS = 14;
 const MASK = (1 << BITS) - 1;
-if (KEYS.length * 2 > MASK) throw new Error('lexicon hash table too small');
+if (KEYS.length * 4 > MASK) throw new Error('lexicon hash table too small');
 
-/** Slot -> index + 1 into KEYS (0 = empty). Private and never written after this block. */
-const SLOTS = new Int32Array(1 << BITS);
+/** FNV-1a over the UTF-16 units. */
 function hashString(w: string): number {
   let h = 0x811c9dc5;
   for (let k = 0; k < w.length; k++) h = Math.imul(h ^ w.charCodeAt(k), 0x01000193);
   return h;
 }
+
+// Open addressing with linear probing; each slot keeps the key's full hash, so a probe for an
+// unknown word (most words) touches these two typed arrays only, never a key string.
+// Private, and never written after this block.
+const SLOT_INDEX = new Int32Array(1 << BITS); // index + 1 into KEYS, 0 = empty
+const SLOT_HASH = new Int32Array(1 << BITS);
 for (let idx = 0; idx < KEYS.length; idx++) {
-  let slot = hashString(KEYS[idx]!) & MASK;
-  while (SLOTS[slot] !== 0) slot = (slot + 1) & MASK;
-  SLOTS[slot] = idx + 1;
+  const h = hashString(KEYS[idx]!);
+  let slot = h & MASK;
+  while (SLOT_INDEX[slot] !== 0) slot = (slot + 1) & MASK;
+  SLOT_INDEX[slot] = idx + 1;
+  SLOT_HASH[slot] = h;
 }
 
 /** Returned by classifySpan when the span holds a non-ASCII character. */
@@ -97,11 +104,12 @@ export function classifySpan(text: string, s: number, e: number): WordClass | ty
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
     h = Math.imul(h ^ c, 0x01000193);
   }
-  const len = e - s;
   for (let slot = h & MASK; ; slot = (slot + 1) & MASK) {
-    const idx = SLOTS[slot]!;
+    const idx = SLOT_INDEX[slot]!;
     if (idx === 0) return undefined;
+    if (SLOT_HASH[slot] !== h) continue;
     const key = KEYS[idx - 1]!;
+    const len = e - s;
     if (key.length !== len) continue;
     let k = 0;
     for (; k < len; k++) {
