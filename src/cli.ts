@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig, OPTIONS } from './config.js';
 import { runAnalyze } from './cli/analyze.js';
 import { runHistory } from './cli/history.js';
+import { runLoadtest } from './loadtest/cli.js';
 
 const USAGE = `Usage: polarity <command> [options]
 
@@ -11,6 +12,7 @@ Commands:
   analyze --jsonl       score {"id","text"} lines from stdin, one result line each
   history export        write the history as NDJSON or CSV
   history import FILE   load NDJSON, CSV or a MongoDB export of the original app
+  loadtest --host URL   load-test a server with the original Locust scenario (suite: its capacity questions)
 
 Run \`polarity <command> --help\` for a command's options.
 `;
@@ -54,6 +56,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       return runAnalyze(rest, io);
     case 'history':
       return runHistory(rest, io);
+    case 'loadtest': return runLoadtest(rest, io);
     case undefined:
     case '--help':
     case '-h':

@@ -1,0 +1,122 @@
+// One load test in this process, wired to the real world: resolves the host, runs the scheduler on
+// real sockets and timers, samples every second (time series, CSV history, live progress), measures
+// the load tester's own CPU time and event-loop delay, and turns Ctrl-C into a clean stop.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { historyRows } from './csv.js';
+import { createTransport } from './http-client.js';
+import { createRandom } from './prng.js';
+import { Progress } from './progress.js';
+import { buildReport, sample, type RunParameters, type RunReport, type Sample } from './report.js';
+import { Runner } from './runner.js';
+import type { Scenario } from './scenario.js';
+import { resolveTarget } from './target.js';
+
+const ELD_RESOLUTION_MS = 10;
+
+export interface RunSpec {
+  host: string;
+  scenario: Scenario;
+  users: number;
+  spawnRate: number;
+  durationS: number;
+  timeoutS: number;
+  stopTimeoutS: number;
+  maxRequests: number | null;
+  mode: 'users' | 'max';
+  seed?: number;
+}
+
+export interface RunHooks {
+  /** live progress goes here (stderr); null for none */
+  progress?: NodeJS.WritableStream | null;
+  progressLabel?: string;
+  /** gather Locust's _stats_history.csv rows; with every endpoint too */
+  csvHistory?: 'aggregate' | 'full' | null;
+  /** stop on SIGINT (default true) */
+  handleSignals?: boolean;
+}
+
+export interface RunOutcome {
+  report: RunReport;
+  runner: Runner;
+  /** the _stats_history.csv rows, without the header */
+  historyCsv: string;
+}
+
+export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunOutcome> {
+  const target = await resolveTarget(spec.host);
+  const random = createRandom(spec.seed);
+  const history: Sample[] = [];
+  let historyCsv = '';
+  const progress = hooks.progress
+    ? new Progress({ stream: hooks.progress, durationS: spec.durationS, targetUsers: spec.users, label: hooks.progressLabel })
+    : null;
+  const onTick = (r: Runner): void => {
+    const s = sample(r);
+    history.push(s);
+    if (hooks.csvHistory) historyCsv += historyRows(r.stats, r.userCount, r.clock.wall(), hooks.csvHistory === 'full');
+    progress?.update(s, r.stats.total.totalRps);
+  };
+
+  const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  eld.enable();
+  const runner = new Runner({
+    scenario: spec.scenario,
+    users: spec.users,
+    spawnRate: spec.mode === 'max' ? Infinity : spec.spawnRate,
+    durationMs: spec.durationS * 1000,
+    timeoutMs: spec.timeoutS * 1000,
+    stopTimeoutMs: spec.stopTimeoutS * 1000,
+    maxRequests: spec.maxRequests ?? Infinity,
+    noWait: spec.mode === 'max',
+    random,
+    transport: createTransport(target),
+    onTick,
+  });
+
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      progress?.end('stopping: requests in flight may finish (Ctrl-C again to drop them)');
+      runner.stop('interrupted');
+    } else runner.abort();
+  };
+  const signals = hooks.handleSignals ?? true;
+  if (signals) process.on('SIGINT', onSigint);
+  try {
+    await runner.run();
+  } finally {
+    if (signals) process.off('SIGINT', onSigint);
+    eld.disable();
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  progress?.end();
+
+  const parameters: RunParameters = {
+    host: target.baseUrl,
+    users: spec.users,
+    spawnRate: spec.mode === 'max' ? spec.users : spec.spawnRate,
+    durationS: spec.durationS,
+    timeoutS: spec.timeoutS,
+    stopTimeoutS: spec.stopTimeoutS,
+    maxRequests: spec.maxRequests,
+    mode: spec.mode,
+    seed: random.seed,
+    scenario: spec.scenario,
+  };
+  // The histogram holds whole timer intervals; the delay is what exceeds the resolution.
+  const ms = (ns: number): number => Math.max(0, Math.round((ns - ELD_RESOLUTION_MS * 1e6) / 1e4) / 100);
+  const report = buildReport(runner, parameters, history, {
+    cpuUserS: cpu.user / 1e6,
+    cpuSystemS: cpu.system / 1e6,
+    cpuPercent: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
+    eventLoopDelayMs: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) },
+    requestsSent: runner.requestsSent,
+    abandoned: runner.abandoned,
+  });
+  return { report, runner, historyCsv };
+}
