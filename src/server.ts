@@ -2,6 +2,8 @@
 // it applies migrations before any worker starts, restarts crashed workers, sums /metrics over
 // workers, and on SIGTERM/SIGINT lets every worker finish its in-flight requests.
 import cluster, { type Worker } from 'node:cluster';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { describeConfig, describeDatabase, type Config } from './config.js';
 import { buildApp } from './http/app.js';
@@ -10,6 +12,13 @@ import type { HistoryStore } from './store/history-store.js';
 import { openStore } from './store/open.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
+/**
+ * On SIGTERM a process keeps its open keep-alive connections for at most this long (ms) while it
+ * drains, so that the client closes them, not the server. A load balancer closes its idle upstream
+ * connections sooner (deploy/nginx: keepalive_timeout 3s), so the app never closes a connection at
+ * the very moment the balancer reuses it — a POST sent on it then fails and is not retried.
+ */
+const DRAIN_MS = 5_000;
 const METRICS_TIMEOUT_MS = 2_000;
 
 type Message =
@@ -102,15 +111,36 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
     stopping = true;
     app.ctx.shuttingDown = true;
     if (retention) clearInterval(retention);
-    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    log.info({ signal }, 'shutting down: draining connections, finishing in-flight requests');
     const force = setTimeout(() => {
       log.error('graceful shutdown timed out; exiting');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    // Keep-alive connections that finish their last request after close() began become idle
-    // later; close them as they do, or they would hold the process until their timeout.
-    const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+    // Drain first. Stop accepting connections: a load balancer gets "connection refused", which it
+    // retries on another host for every method, as nothing was sent. But keep the open keep-alive
+    // connections: closing an idle one races with a client sending on it (the POST is lost and not
+    // retried; Fastify's close would also answer 503 to requests already on their way). Every
+    // further request is served as usual with `Connection: close`; idle connections are left to
+    // their client (nginx closes them after 3 s) for up to DRAIN_MS. Live streams end at once, so
+    // their browsers reconnect to another host.
+    const server = app.server;
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      res.shouldKeepAlive = false;
+    });
+    app.ctx.live.close();
+    // net.Server's close only stops listening; http.Server's would also drop idle connections.
+    NetServer.prototype.close.call(server);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, DRAIN_MS);
+      server.once('close', () => {
+        clearTimeout(timer); // every connection has closed
+        resolve();
+      });
+    });
+    // Keep-alive connections still open now were idle for DRAIN_MS or are finishing a request:
+    // close them as they become idle, or they would hold the process until their timeout.
+    const reaper = setInterval(() => server.closeIdleConnections(), 100);
     reaper.unref();
     try {
       await app.close(); // stops accepting, waits for in-flight requests, closes idle keep-alives
