@@ -7,7 +7,7 @@
 // test/engine/hostile-inputs.ts. Wall-clock and process CPU time are both reported: on a shared
 // machine CPU time is the steadier of the two.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -57,6 +57,7 @@ say();
 say(`- date: ${new Date().toISOString()}`);
 say(`- machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown CPU'}`);
 say(`- node: ${process.version} (${process.platform}/${process.arch})`);
+say(`- load average at start: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (other processes share the CPUs)`);
 say(`- command: \`node dist/bench/engine.js${passes !== 15 ? ` --passes ${passes}` : ''}\``);
 say();
 
