@@ -135,9 +135,9 @@ for (const [name, ms] of rows) say(`| ${name} | ${ms.map((x) => x.toFixed(1)).jo
 say();
 say(`Shapes denser in tokens than prose cost more per MB (random punctuation is a token per`);
 say(`character, prose about one per five); emoticon fragments also produce about one assessment per`);
-say(`three characters, each a new array in the result, and go through the sentence rewrites. Their`);
-say(`time per MB creeps up with size because that result stays in memory until the call returns`);
-say(`(garbage-collector work on a growing heap), not because of the algorithm: every step is linear.`);
+say(`three characters, each a new array in the result, and go through the sentence rewrites. The`);
+say(`time per MB of the largest texts creeps up mostly from garbage collection, as the result (held`);
+say(`until the call returns) grows; every step of the algorithm itself is linear.`);
 say(`On a shared machine rerun a few times: other processes move these numbers by 10–25%.`);
 say();
 if (sink === 0.5) console.log(''); // never true; keeps `sink` alive
