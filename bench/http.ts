@@ -1,13 +1,14 @@
 // HTTP benchmark: Polarity against a bare node:http server on the same machine, in one run.
 //
-//   npm run build && node dist/bench/http.js [--duration 10] [--connections 64]
+//   npm run build && node dist/bench/http.js [--duration 10] [--connections 64] [--rounds 3]
 //
-// Needs wrk (Debian package `wrk`). Each scenario: 3 s warm-up, then `wrk -t2 -cN -dD --latency`.
+// Needs wrk (Debian package `wrk`). Each scenario: a 2 s warm-up per server, then ROUNDS
+// interleaved runs of `wrk -t2 -cN -dD --latency` per server; medians are reported.
 // The reference is a one-process node:http server answering a fixed 17-byte JSON body; Polarity
 // runs with --workers 1 (same process count as the reference) and --workers 2 (its default here).
 // Results go to bench/results/http.md and http.json. Loopback only; every run is bounded in time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,12 +19,15 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SEED_TEXT = 'This is a test text for sentiment analysis.';
 const HISTORY_ROWS = 100_000;
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, out: { type: 'string', default: join(ROOT, 'bench/results') } } });
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, rounds: { type: 'string', default: '3' }, out: { type: 'string', default: join(ROOT, 'bench/results') } } });
 const DURATION = Number(values.duration);
+const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 
 interface WrkResult {
   rps: number;
+  /** CPU time (user + system, all threads and worker processes) the server spent per request. */
+  cpuUs: number;
   p50ms: number;
   p99ms: number;
   requests: number;
@@ -56,7 +60,25 @@ function toMs(v: string): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
 }
 
-function wrk(url: string, script: string, seconds: number): WrkResult {
+const CLK_TCK = 100; // Linux USER_HZ
+
+/** utime + stime of a process and its children (cluster workers), in seconds. */
+function cpuSeconds(pid: number): number {
+  const pids = [pid, ...spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)];
+  let ticks = 0;
+  for (const p of pids) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      // exited
+    }
+  }
+  return ticks / CLK_TCK;
+}
+
+function wrk(url: string, script: string, seconds: number, pid: number): WrkResult {
+  const cpu0 = cpuSeconds(pid);
   const r = spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
   const out = r.stdout;
@@ -67,7 +89,8 @@ function wrk(url: string, script: string, seconds: number): WrkResult {
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p50ms, p99ms, requests, errors };
+  const cpuUs = ((cpuSeconds(pid) - cpu0) * 1e6) / requests;
+  return { rps, cpuUs, p50ms, p99ms, requests, errors };
 }
 
 async function waitForPort(url: string): Promise<void> {
@@ -116,7 +139,7 @@ async function run(): Promise<void> {
     {
       name: 'bare node:http (reference)',
       url: 'http://127.0.0.1:18080',
-      start: () => spawn(process.execPath, [join(ROOT, 'dist/bench/bare-server.js'), '18080'], { detached: true, stdio: 'ignore' }),
+      start: () => spawn(process.execPath, [join(ROOT, 'dist/bench/bare-server.js'), '18080', join(dir, 'bodies.json')], { detached: true, stdio: 'ignore' }),
     },
     ...[1, 2].map((workers) => ({
       name: `polarity --workers ${workers}`,
@@ -130,19 +153,49 @@ async function run(): Promise<void> {
     })),
   ];
 
-  const results: Record<string, Record<string, WrkResult>> = {};
-  for (const target of targets) {
-    if (target.name.startsWith('polarity')) await seed(join(dir, `w${target.name.at(-1)}.db`));
-    const child = target.start();
-    await waitForPort(target.url + '/livez');
-    results[target.name] = {};
-    for (const scenario of ['post', 'get', 'mix'] as const) {
-      wrk(target.url, scripts[scenario], 3); // warm-up
-      const r = wrk(target.url, scripts[scenario], DURATION);
-      results[target.name]![scenario] = r;
-      console.log(`${target.name.padEnd(28)} ${scenario.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  errors ${r.errors}`);
+  // All servers run at once (idle when not measured); each scenario is measured in ROUNDS
+  // interleaved rounds (bare, w1, w2, bare, …) and the median taken, so a burst of load from
+  // elsewhere on this shared machine hits every target alike.
+  for (const target of targets) if (target.name.startsWith('polarity')) await seed(join(dir, `w${target.name.at(-1)}.db`));
+  const children = targets.slice(1).map((t) => t.start());
+  for (const target of targets.slice(1)) await waitForPort(target.url + '/livez');
+  // The reference answers with bodies as large as Polarity's own answers.
+  const sample = targets[1]!.url;
+  const post = await (await fetch(`${sample}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: SEED_TEXT, store: false }) })).json() as Record<string, unknown>;
+  const bodies = {
+    'POST /analyze': JSON.stringify({ ...post, id: 100001, createdAt: new Date().toISOString() }),
+    'GET /history': await (await fetch(`${sample}/history`)).text(),
+  };
+  writeFileSync(join(dir, 'bodies.json'), JSON.stringify(bodies));
+  children.unshift(targets[0]!.start());
+  await waitForPort(targets[0]!.url + '/livez');
+  const pids = new Map(targets.map((t, i) => [t.name, children[i]!.pid!]));
+  const runs: Record<string, Record<string, WrkResult[]>> = Object.fromEntries(targets.map((t) => [t.name, { post: [], get: [], mix: [] }]));
+  for (const scenario of ['post', 'get', 'mix'] as const) {
+    for (const target of targets) wrk(target.url, scripts[scenario], 2, pids.get(target.name)!); // warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of targets) {
+        const r = wrk(target.url, scripts[scenario], DURATION, pids.get(target.name)!);
+        runs[target.name]![scenario]!.push(r);
+        console.log(`round ${round + 1} ${target.name.padEnd(28)} ${scenario.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  ${r.cpuUs.toFixed(1)} CPU µs/req  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  errors ${r.errors}`);
+      }
     }
-    await stop(child);
+  }
+  for (const child of children) await stop(child);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const results: Record<string, Record<string, WrkResult>> = {};
+  for (const [name, byScenario] of Object.entries(runs)) {
+    results[name] = {};
+    for (const [scenario, rs] of Object.entries(byScenario)) {
+      results[name]![scenario] = {
+        rps: median(rs.map((r) => r.rps)),
+        cpuUs: median(rs.map((r) => r.cpuUs)),
+        p50ms: median(rs.map((r) => r.p50ms)),
+        p99ms: median(rs.map((r) => r.p99ms)),
+        requests: rs.reduce((a, r) => a + r.requests, 0),
+        errors: rs.reduce((a, r) => a + r.errors, 0),
+      };
+    }
   }
   rmSync(dir, { recursive: true, force: true });
 
@@ -152,18 +205,20 @@ async function run(): Promise<void> {
     `# HTTP benchmark`,
     '',
     `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
-    `Command: \`npm run build && node dist/bench/http.js --duration ${DURATION} --connections ${CONNECTIONS}\``,
-    `wrk -t2 -c${CONNECTIONS} -d${DURATION}s after a 3 s warm-up, on the same machine (so every figure is a lower bound).`,
-    'The reference answers a fixed 17-byte JSON body from one node:http process.',
+    `Command: \`npm run build && node dist/bench/http.js --duration ${DURATION} --connections ${CONNECTIONS} --rounds ${ROUNDS}\``,
+    `wrk -t2 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} interleaved rounds per server after a 2 s warm-up, medians (errors summed); wrk runs on the same 2 cores, so every figure is a lower bound.`,
+    'The reference is one node:http process answering each route with a fixed JSON body as large as Polarity\'s answer',
+    `(POST: ${Buffer.byteLength(bodies['POST /analyze'])} bytes, GET /history: ${Buffer.byteLength(bodies['GET /history'])} bytes).`,
+    '"CPU µs/req" is the user + system CPU time of the server (all its threads and worker processes) per request: less noisy than req/s on a shared machine.',
     '',
-    '| scenario | server | req/s | vs bare | p50 ms | p99 ms | errors |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| scenario | server | req/s | vs bare | CPU µs/req | p50 ms | p99 ms | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const scenario of ['post', 'get', 'mix'] as const) {
     for (const [name, r] of Object.entries(results)) {
       const s = r[scenario]!;
       const ratio = s.rps / bare[scenario]!.rps;
-      lines.push(`| ${label[scenario]} | ${name} | ${s.rps.toFixed(0)} | ${(ratio * 100).toFixed(0)}% | ${s.p50ms.toFixed(2)} | ${s.p99ms.toFixed(2)} | ${s.errors} |`);
+      lines.push(`| ${label[scenario]} | ${name} | ${s.rps.toFixed(0)} | ${(ratio * 100).toFixed(0)}% | ${s.cpuUs.toFixed(1)} | ${s.p50ms.toFixed(2)} | ${s.p99ms.toFixed(2)} | ${s.errors} |`);
     }
   }
   mkdirSync(values.out!, { recursive: true });

@@ -169,11 +169,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('ctx', ctx);
 
   const corsAny = config.corsOrigins.includes('*');
+  const debugLog = app.log.level === 'debug' || app.log.level === 'trace';
   const corsAllowed = new Set(config.corsOrigins);
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks in callback style: they run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
     const origin = request.headers.origin;
-    if (origin === undefined) return;
+    if (origin === undefined) return done();
     const allowed = corsAny || corsAllowed.has(origin);
     if (allowed) {
       reply.header('access-control-allow-origin', corsAny ? '*' : origin);
@@ -181,21 +183,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       reply.header('access-control-expose-headers', 'Link, Retry-After');
     }
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-      if (!allowed) throw new Problem('cors-origin-denied', `Origin ${origin} is not in the CORS allow-list`);
+      if (!allowed) return done(new Problem('cors-origin-denied', `Origin ${origin} is not in the CORS allow-list`));
       reply
         .header('access-control-allow-methods', 'GET, POST, DELETE')
         .header('access-control-allow-headers', 'Content-Type, Authorization, Last-Event-ID')
         .header('access-control-max-age', '600')
         .code(204)
         .send();
-      return reply;
+      return;
     }
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    if (debugLog) request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    done();
   });
 
   app.setErrorHandler(async (err: FastifyError, request, reply) => {

@@ -22,6 +22,7 @@ import type { WriteReply, WriteRequest } from './sqlite-writer.js';
 
 /** Rows kept in memory; pages up to CACHED_PAGE_MAX rows are served from them. */
 export const CACHED_PAGE_MAX = 200;
+const MAX_IN_FLIGHT = 2;
 
 interface DbRow {
   id: number;
@@ -62,7 +63,8 @@ export class SqliteHistoryStore implements HistoryStore {
   private closed = false;
   private writer!: Worker;
   private writeSeq = 0;
-  private inFlight: { seq: number; batch: Pending[]; rows: NewRow[]; createdAt: number[]; started: bigint } | undefined;
+  /** Batches sent to the writer, oldest first; it commits them in order, one transaction each. */
+  private inFlight: { seq: number; batch: Pending[]; rows: NewRow[]; createdAt: number[]; started: bigint }[] = [];
   private idle: (() => void)[] = [];
 
   // Newest-rows cache (newest first) and the state it was built from.
@@ -71,6 +73,7 @@ export class SqliteHistoryStore implements HistoryStore {
   private cacheStale = false;
   private cacheDataVersion = -1;
   private cacheGeneration = -1;
+  private turnWaiters: (() => void)[] | undefined;
   private pageJson = new Map<number, { json: string; more: boolean; lastId: number | undefined }>();
 
   constructor(private readonly path: string, private readonly options: SqliteStoreOptions = {}) {
@@ -94,8 +97,8 @@ export class SqliteHistoryStore implements HistoryStore {
       if (this.closed) return;
       // The writer died (it should not): fail what it held and start a new one.
       const lost = this.inFlight;
-      this.inFlight = undefined;
-      if (lost) for (const p of lost.batch) p.reject(new Error('the SQLite writer thread stopped'));
+      this.inFlight = [];
+      for (const b of lost) for (const p of b.batch) p.reject(new Error('the SQLite writer thread stopped'));
       this.startWriter();
       this.sendNext();
     });
@@ -140,8 +143,10 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   private sendNext(): void {
-    if (this.inFlight !== undefined || this.pending.length === 0) {
-      if (this.inFlight === undefined) for (const f of this.idle.splice(0)) f();
+    // Up to MAX_IN_FLIGHT batches queued at the writer: it starts the next transaction the
+    // moment one commits, without waiting for a message round trip to this thread.
+    if (this.inFlight.length >= MAX_IN_FLIGHT || this.pending.length === 0) {
+      if (this.inFlight.length === 0) for (const f of this.idle.splice(0)) f();
       return;
     }
     const batch = this.pending;
@@ -150,7 +155,7 @@ export class SqliteHistoryStore implements HistoryStore {
     const rows = batch.flatMap((p) => p.rows);
     const createdAt = rows.map((r) => (r.createdAt ? r.createdAt.getTime() : now));
     const seq = ++this.writeSeq;
-    this.inFlight = { seq, batch, rows, createdAt, started: process.hrtime.bigint() };
+    this.inFlight.push({ seq, batch, rows, createdAt, started: process.hrtime.bigint() });
     this.writer.ref();
     const message: WriteRequest = {
       seq,
@@ -160,10 +165,10 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   private onWritten(reply: WriteReply): void {
-    const done = this.inFlight;
+    const done = this.inFlight[0];
     if (done === undefined || done.seq !== reply.seq) return;
-    this.inFlight = undefined;
-    this.writer.unref();
+    this.inFlight.shift();
+    if (this.inFlight.length === 0) this.writer.unref();
     if ('error' in reply) {
       for (const p of done.batch) p.reject(new Error(reply.error));
     } else {
@@ -229,7 +234,21 @@ export class SqliteHistoryStore implements HistoryStore {
       const page = await this.list({ limit });
       return { json: JSON.stringify(page.rows), more: page.more, lastId: page.rows.at(-1)?.id };
     }
-    this.refreshCache();
+    // One freshness check per event-loop turn, made in the check phase after every request of
+    // this turn's poll phase was read: each of them still sees every row committed before it
+    // arrived, and a busy server checks once per turn instead of once per request.
+    if (this.turnWaiters === undefined) {
+      const waiters: (() => void)[] = (this.turnWaiters = []);
+      setImmediate(() => {
+        this.turnWaiters = undefined;
+        try {
+          this.refreshCache();
+        } finally {
+          for (const w of waiters) w();
+        }
+      });
+    }
+    await new Promise<void>((resolve) => this.turnWaiters!.push(resolve));
     let page = this.pageJson.get(limit);
     if (page === undefined) {
       const rows = this.cacheRows.slice(0, limit);
@@ -320,7 +339,7 @@ export class SqliteHistoryStore implements HistoryStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.inFlight !== undefined || this.pending.length > 0) {
+    if (this.inFlight.length > 0 || this.pending.length > 0) {
       await new Promise<void>((resolve) => {
         this.idle.push(resolve);
         this.sendNext();
