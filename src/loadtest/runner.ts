@@ -52,6 +52,9 @@ export interface RunnerOptions {
   onTick?: (runner: Runner) => void;
 }
 
+/** Longest stretch spent starting users before the event loop gets to run other callbacks. */
+const SPAWN_SLICE_MS = 4;
+
 export type StopReason = 'duration' | 'max-requests' | 'interrupted';
 
 interface Task {
@@ -239,19 +242,33 @@ export class Runner {
   private spawnBatch(): void {
     if (this.state !== 'running') return;
     const { batch, intervalMs } = spawnPlan(this.opts.spawnRate);
-    const n = Math.min(batch, this.opts.users - this.users.length);
-    for (let i = 0; i < n && this.state === 'running'; i++) {
-      const u = new User(this, this.onStartTasks.length);
-      this.users.push(u);
-      this.userCount++;
-      if (this.userCount > this.peakUsers) this.peakUsers = this.userCount;
-      this.next(u);
-    }
+    this.spawnUsers(Math.min(batch, this.opts.users - this.users.length));
     this.spawnBatches++;
     if (this.users.length < this.opts.users && this.state === 'running') {
       // Scheduled from the start, so a late timer does not delay later batches.
       const due = this.startedAt + this.spawnBatches * intervalMs;
       this.after(Math.max(0, due - this.clock.now()), () => this.spawnBatch());
+    }
+  }
+
+  /**
+   * Starts n users. Opening a connection costs tens of microseconds, so a large batch is started in
+   * slices of at most SPAWN_SLICE_MS, letting responses of running users be read (and timed)
+   * in between; the whole batch still starts within milliseconds, as Locust's does.
+   */
+  private spawnUsers(n: number): void {
+    const t0 = this.clock.now();
+    for (let i = 0; i < n; i++) {
+      if (this.state !== 'running' || this.users.length >= this.opts.users) return;
+      if (i > 0 && this.clock.now() - t0 > SPAWN_SLICE_MS) {
+        this.after(0, () => this.spawnUsers(n - i));
+        return;
+      }
+      const u = new User(this, this.onStartTasks.length);
+      this.users.push(u);
+      this.userCount++;
+      if (this.userCount > this.peakUsers) this.peakUsers = this.userCount;
+      this.next(u);
     }
   }
 
