@@ -69,6 +69,8 @@ export class SqliteHistoryStore implements HistoryStore {
 
   // Newest-rows cache (newest first) and the state it was built from.
   private cacheRows: HistoryRow[] = [];
+  /** Each cached row serialized once, so a new page is a join, not a JSON.stringify of 50 rows. */
+  private cacheRowJson = new WeakMap<HistoryRow, string>();
   private cacheValid = false;
   private cacheStale = false;
   private cacheDataVersion = -1;
@@ -252,7 +254,12 @@ export class SqliteHistoryStore implements HistoryStore {
     let page = this.pageJson.get(limit);
     if (page === undefined) {
       const rows = this.cacheRows.slice(0, limit);
-      page = { json: JSON.stringify(rows), more: this.cacheRows.length > limit, lastId: rows.at(-1)?.id };
+      const parts = rows.map((r) => {
+        let json = this.cacheRowJson.get(r);
+        if (json === undefined) this.cacheRowJson.set(r, (json = JSON.stringify(r)));
+        return json;
+      });
+      page = { json: `[${parts.join(',')}]`, more: this.cacheRows.length > limit, lastId: rows.at(-1)?.id };
       if (this.pageJson.size > 16) this.pageJson.clear();
       this.pageJson.set(limit, page);
     }
