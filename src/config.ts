@@ -30,6 +30,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** How long an idle keep-alive connection is kept open, in ms (must outlast clients' think time). */
   readonly keepAliveTimeoutMs: number;
+  /** Requests one process handles at once; more are answered 503 at once (load shedding). */
+  readonly maxInflight: number;
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +52,7 @@ export const OPTIONS = [
   { flag: 'admin-token', env: 'ADMIN_TOKEN', help: 'bearer token for DELETE /history (unset: deletion disabled)', def: '(unset)' },
   { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent', def: 'info' },
   { flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT_MS', help: 'idle keep-alive timeout in ms', def: '72000' },
+  { flag: 'max-inflight', env: 'MAX_INFLIGHT', help: 'requests one worker handles at once; more get 503 + Retry-After', def: '1024' },
 ] as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -163,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     corsOrigins: Object.freeze(corsOrigins),
     adminToken,
     logLevel,
+    maxInflight: integer('max-inflight', pick('max-inflight', 'MAX_INFLIGHT') ?? '1024', 1, 1_000_000),
     keepAliveTimeoutMs: integer('keep-alive-timeout', pick('keep-alive-timeout', 'KEEP_ALIVE_TIMEOUT_MS') ?? '72000', 1000, 3_600_000),
   });
 }

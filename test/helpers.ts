@@ -22,7 +22,7 @@ export async function makeApp(
   overrides: Partial<Config> = {},
 ): Promise<{ app: FastifyInstance; store: SqliteHistoryStore; dbPath: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'polarity-app-'));
-  const dbPath = join(dir, 'history.db');
+  const dbPath = overrides.dbPath ?? join(dir, 'history.db');
   const store = new SqliteHistoryStore(dbPath);
   const app = await buildApp({ config: testConfig({ dbPath, ...overrides }), store, logger: false });
   t.after(async () => {

@@ -42,6 +42,9 @@ declare module 'fastify' {
   }
 }
 
+/** Routes never shed under load. */
+const UNSHED = new Set(['/livez', '/readyz', '/metrics', '/history/stream']);
+
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -172,8 +175,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const debugLog = app.log.level === 'debug' || app.log.level === 'trace';
   const corsAllowed = new Set(config.corsOrigins);
   // Hooks in callback style: they run on every request, and an async hook costs a promise each.
+  // Load shedding: past maxInflight requests in this process, answer 503 at once rather than
+  // queue without bound (latency and memory would grow with the backlog). Health, metrics and
+  // live streams are exempt: they must stay observable under load.
+  let inflight = 0;
+  const release = () => {
+    inflight--;
+  };
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
+    if (!UNSHED.has(request.routeOptions.url ?? '')) {
+      if (inflight >= config.maxInflight) {
+        return done(new Problem('overloaded', `More than ${config.maxInflight} requests in progress`, {}, { 'retry-after': '1' }));
+      }
+      inflight++;
+      reply.raw.once('close', release);
+    }
     const origin = request.headers.origin;
     if (origin === undefined) return done();
     const allowed = corsAny || corsAllowed.has(origin);
@@ -204,10 +221,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler(async (err: FastifyError, request, reply) => {
     const problem = toProblem(err, config);
-    if (problem.status >= 500) request.log.error({ err, url: request.url }, 'request failed');
+    if (problem.code === 'internal-error') request.log.error({ err, url: request.url }, 'request failed');
     else request.log.debug({ code: problem.code }, 'request rejected');
     reply.code(problem.status).headers(problem.headers).type('application/problem+json');
-    if (problem.code === 'store-unavailable') reply.header('retry-after', '2');
+    if (problem.code === 'store-unavailable' && !problem.headers['retry-after']) reply.header('retry-after', '2');
     return problemBody(problem, request.url.split('?')[0]!);
   });
 

@@ -23,6 +23,7 @@ export const PROBLEMS = {
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'This method is not allowed on this resource' },
   'store-unavailable': { status: 503, title: 'The history store is unavailable; retry later' },
+  overloaded: { status: 503, title: 'The server is handling as many requests as it can; retry later' },
   'internal-error': { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, ProblemType>;
 

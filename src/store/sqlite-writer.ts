@@ -14,7 +14,7 @@ export type WriteReply = { seq: number; ids: number[] } | { seq: number; error: 
 const db = new Database((workerData as { path: string }).path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
-db.pragma('busy_timeout = 10000');
+db.pragma('busy_timeout = 5000');
 const insert = db.prepare('INSERT INTO analyses (text, sentiment, subjectivity, created_at) VALUES (?, ?, ?, ?)');
 const write = db.transaction((rows: WriteRequest['rows']) => rows.map((r) => Number(insert.run(r.text, r.sentiment, r.subjectivity, r.createdAt).lastInsertRowid)));
 

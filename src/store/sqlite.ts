@@ -23,6 +23,10 @@ import type { WriteReply, WriteRequest } from './sqlite-writer.js';
 /** Rows kept in memory; pages up to CACHED_PAGE_MAX rows are served from them. */
 export const CACHED_PAGE_MAX = 200;
 const MAX_IN_FLIGHT = 2;
+/** Rows waiting for a commit; past this an insert fails at once (memory stays bounded). */
+const MAX_PENDING_ROWS = 20_000;
+/** A commit running longer than this means the database is stalled: new inserts fail at once. */
+const STALL_MS = 2_000;
 
 interface DbRow {
   id: number;
@@ -59,6 +63,7 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly stmt: ReturnType<SqliteHistoryStore['prepare']>;
   private readonly listeners: ((rows: readonly HistoryRow[]) => void)[] = [];
   private pending: Pending[] = [];
+  private pendingRows = 0;
   private flushScheduled = false;
   private closed = false;
   private writer!: Worker;
@@ -84,7 +89,7 @@ export class SqliteHistoryStore implements HistoryStore {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
     this.stmt = this.prepare();
     this.startWriter();
@@ -129,6 +134,14 @@ export class SqliteHistoryStore implements HistoryStore {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     // (close() sets `closed` first, then drains: inserts made before close() still commit.)
     if (rows.length === 0) return Promise.resolve([]);
+    const oldest = this.inFlight[0];
+    if (oldest !== undefined && Number(process.hrtime.bigint() - oldest.started) / 1e6 > STALL_MS) {
+      return Promise.reject(new Error('the history store is stalled (a commit has been running for over 2 s)'));
+    }
+    if (this.pendingRows + rows.length > MAX_PENDING_ROWS) {
+      return Promise.reject(new Error(`more than ${MAX_PENDING_ROWS} rows are waiting for a commit`));
+    }
+    this.pendingRows += rows.length;
     return new Promise((resolve, reject) => {
       this.pending.push({ rows, resolve, reject });
       if (!this.flushScheduled) {
@@ -153,6 +166,7 @@ export class SqliteHistoryStore implements HistoryStore {
     }
     const batch = this.pending;
     this.pending = [];
+    this.pendingRows = 0;
     const now = Date.now();
     const rows = batch.flatMap((p) => p.rows);
     const createdAt = rows.map((r) => (r.createdAt ? r.createdAt.getTime() : now));
