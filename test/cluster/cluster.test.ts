@@ -8,7 +8,7 @@
 // developer's `deploy/local-cluster up` (pol, 10.77.0.0/24) is left alone.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,41 @@ function cluster(...args: string[]): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One cluster test run at a time on a machine: several people's `npm test` in one work tree would
+ * otherwise tear down each other's cluster (same names, same subnet). The lock file holds the
+ * owner's pid; a lock whose owner is gone (a killed run) is taken over, and its cluster removed.
+ */
+const LOCK = join(tmpdir(), 'polarity-cluster-test.lock');
+async function acquireLock(timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number(readFileSync(LOCK, 'utf8').trim());
+    let alive = false;
+    try {
+      alive = owner > 0 && (process.kill(owner, 0), true);
+    } catch {
+      alive = false;
+    }
+    if (!alive) rmSync(LOCK, { force: true });
+    else if (performance.now() > deadline) throw new Error(`another cluster test (pid ${owner}) holds ${LOCK}`);
+    else await sleep(500);
+  }
+}
+function releaseLock(): void {
+  try {
+    if (readFileSync(LOCK, 'utf8').trim() === String(process.pid)) rmSync(LOCK);
+  } catch {
+    // not ours, or gone
+  }
+}
 const oneShot = new Agent({ keepAlive: false });
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }> {
@@ -111,14 +146,22 @@ function describeOutcomes(outcomes: readonly Outcome[]): string {
 const reason = skipReason();
 
 describe('local cluster: nginx + 2 app hosts + PostgreSQL in network namespaces', { skip: reason ? `${reason}: cluster tests skipped` : false }, () => {
+  let locked = false;
   before(async () => {
+    await acquireLock(150_000);
+    locked = true;
     await cluster('down'); // whatever an interrupted earlier run left behind
     const url = await cluster('up');
     assert.equal(url.trim(), `${LB}/`);
-  }, { timeout: 120_000 });
+  }, { timeout: 240_000 });
 
   after(async () => {
-    await cluster('down');
+    if (!locked) return; // another run's cluster: not ours to remove
+    try {
+      await cluster('down');
+    } finally {
+      releaseLock();
+    }
     assert.ok(!existsSync(STATE), 'down removes the state directory');
     const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
     assert.doesNotMatch(left, new RegExp(`^${NAME}-`, 'm'), 'down removes every namespace');
