@@ -123,7 +123,8 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
     // retried; Fastify's close would also answer 503 to requests already on their way). Every
     // further request is served as usual with `Connection: close`; idle connections are left to
     // their client (nginx closes them after 3 s) for up to DRAIN_MS. Live streams end at once, so
-    // their browsers reconnect to another host.
+    // their browsers reconnect to another host. Ctrl-C (SIGINT) at a terminal does not wait for idle
+    // connections: there a person is waiting, not a load balancer.
     const server = app.server;
     server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
       res.shouldKeepAlive = false;
@@ -132,7 +133,7 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
     // net.Server's close only stops listening; http.Server's would also drop idle connections.
     NetServer.prototype.close.call(server);
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, DRAIN_MS);
+      const timer = setTimeout(resolve, signal === 'SIGTERM' ? DRAIN_MS : 0);
       server.once('close', () => {
         clearTimeout(timer); // every connection has closed
         resolve();
