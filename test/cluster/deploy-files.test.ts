@@ -94,7 +94,7 @@ test('systemd: the unit runs unprivileged, restarts on failure, stops gracefully
   const file = deploy('systemd/polarity.service');
   const unit = readFileSync(file, 'utf8');
   for (const line of [
-    'User=polarity', 'Restart=on-failure', 'KillSignal=SIGTERM', 'KillMode=mixed', 'EnvironmentFile=/etc/polarity/env',
+    'User=polarity', 'Restart=on-failure', 'RestartPreventExitStatus=2', 'StartLimitIntervalSec=0', 'KillSignal=SIGTERM', 'KillMode=mixed', 'EnvironmentFile=/etc/polarity/env',
     'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'ReadWritePaths=/var/lib/polarity',
     'CapabilityBoundingSet=', 'WantedBy=multi-user.target',
   ]) {
