@@ -32,6 +32,10 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   /** Requests one process handles at once; more are answered 503 at once (load shedding). */
   readonly maxInflight: number;
+  /** API requests one client may make per minute (per worker process); undefined = no limit. */
+  readonly rateLimit: number | undefined;
+  /** Proxies whose X-Forwarded-For names the client (Fastify trustProxy: IPs, CIDRs, "loopback"). */
+  readonly trustProxy: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -52,6 +56,8 @@ export const OPTIONS = [
   { flag: 'admin-token', env: 'ADMIN_TOKEN', help: 'bearer token for DELETE /history (unset: deletion disabled)', def: '(unset)' },
   { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent', def: 'info' },
   { flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT_MS', help: 'idle keep-alive timeout in ms', def: '72000' },
+  { flag: 'rate-limit', env: 'RATE_LIMIT', help: 'API requests per client per minute, per worker (429 past it)', def: '(no limit)' },
+  { flag: 'trust-proxy', env: 'TRUST_PROXY', help: 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is trusted', def: '(none)' },
   { flag: 'max-inflight', env: 'MAX_INFLIGHT', help: 'requests one worker handles at once; more get 503 + Retry-After', def: '1024' },
 ] as const;
 
@@ -132,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
   dbPath ??= pick('db', 'DB_PATH') ?? './data/polarity.db';
   const maxRowsRaw = pick('history-max-rows', 'HISTORY_MAX_ROWS');
   const maxAgeRaw = pick('history-max-age', 'HISTORY_MAX_AGE');
+  const rateRaw = pick('rate-limit', 'RATE_LIMIT');
 
   const workersRaw = pick('workers', 'WORKERS');
   const workers = workersRaw === undefined ? availableParallelism() : integer('workers', workersRaw, 1, 256);
@@ -166,6 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     corsOrigins: Object.freeze(corsOrigins),
     adminToken,
     logLevel,
+    rateLimit: rateRaw === undefined ? undefined : integer('rate-limit', rateRaw, 1, 10_000_000),
+    trustProxy: Object.freeze((pick('trust-proxy', 'TRUST_PROXY') ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
     maxInflight: integer('max-inflight', pick('max-inflight', 'MAX_INFLIGHT') ?? '1024', 1, 1_000_000),
     keepAliveTimeoutMs: integer('keep-alive-timeout', pick('keep-alive-timeout', 'KEEP_ALIVE_TIMEOUT_MS') ?? '72000', 1000, 3_600_000),
   });

@@ -33,6 +33,28 @@ export function displayUrl(config: Config, port: number): string {
 }
 
 const RETENTION_INTERVAL_MS = 10_000;
+const STORE_WAIT_MS = 60_000;
+
+/**
+ * Opens the store; a PostgreSQL server that is not up yet (hosts often boot in any order) is
+ * waited for, with a clear line per attempt, for up to a minute.
+ */
+async function openStoreWaiting(config: Config, log: Logger, onWrite?: (s: number, rows: number) => void): Promise<HistoryStore> {
+  const started = Date.now();
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await openStore(config, onWrite);
+    } catch (err) {
+      const why = (err as Error).message;
+      if (config.databaseUrl === undefined) throw new Error(`cannot open the history (${describeDatabase(config)}): ${why}`);
+      if (Date.now() - started + delay > STORE_WAIT_MS) {
+        throw new Error(`cannot reach the history store (${describeDatabase(config)}) after ${STORE_WAIT_MS / 1000} s: ${why}`);
+      }
+      log.warn(`cannot reach the history store (${describeDatabase(config)}): ${why}; retrying in ${delay / 1000} s`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
 
 /** Applies the retention caps in the background, never on a request's path. */
 function startRetention(config: Config, store: HistoryStore, log: Logger): NodeJS.Timeout | undefined {
@@ -70,7 +92,7 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
   const waiting = new Map<number, (s: MetricsSnapshot) => void>();
   // eslint-disable-next-line prefer-const
   let app: Awaited<ReturnType<typeof buildApp>>;
-  const store = await openStore(config, (s, rows) => app?.ctx.metrics.recordWrite(s, rows));
+  const store = await openStoreWaiting(config, log, (s, rows) => app?.ctx.metrics.recordWrite(s, rows));
   app = await buildApp({
     config,
     store,
@@ -174,7 +196,7 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   log.info({ config: describeConfig(config) }, 'configuration');
   // Migrate once, before any worker opens the database.
-  await (await openStore(config)).close();
+  await (await openStoreWaiting(config, log)).close();
 
   const snapshots = new Map<number, { want: number; got: MetricsSnapshot[]; from: Worker; done: (s: MetricsSnapshot[]) => void }>();
   let collectSeq = 0;

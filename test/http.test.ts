@@ -324,6 +324,50 @@ describe('routing, operations, headers', () => {
     assert.equal((await any.inject({ url: '/history', headers: { origin: 'https://x.example' } })).headers['access-control-allow-origin'], '*');
   });
 
+  test('rate limit: per client, standard headers, 429 + Retry-After, health exempt; X-Forwarded-For only from a trusted proxy', async (t) => {
+    const { app } = await makeApp(t, { rateLimit: 3, trustProxy: ['127.0.0.1'] });
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await app.inject({ url: '/history', headers: from('203.0.113.7') });
+      statuses.push(res.statusCode);
+      assert.equal(res.headers['ratelimit-limit'], '3');
+      assert.equal(res.headers['ratelimit-policy'], '3;w=60');
+      assert.equal(res.headers['ratelimit-remaining'], String(Math.max(0, 2 - i)));
+      if (res.statusCode === 429) {
+        assertProblem(res, 429, 'rate-limited');
+        assert.ok(Number(res.headers['retry-after']) >= 1 && Number(res.headers['retry-after']) <= 60);
+      }
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    assertProblem(await post(app, '/analyze', { text: 'x' }, from('203.0.113.7')), 429, 'rate-limited');
+    assert.equal((await app.inject({ url: '/history', headers: from('198.51.100.1') })).statusCode, 200, 'another client has its own budget');
+    assert.equal((await app.inject({ url: '/livez', headers: from('203.0.113.7') })).statusCode, 200, 'health is not limited');
+    assert.deepEqual(await historyTexts(app), [], 'the limited POST stored nothing');
+    // Without a trusted proxy the header is ignored: every inject comes from 127.0.0.1.
+    const { app: direct } = await makeApp(t, { rateLimit: 2 });
+    await direct.inject({ url: '/history', headers: from('1.1.1.1') });
+    await direct.inject({ url: '/history', headers: from('2.2.2.2') });
+    assertProblem(await direct.inject({ url: '/history', headers: from('3.3.3.3') }), 429, 'rate-limited');
+  });
+
+  test('a failing store on reads answers 503 store-unavailable, not 500', async (t) => {
+    const { app, store } = await makeApp(t);
+    const fail = async () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.1:5432');
+    };
+    store.newestPageJson = fail;
+    store.list = fail;
+    store.get = fail;
+    store.count = fail;
+    for (const url of ['/history', '/history?before=5', '/history/1']) {
+      const res = await app.inject({ url });
+      assertProblem(res, 503, 'store-unavailable');
+      assert.doesNotMatch(res.body, /ECONNREFUSED/);
+    }
+    assert.equal((await app.inject({ url: '/metrics' })).statusCode, 200, 'metrics still answer without the row count');
+  });
+
   test('every catalogued error code is documented in the README', async () => {
     const { readFileSync } = await import('node:fs');
     const { ROOT } = await import('./helpers.js');

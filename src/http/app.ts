@@ -42,6 +42,29 @@ declare module 'fastify' {
   }
 }
 
+/** Routes counted by the per-client rate limit. */
+const API_ROUTES = new Set(['/analyze', '/analyze/batch', '/history', '/history/:id']);
+
+/**
+ * Fixed one-minute windows per client address. The table is emptied at each new window, so its
+ * size is bounded by the clients seen in one minute. Counts are per worker process.
+ */
+class RateLimiter {
+  private window = -1;
+  private counts = new Map<string, number>();
+  constructor(readonly limit: number, private readonly windowMs: number) {}
+  take(client: string, now: number): { remaining: number; resetS: number } {
+    const w = Math.floor(now / this.windowMs);
+    if (w !== this.window) {
+      this.window = w;
+      this.counts = new Map();
+    }
+    const used = (this.counts.get(client) ?? 0) + 1;
+    this.counts.set(client, used);
+    return { remaining: this.limit - used, resetS: Math.ceil(((w + 1) * this.windowMs - now) / 1000) };
+  }
+}
+
 /** Routes never shed under load. */
 const UNSHED = new Set(['/livez', '/readyz', '/metrics', '/history/stream']);
 
@@ -116,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 100 },
+    ...(config.trustProxy.length > 0 ? { trustProxy: [...config.trustProxy] } : {}),
   });
   app.setValidatorCompiler(validatorCompiler());
 
@@ -182,9 +206,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const release = () => {
     inflight--;
   };
+  const limiter = config.rateLimit === undefined ? undefined : new RateLimiter(config.rateLimit, 60_000);
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
-    if (!UNSHED.has(request.routeOptions.url ?? '')) {
+    const route = request.routeOptions.url ?? '';
+    if (limiter !== undefined && API_ROUTES.has(route)) {
+      const { remaining, resetS } = limiter.take(request.ip, Date.now());
+      reply.headers({
+        'ratelimit-policy': `${limiter.limit};w=60`,
+        'ratelimit-limit': String(limiter.limit),
+        'ratelimit-remaining': String(Math.max(0, remaining)),
+        'ratelimit-reset': String(resetS),
+      });
+      if (remaining < 0) {
+        return done(new Problem('rate-limited', `At most ${limiter.limit} API requests a minute from one client`, {}, { 'retry-after': String(resetS) }));
+      }
+    }
+    if (!UNSHED.has(route)) {
       if (inflight >= config.maxInflight) {
         return done(new Problem('overloaded', `More than ${config.maxInflight} requests in progress`, {}, { 'retry-after': '1' }));
       }

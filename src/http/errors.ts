@@ -20,6 +20,7 @@ export const PROBLEMS = {
   unauthorized: { status: 401, title: 'A valid admin token is required' },
   'deletion-disabled': { status: 403, title: 'Deletion is disabled: no admin token is configured' },
   'cors-origin-denied': { status: 403, title: 'This origin is not allowed' },
+  'rate-limited': { status: 429, title: 'Too many requests from this client; retry later' },
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'This method is not allowed on this resource' },
   'store-unavailable': { status: 503, title: 'The history store is unavailable; retry later' },

@@ -46,7 +46,8 @@ async function commit(app: FastifyInstance, rows: NewRow[]): Promise<HistoryRow[
     return await app.ctx.store.insert(rows);
   } catch (err) {
     app.log.error({ err }, 'history write failed');
-    throw new Problem('store-unavailable', 'The analysis was not stored; retry later');
+    // The commit's outcome is unknown to us (a database that stalls may still commit it later).
+    throw new Problem('store-unavailable', 'The analysis may not have been stored; retry later');
   }
 }
 

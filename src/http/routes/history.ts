@@ -16,6 +16,17 @@ interface ListQuery {
   before?: number;
 }
 
+/** Runs a store call; a store failure becomes 503 store-unavailable (never a 500). */
+async function fromStore<T>(app: FastifyInstance, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof Problem) throw err;
+    app.log.warn({ err }, 'history store call failed');
+    throw new Problem('store-unavailable', 'The history store does not answer; retry later');
+  }
+}
+
 function nextLink(limit: number, lastId: number): string {
   return `</history?limit=${limit}&before=${lastId}>; rel="next"`;
 }
@@ -41,11 +52,11 @@ export function historyRoutes(app: FastifyInstance): void {
     reply.header('cache-control', 'no-store');
     if (before === undefined) {
       // The newest page is kept serialized by the store and is always current (see the store).
-      const page = await store.newestPageJson(limit);
+      const page = await fromStore(app, () => store.newestPageJson(limit));
       if (page.more && page.lastId !== undefined) reply.header('link', nextLink(limit, page.lastId));
       return reply.type('application/json; charset=utf-8').send(page.json);
     }
-    const page = await store.list({ limit, before });
+    const page = await fromStore(app, () => store.list({ limit, before }));
     const last = page.rows.at(-1);
     if (page.more && last) reply.header('link', nextLink(limit, last.id));
     return page.rows;
@@ -59,7 +70,7 @@ export function historyRoutes(app: FastifyInstance): void {
     },
   }, async (request) => {
     app.ctx.requireAdmin(request);
-    const deleted = await store.deleteAll();
+    const deleted = await fromStore(app, () => store.deleteAll());
     request.log.warn({ deleted }, 'history deleted');
     return { deleted };
   });
@@ -118,7 +129,7 @@ export function historyRoutes(app: FastifyInstance): void {
       response: { 200: historyRowSchema, ...problems(404) },
     },
   }, async (request) => {
-    const row = await store.get(request.params.id);
+    const row = await fromStore(app, () => store.get(request.params.id));
     if (row === undefined) throw new Problem('not-found', `No history row with id ${request.params.id}`);
     return row;
   });
@@ -132,7 +143,7 @@ export function historyRoutes(app: FastifyInstance): void {
     },
   }, async (request, reply) => {
     app.ctx.requireAdmin(request);
-    if (!(await store.delete(request.params.id))) throw new Problem('not-found', `No history row with id ${request.params.id}`);
+    if (!(await fromStore(app, () => store.delete(request.params.id)))) throw new Problem('not-found', `No history row with id ${request.params.id}`);
     request.log.warn({ id: request.params.id }, 'history row deleted');
     return reply.code(204).send();
   });

@@ -30,8 +30,14 @@ export function opsRoutes(app: FastifyInstance, render: Render): void {
   });
   app.ctx.methodNotAllowed('/readyz', ['GET']);
 
+  // The row count costs a table scan on PostgreSQL: counted at most every 15 s per process.
+  let rowCount: { value: number | undefined; at: number } = { value: undefined, at: 0 };
+  const historyRows = async () => {
+    if (Date.now() - rowCount.at > 15_000) rowCount = { value: await store.count().catch(() => undefined), at: Date.now() };
+    return rowCount.value;
+  };
   app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format 0.0.4), summed over all worker processes' } }, async (_request, reply) => {
-    const [snapshot, rows] = await Promise.all([app.ctx.collectMetrics(), store.count().catch(() => undefined)]);
+    const [snapshot, rows] = await Promise.all([app.ctx.collectMetrics(), historyRows()]);
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(render(snapshot, rows, config.workers));
   });
   app.ctx.methodNotAllowed('/metrics', ['GET']);
