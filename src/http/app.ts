@@ -291,6 +291,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     live.close();
   });
+  app.addHook('onClose', async () => {
+    metrics.close();
+  });
   return app;
 }
 

@@ -1,5 +1,7 @@
 // Prometheus metrics in the text exposition format (version 0.0.4), kept as plain data so the
 // snapshots of several worker processes can be summed into one answer (see src/server.ts).
+import { readdirSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -19,6 +21,10 @@ export interface MetricsSnapshot {
   writeRows: number;
   rss: number;
   heapUsed: number;
+  /** Event-loop delay since the last scrape, worst process: p99 and max, seconds. */
+  loopDelayP99: number;
+  loopDelayMax: number;
+  openFds: number;
 }
 
 function newHistogram(): Histogram {
@@ -31,13 +37,30 @@ function observe(h: Histogram, seconds: number): void {
   h.count++;
 }
 
+function countOpenFds(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return 0; // not Linux
+  }
+}
+
 export class Metrics {
+  private readonly loop = monitorEventLoopDelay({ resolution: 10 });
+  constructor() {
+    this.loop.enable();
+  }
+
   private readonly requests = new Map<string, number>();
   private readonly durations = new Map<string, Histogram>();
   private analyses = 0;
   private analysesStored = 0;
   private readonly writes = newHistogram();
   private writeRows = 0;
+
+  close(): void {
+    this.loop.disable();
+  }
 
   recordRequest(method: string, route: string, status: number, seconds: number): void {
     const key = `${method}|${route}|${status}`;
@@ -59,7 +82,7 @@ export class Metrics {
 
   snapshot(): MetricsSnapshot {
     const mem = process.memoryUsage();
-    return {
+    const snap: MetricsSnapshot = {
       requests: Object.fromEntries(this.requests),
       durations: Object.fromEntries(this.durations),
       analyses: this.analyses,
@@ -68,7 +91,12 @@ export class Metrics {
       writeRows: this.writeRows,
       rss: mem.rss,
       heapUsed: mem.heapUsed,
+      loopDelayP99: (this.loop.percentile(99) || 0) / 1e9,
+      loopDelayMax: (this.loop.max || 0) / 1e9,
+      openFds: countOpenFds(),
     };
+    this.loop.reset();
+    return snap;
   }
 }
 
@@ -81,6 +109,7 @@ function mergeHistogram(into: Histogram, from: Histogram): void {
 export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSnapshot {
   const out: MetricsSnapshot = {
     requests: {}, durations: {}, analyses: 0, analysesStored: 0, writes: newHistogram(), writeRows: 0, rss: 0, heapUsed: 0,
+    loopDelayP99: 0, loopDelayMax: 0, openFds: 0,
   };
   for (const s of snapshots) {
     for (const [k, v] of Object.entries(s.requests)) out.requests[k] = (out.requests[k] ?? 0) + v;
@@ -91,6 +120,9 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
     out.writeRows += s.writeRows;
     out.rss += s.rss;
     out.heapUsed += s.heapUsed;
+    out.loopDelayP99 = Math.max(out.loopDelayP99, s.loopDelayP99);
+    out.loopDelayMax = Math.max(out.loopDelayMax, s.loopDelayMax);
+    out.openFds += s.openFds;
   }
   return out;
 }
@@ -146,6 +178,15 @@ export function renderMetrics(s: MetricsSnapshot, historyRows: number | undefine
     '# HELP nodejs_heap_used_bytes V8 heap in use, all worker processes.',
     '# TYPE nodejs_heap_used_bytes gauge',
     `nodejs_heap_used_bytes ${s.heapUsed}`,
+    '# HELP process_open_fds Open file descriptors, all worker processes.',
+    '# TYPE process_open_fds gauge',
+    `process_open_fds ${s.openFds}`,
+    '# HELP nodejs_eventloop_delay_p99_seconds Event-loop delay p99 since the previous scrape, worst worker.',
+    '# TYPE nodejs_eventloop_delay_p99_seconds gauge',
+    `nodejs_eventloop_delay_p99_seconds ${s.loopDelayP99}`,
+    '# HELP nodejs_eventloop_delay_max_seconds Event-loop delay max since the previous scrape, worst worker.',
+    '# TYPE nodejs_eventloop_delay_max_seconds gauge',
+    `nodejs_eventloop_delay_max_seconds ${s.loopDelayMax}`,
   );
   return out.join('\n') + '\n';
 }
