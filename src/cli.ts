@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, OPTIONS } from './config.js';
 import { runAnalyze } from './cli/analyze.js';
 import { runHistory } from './cli/history.js';
 import { runLoadtest } from './loadtest/cli.js';
+import { runPlan } from './plan/cli.js';
 
 const USAGE = `Usage: polarity <command> [options]
 
@@ -13,6 +14,7 @@ Commands:
   history export        write the history as NDJSON or CSV
   history import FILE   load NDJSON, CSV or a MongoDB export of the original app
   loadtest --host URL   load-test a server with the original Locust scenario (suite: its capacity questions)
+  plan --budget 65      the best cloud topology for a monthly budget, from measurements (calibrate: measure this machine)
 
 Run \`polarity <command> --help\` for a command's options.
 `;
@@ -57,6 +59,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     case 'history':
       return runHistory(rest, io);
     case 'loadtest': return runLoadtest(rest, io);
+    case 'plan': return runPlan(rest, io);
     case undefined:
     case '--help':
     case '-h':

@@ -84,6 +84,12 @@ export interface Calibration {
    * until COMMIT so that ids become visible in order (src/store/postgres.ts).
    */
   readonly writeSerialUs: { readonly sqlite: number; readonly postgres: number };
+  /**
+   * CPU µs per request a second worker process adds, measured with the calibrated mix (whose
+   * share of POSTs is `share`): with SQLite each worker reads the rows the others wrote to keep
+   * its newest page exact; with PostgreSQL every commit notifies every worker (LISTEN/NOTIFY).
+   */
+  readonly extraWorkerUs: { readonly share: number; readonly appSqlite: number; readonly appPostgres: number; readonly postgres: number };
   readonly mixes: readonly MeasuredMix[];
   readonly memoryMiB: MemoryFigures;
   /** requests/s the pinned app process sustained on its core, for the record */
@@ -120,6 +126,10 @@ export function parseCalibration(doc: unknown, source = 'calibration'): Calibrat
   if (!isObject(doc.writeSerialUs)) throw new CalibrationError(`${source}: "writeSerialUs" missing`);
   positive(doc.writeSerialUs.sqlite, `${source}: writeSerialUs.sqlite`);
   positive(doc.writeSerialUs.postgres, `${source}: writeSerialUs.postgres`);
+  if (!isObject(doc.extraWorkerUs)) throw new CalibrationError(`${source}: "extraWorkerUs" missing`);
+  for (const k of ['share', 'appSqlite', 'appPostgres', 'postgres']) {
+    if (typeof doc.extraWorkerUs[k] !== 'number' || !Number.isFinite(doc.extraWorkerUs[k])) throw new CalibrationError(`${source}: extraWorkerUs.${k} must be a number`);
+  }
   if (!isObject(doc.memoryMiB)) throw new CalibrationError(`${source}: "memoryMiB" missing`);
   for (const k of ['appSingleSqlite', 'appSinglePostgres', 'appPrimary', 'appWorkerSqlite', 'appWorkerPostgres', 'nginxMaster', 'nginxWorker', 'postgresFixed', 'postgresPerConnection', 'postgresSharedBuffers']) {
     positive(doc.memoryMiB[k], `${source}: memoryMiB.${k}`);
@@ -144,9 +154,53 @@ export function loadCalibration(file = DEFAULT_CALIBRATION_FILE): Calibration {
   return parseCalibration(doc, file);
 }
 
-/** CPU seconds per request of `mix` for a role: the per-kind costs weighted by the mix. */
+/**
+ * The measured points of a role's cost curve: (share of POSTs, CPU µs per request). The POST-only
+ * and GET-only runs are the ends; each measured mix is a point between.
+ */
+export function costPoints(cal: Calibration, role: CostRole): [number, number][] {
+  const points: [number, number][] = [
+    [0, cal.cpuUs[role].get],
+    [1, cal.cpuUs[role].post],
+  ];
+  for (const m of cal.mixes) {
+    const us = m.cpuUs[role];
+    if (us === undefined || m.post + m.get <= 0) continue;
+    points.push([m.post / (m.post + m.get), us]);
+  }
+  return points.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * CPU seconds per request of `mix` for a role: interpolated linearly between the measured points.
+ *
+ * Not the per-kind costs weighted by the mix: they do not add up. Measured on the project's
+ * machine, a GET costs the SQLite app 23 µs when nothing is written (the newest page is served
+ * from memory) but about 40 µs when writes keep changing that page, and PostgreSQL shares one
+ * query among the reads of an event-loop turn, which a write-free run makes unusually cheap.
+ * A mix measured as such (`plan calibrate --mix P:G`) is exact; between points it is an estimate.
+ */
 export function cpuPerRequest(cal: Calibration, role: CostRole, mix: Mix): number {
-  const c = cal.cpuUs[role];
   const p = postShare(mix);
-  return (p * c.post + (1 - p) * c.get) / 1e6;
+  const pts = costPoints(cal, role);
+  for (let i = 1; i < pts.length; i++) {
+    const [x0, y0] = pts[i - 1]!;
+    const [x1, y1] = pts[i]!;
+    if (p <= x1 + 1e-12) {
+      const y = x1 - x0 < 1e-12 ? (y0 + y1) / 2 : y0 + ((p - x0) / (x1 - x0)) * (y1 - y0);
+      return y / 1e6;
+    }
+  }
+  return pts.at(-1)![1] / 1e6;
+}
+
+/**
+ * CPU seconds per request each worker beyond the first adds, for `mix`: the overhead comes from
+ * writes (other workers' rows to read, notifications), so it scales with the share of POSTs.
+ * A negative measurement (noise) counts as none.
+ */
+export function extraWorkerCost(cal: Calibration, role: 'appSqlite' | 'appPostgres' | 'postgres', mix: Mix): number {
+  const d = cal.extraWorkerUs;
+  if (d.share <= 0) return 0;
+  return (Math.max(0, d[role]) * (postShare(mix) / d.share)) / 1e6;
 }

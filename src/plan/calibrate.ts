@@ -1,0 +1,446 @@
+// `polarity plan calibrate`: what one core of each role costs per request on this machine.
+//
+// Layout on a machine with ≥ 2 cores (taskset): the process being measured — the app — has core 0
+// to itself; the load tester (this process), PostgreSQL and nginx share core 1. Three phases, each
+// with a POST-only, a GET-only and a mixed run of the built-in load tester in --max mode (a fixed
+// number of keep-alive connections, no think time), after a warm-up:
+//   A  load tester → app (embedded SQLite)                          app CPU, SQLite writer thread
+//   B  load tester → app (PostgreSQL) → PostgreSQL                  app CPU, PostgreSQL CPU
+//   C  load tester → nginx (1 worker) → app (PostgreSQL) → PostgreSQL   nginx CPU
+// then a short run of each store with --workers 2 for the memory of node:cluster's primary and
+// workers. CPU comes from /proc/<pid>/stat of each process tree before and after a run, memory
+// from /proc/<pid>/smaps_rollup (proportional set size) under load. Nothing listens beyond
+// 127.0.0.1; every run is bounded in time and in requests; everything started is stopped, and
+// the temporary directory removed, also on failure.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, platform, release, tmpdir, totalmem, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runLoad } from '../loadtest/run.js';
+import { parseScenario, SEED_TEXT, type Scenario } from '../loadtest/scenario.js';
+import type { Calibration, CostRole, MachineDescription, MemoryFigures, PerKind, RunRecord } from './calibration.js';
+import { formatMix, type Mix } from './mix.js';
+import { commandLine, cpuSecondsBetween, cpuSnapshot, processMemory, processTree, threadTicks, ticksToSeconds } from './proc.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const PATH = `${process.env['PATH'] ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`;
+/** shared_buffers of the measured PostgreSQL: Debian's default, which deploy/cloud-init/database.yaml keeps */
+const SHARED_BUFFERS_MIB = 128;
+
+export interface CalibrateOptions {
+  readonly quick: boolean;
+  /** seconds of each measured run */
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly connections: number;
+  readonly mix: Mix;
+  readonly label: string;
+  readonly command: string;
+  readonly log: (line: string) => void;
+}
+
+export class CalibrateError extends Error {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function which(bin: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8', env: { ...process.env, PATH } });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+export function pgBinDir(): string | undefined {
+  if (process.env['PG_BIN']) return process.env['PG_BIN'];
+  if (!existsSync('/usr/lib/postgresql')) return undefined;
+  const versions = readdirSync('/usr/lib/postgresql')
+    .filter((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? `/usr/lib/postgresql/${versions[0]}/bin` : undefined;
+}
+
+/** Why calibration cannot run here, or undefined. */
+export function calibrateUnavailable(): string | undefined {
+  if (platform() !== 'linux') return 'calibration reads /proc: Linux only';
+  if (!which('taskset')) return 'taskset (util-linux) not found';
+  if (!which('nginx')) return 'nginx not found (apt-get install nginx)';
+  if (!pgBinDir()) return 'PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (apt-get install postgresql, or set PG_BIN)';
+  if (!existsSync(join(ROOT, 'dist/src/cli.js'))) return 'Polarity is not built (npm run build)';
+  if (process.getuid?.() === 0 && spawnSync('id', ['-u', 'postgres']).status !== 0) return 'running as root needs a "postgres" user to run PostgreSQL as';
+  return undefined;
+}
+
+export function versionOf(cmd: string, args: string[], re: RegExp): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PATH } });
+  return re.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1] ?? 'unknown';
+}
+
+export function describeMachine(): MachineDescription {
+  const pg = pgBinDir();
+  let polarity = 'unknown';
+  try {
+    polarity = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // keep "unknown"
+  }
+  return {
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memoryMiB: Math.round(totalmem() / 2 ** 20),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    nginx: versionOf('nginx', ['-v'], /nginx\/(\S+)/),
+    postgresql: pg ? versionOf(join(pg, 'postgres'), ['--version'], /(\d+(?:\.\d+)*)/) : 'unknown',
+    polarity,
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string, seconds: number, alive: () => boolean): Promise<void> {
+  const deadline = performance.now() + seconds * 1000;
+  while (performance.now() < deadline) {
+    if (!alive()) throw new CalibrateError(`the process behind ${url} exited`);
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
+    } catch {
+      // not yet
+    }
+    await sleep(100);
+  }
+  throw new CalibrateError(`no answer from ${url} within ${seconds} s`);
+}
+
+/** Integer task weights for a mix (the load tester, like Locust, takes whole weights). */
+function mixScenario(mix: Mix): Scenario {
+  const scale = Number.isInteger(mix.post) && Number.isInteger(mix.get) ? 1 : 100;
+  const post = Math.round(mix.post * scale);
+  const get = Math.round(mix.get * scale);
+  const tasks = [];
+  if (post > 0) tasks.push({ method: 'POST', path: '/analyze', json: { text: SEED_TEXT }, weight: post });
+  if (get > 0) tasks.push({ method: 'GET', path: '/history', weight: get });
+  return parseScenario({ name: `mix ${post}:${get}`, wait: { min: 0, max: 0 }, tasks }, 'calibration mix');
+}
+
+interface Group {
+  readonly name: string;
+  /** root pids of the process trees */
+  readonly roots: () => number[];
+}
+
+interface Measured {
+  record: RunRecord;
+  cpuS: Record<string, number>;
+  posts: number;
+  gets: number;
+  writerS: number;
+}
+
+/** Pins a process (and all its threads) to a CPU list; returns the old mask to restore. */
+function pin(pid: number, list: string): string | undefined {
+  const old = /mask:\s*([0-9a-f]+)/.exec(spawnSync('taskset', ['-p', String(pid)], { encoding: 'utf8' }).stdout)?.[1];
+  const r = spawnSync('taskset', ['-a', '-p', '-c', list, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new CalibrateError(`taskset -p -c ${list} ${pid}: ${r.stderr.trim()}`);
+  return old;
+}
+
+export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
+  const why = calibrateUnavailable();
+  if (why) throw new CalibrateError(why);
+  const log = opts.log;
+  const machine = describeMachine();
+  const pinned = cpus().length >= 2;
+  const appCore = '0';
+  const otherCore = pinned ? '1' : '0';
+  if (!pinned) log('only one core: nothing can be pinned apart; the figures still are CPU time per request');
+  const root = process.getuid?.() === 0;
+  const pgUser = root ? { uid: Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout), gid: Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout) } : undefined;
+  const pg = pgBinDir()!;
+
+  const dir = mkdtempSync(join(tmpdir(), 'polarity-calibrate-'));
+  chmodSync(dir, 0o755);
+  const children: ChildProcess[] = [];
+  let pgStarted = false;
+  let nginxConf: string | undefined;
+  const oldMask = pinned ? pin(process.pid, otherCore) : undefined;
+  const load0 = loadavg()[0]!;
+
+  const startApp = async (args: string[], name: string): Promise<{ proc: ChildProcess; url: string }> => {
+    const port = await freePort();
+    const proc = spawn('taskset', ['-c', appCore, process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH, LANG: 'C.UTF-8', HOME: dir },
+    });
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    children.push(proc);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitReady(`${url}/readyz`, 30, () => proc.exitCode === null);
+    } catch (err) {
+      throw new CalibrateError(`${name} did not start: ${(err as Error).message}\n${stderr}`);
+    }
+    return { proc, url };
+  };
+  const stopApp = async (proc: ChildProcess): Promise<void> => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGINT'); // Ctrl-C: stop without waiting for idle keep-alive connections
+    await Promise.race([exited, sleep(15_000)]);
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  };
+
+  const asPg = (cmd: string, args: string[]) => {
+    const r = spawnSync(join(pg, cmd), args, { encoding: 'utf8', cwd: '/', env: { PATH, LANG: 'C.UTF-8' }, ...(pgUser ?? {}) });
+    if (r.status !== 0) throw new CalibrateError(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+    return r.stdout;
+  };
+
+  const runs: RunRecord[] = [];
+  const measure = async (phase: string, kind: 'post' | 'get' | 'mix', url: string, groups: Group[], appPid?: number): Promise<Measured> => {
+    const scenario = kind === 'post' ? mixScenario({ post: 1, get: 0 }) : kind === 'get' ? mixScenario({ post: 0, get: 1 }) : mixScenario(opts.mix);
+    const spec = (durationS: number) => ({
+      host: url,
+      scenario,
+      users: opts.connections,
+      spawnRate: opts.connections,
+      durationS,
+      timeoutS: 10,
+      stopTimeoutS: 5,
+      maxRequests: Math.ceil(durationS * 200_000),
+      mode: 'max' as const,
+      seed: 7,
+    });
+    await runLoad(spec(opts.warmupS), { progress: null, handleSignals: false });
+    const before = groups.map((g) => cpuSnapshot(g.roots()));
+    const threadsBefore = appPid ? threadTicks(appPid) : new Map<number, number>();
+    const { report } = await runLoad(spec(opts.durationS), { progress: null, handleSignals: false });
+    const after = groups.map((g) => cpuSnapshot(g.roots()));
+    const threadsAfter = appPid ? threadTicks(appPid) : new Map<number, number>();
+    const cpuS: Record<string, number> = {};
+    groups.forEach((g, i) => (cpuS[g.name] = cpuSecondsBetween(before[i]!, after[i]!)));
+    cpuS['client'] = report.loadGenerator.cpuUserS + report.loadGenerator.cpuSystemS;
+    // The busiest thread other than the main one is the store's writer (a worker thread).
+    let writerTicks = 0;
+    for (const [tid, t] of threadsAfter) if (tid !== appPid) writerTicks = Math.max(writerTicks, t - (threadsBefore.get(tid) ?? 0));
+    const posts = report.entries.filter((e) => e.method === 'POST').reduce((a, e) => a + e.requests, 0);
+    const gets = report.entries.filter((e) => e.method === 'GET').reduce((a, e) => a + e.requests, 0);
+    const wallS = report.durationS;
+    const record: RunRecord = {
+      phase,
+      kind,
+      requests: report.requests,
+      failures: report.failures,
+      wallS: Math.round(wallS * 1000) / 1000,
+      rps: Math.round(report.avgRps),
+      cpuS: Object.fromEntries(Object.entries(cpuS).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+      ...(pinned && cpuS['app'] !== undefined && wallS > 0 ? { measuredCoreBusy: Math.round((cpuS['app'] / wallS) * 1000) / 1000 } : {}),
+    };
+    runs.push(record);
+    const perReq = (k: string) => (report.requests > 0 ? ((cpuS[k] ?? 0) / report.requests) * 1e6 : 0);
+    log(
+      `  ${phase.padEnd(10)} ${kind.padEnd(4)} ${String(record.rps).padStart(6)} req/s  ${report.failures} failed  µs/request: ` +
+        groups.map((g) => `${g.name} ${perReq(g.name).toFixed(1)}`).join(', ') +
+        `, client ${perReq('client').toFixed(1)}${record.measuredCoreBusy !== undefined ? `  (app core ${(record.measuredCoreBusy * 100).toFixed(0)}% busy)` : ''}`,
+    );
+    if (report.failures > 0) throw new CalibrateError(`${phase} ${kind}: ${report.failures} of ${report.requests} requests failed (${report.failureList.map((f) => f.error).join('; ')})`);
+    if (report.requests < 100) throw new CalibrateError(`${phase} ${kind}: only ${report.requests} requests in ${opts.durationS} s`);
+    return { record, cpuS, posts, gets, writerS: ticksToSeconds(writerTicks) };
+  };
+  const us = (m: Measured, group: string) => (m.cpuS[group]! / m.record.requests) * 1e6;
+  const perKind = (post: Measured, get: Measured, group: string): PerKind => ({ post: round(us(post, group)), get: round(us(get, group)) });
+  const mixPoint = (m: Measured, groups: Partial<Record<CostRole, string>>) => ({
+    post: m.posts,
+    get: m.gets,
+    cpuUs: Object.fromEntries(Object.entries(groups).map(([role, g]) => [role, round(us(m, g!))])),
+  });
+  const pss = (pid: number) => processMemory(pid)?.pssMiB ?? 0;
+
+  try {
+    log(`calibrating on ${machine.cores} × ${machine.cpuModel}; ${pinned ? `app on core ${appCore}, load tester + PostgreSQL + nginx on core ${otherCore}` : 'no pinning'}`);
+    log(`runs: ${opts.warmupS} s warm-up + ${opts.durationS} s measured, ${opts.connections} connections, mix ${formatMix(opts.mix)}`);
+
+    // A: the embedded store.
+    log('A  app with SQLite');
+    mkdirSync(join(dir, 'sqlite'));
+    let app = await startApp(['--workers', '1', '--db', join(dir, 'sqlite/history.db')], 'app (SQLite)');
+    const appGroup: Group = { name: 'app', roots: () => [app.proc.pid!] };
+    const aPost = await measure('A sqlite', 'post', app.url, [appGroup], app.proc.pid);
+    const aGet = await measure('A sqlite', 'get', app.url, [appGroup], app.proc.pid);
+    const aMix = await measure('A sqlite', 'mix', app.url, [appGroup], app.proc.pid);
+    const appSingleSqlite = pss(app.proc.pid!);
+    await stopApp(app.proc);
+
+    // B: PostgreSQL, our own instance on a free port, pinned beside the load tester.
+    log('B  app with PostgreSQL');
+    const pgDir = join(dir, 'pg');
+    mkdirSync(join(pgDir, 'run'), { recursive: true });
+    if (pgUser) {
+      chownSync(pgDir, pgUser.uid, pgUser.gid);
+      chownSync(join(pgDir, 'run'), pgUser.uid, pgUser.gid);
+    }
+    asPg('initdb', ['-D', join(pgDir, 'data'), '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync', '--auth-local=trust', '--auth-host=reject']);
+    const pgPort = await freePort();
+    const conf = `\n# polarity plan calibrate\nlisten_addresses = '127.0.0.1'\nport = ${pgPort}\nunix_socket_directories = '${join(pgDir, 'run')}'\nmax_connections = 100\nshared_buffers = ${SHARED_BUFFERS_MIB}MB\n`;
+    writeFileSync(join(pgDir, 'data/postgresql.conf'), readFileSync(join(pgDir, 'data/postgresql.conf'), 'utf8') + conf);
+    writeFileSync(join(pgDir, 'data/pg_hba.conf'), 'local all postgres trust\nhost polarity polarity 127.0.0.1/32 trust\n');
+    if (pgUser) for (const f of ['postgresql.conf', 'pg_hba.conf']) chownSync(join(pgDir, 'data', f), pgUser.uid, pgUser.gid);
+    const pgCtl = (...args: string[]) => {
+      const r = spawnSync('taskset', ['-c', otherCore, join(pg, 'pg_ctl'), '-D', join(pgDir, 'data'), ...args], { encoding: 'utf8', cwd: '/', env: { PATH, LANG: 'C.UTF-8' }, ...(pgUser ?? {}) });
+      if (r.status !== 0) throw new CalibrateError(`pg_ctl ${args.join(' ')}: ${r.stderr || r.stdout}`);
+    };
+    pgCtl('-l', join(pgDir, 'postgres.log'), '-w', '-t', '30', 'start');
+    pgStarted = true;
+    asPg('psql', ['-X', '-q', '-h', join(pgDir, 'run'), '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE ROLE polarity LOGIN', '-c', 'CREATE DATABASE polarity OWNER polarity']);
+    const postmaster = Number(readFileSync(join(pgDir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
+    const pgGroup: Group = { name: 'postgres', roots: () => [postmaster] };
+    const dbUrl = `postgres://polarity@127.0.0.1:${pgPort}/polarity`;
+    app = await startApp(['--workers', '1', '--database-url', dbUrl], 'app (PostgreSQL)');
+    const bPost = await measure('B postgres', 'post', app.url, [appGroup, pgGroup]);
+    const bGet = await measure('B postgres', 'get', app.url, [appGroup, pgGroup]);
+    const bMix = await measure('B postgres', 'mix', app.url, [appGroup, pgGroup]);
+    const appSinglePostgres = pss(app.proc.pid!);
+    // PostgreSQL's memory under load: its own processes, and one backend per connection.
+    let pgFixed = 0;
+    const backends: number[] = [];
+    for (const pid of processTree(postmaster)) {
+      const m = processMemory(pid);
+      if (!m) continue;
+      const own = m.pssMiB - m.shmemMiB; // shared_buffers is counted whole, separately
+      if (/postgres: polarity /.test(commandLine(pid))) backends.push(own);
+      else pgFixed += own;
+    }
+
+    // C: nginx with one worker (one core) in front of the same app.
+    log('C  nginx → app with PostgreSQL');
+    const ngDir = join(dir, 'nginx');
+    mkdirSync(join(ngDir, 'tmp'), { recursive: true });
+    chmodSync(join(ngDir, 'tmp'), 0o777);
+    const ngPort = await freePort();
+    const rendered = spawnSync(join(ROOT, 'deploy/nginx/render-config'), ['--upstream', app.url.replace('http://', ''), '--listen', `127.0.0.1:${ngPort}`, '--access-log', join(ngDir, 'access.log')], { encoding: 'utf8' });
+    if (rendered.status !== 0) throw new CalibrateError(`deploy/nginx/render-config: ${rendered.stderr}`);
+    writeFileSync(join(ngDir, 'polarity.conf'), rendered.stdout);
+    const workerUser = root ? (spawnSync('id', ['-u', 'www-data']).status === 0 ? 'www-data' : 'nobody') : undefined;
+    nginxConf = join(ngDir, 'nginx.conf');
+    writeFileSync(
+      nginxConf,
+      `${workerUser ? `user ${workerUser};\n` : ''}worker_processes 1;\npid ${ngDir}/nginx.pid;\nerror_log ${ngDir}/error.log warn;\nevents { worker_connections 4096; }\nhttp {\n` +
+        ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${ngDir}/tmp/${t};\n`).join('') +
+        `  default_type application/octet-stream;\n  keepalive_timeout 75s;\n  include ${ngDir}/polarity.conf;\n}\n`,
+    );
+    const ng = spawnSync('taskset', ['-c', otherCore, 'nginx', '-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', nginxConf], { encoding: 'utf8', env: { ...process.env, PATH } });
+    if (ng.status !== 0) throw new CalibrateError(`nginx did not start: ${ng.stderr}`);
+    const ngUrl = `http://127.0.0.1:${ngPort}`;
+    await waitReady(`${ngUrl}/readyz`, 15, () => true);
+    const nginxMaster = Number(readFileSync(join(ngDir, 'nginx.pid'), 'utf8').trim());
+    const ngGroup: Group = { name: 'nginx', roots: () => [nginxMaster] };
+    const cPost = await measure('C nginx', 'post', ngUrl, [ngGroup, appGroup, pgGroup]);
+    const cGet = await measure('C nginx', 'get', ngUrl, [ngGroup, appGroup, pgGroup]);
+    const cMix = await measure('C nginx', 'mix', ngUrl, [ngGroup, appGroup, pgGroup]);
+    const ngPids = processTree(nginxMaster);
+    const nginxWorker = Math.max(0, ...ngPids.filter((p) => p !== nginxMaster).map(pss));
+    const nginxMasterMiB = pss(nginxMaster);
+    spawnSync('nginx', ['-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', nginxConf, '-s', 'quit'], { env: { ...process.env, PATH } });
+    nginxConf = undefined;
+    await stopApp(app.proc);
+
+    // D: node:cluster's memory, two workers of each store, a short mixed load.
+    log('D  --workers 2 (node:cluster): memory, and what a second worker adds per request');
+    const twoWorkers = async (args: string[], name: string, withPg: boolean) => {
+      const a = await startApp(['--workers', '2', ...args], name);
+      const groups: Group[] = [{ name: 'app', roots: () => [a.proc.pid!] }];
+      if (withPg) groups.push(pgGroup);
+      const m = await measure(`D ${withPg ? 'postgres' : 'sqlite'} ×2`, 'mix', a.url, groups);
+      const pids = processTree(a.proc.pid!);
+      const primary = pss(a.proc.pid!);
+      const workers = pids.filter((p) => p !== a.proc.pid).map(pss);
+      await stopApp(a.proc);
+      return { primary, worker: Math.max(0, ...workers), m };
+    };
+    const dSqlite = await twoWorkers(['--db', join(dir, 'sqlite/history.db')], 'app (SQLite, 2 workers)', false);
+    const dPg = await twoWorkers(['--database-url', dbUrl], 'app (PostgreSQL, 2 workers)', true);
+
+    const memoryMiB: MemoryFigures = {
+      appSingleSqlite: round(appSingleSqlite),
+      appSinglePostgres: round(appSinglePostgres),
+      appPrimary: round(Math.max(dSqlite.primary, dPg.primary)),
+      appWorkerSqlite: round(dSqlite.worker),
+      appWorkerPostgres: round(dPg.worker),
+      nginxMaster: round(nginxMasterMiB),
+      nginxWorker: round(nginxWorker),
+      postgresFixed: round(pgFixed),
+      postgresPerConnection: round(backends.length ? backends.reduce((a, b) => a + b, 0) / backends.length : 0),
+      postgresSharedBuffers: SHARED_BUFFERS_MIB,
+    };
+    const cpuUs: Record<CostRole, PerKind> = {
+      appSqlite: perKind(aPost, aGet, 'app'),
+      appPostgres: perKind(bPost, bGet, 'app'),
+      nginx: perKind(cPost, cGet, 'nginx'),
+      postgres: perKind(bPost, bGet, 'postgres'),
+      client: perKind(bPost, bGet, 'client'),
+    };
+    const cal: Calibration = {
+      schema: 'polarity-calibration/1',
+      label: opts.label,
+      date: new Date().toISOString(),
+      machine,
+      command: opts.command,
+      quick: opts.quick,
+      settings: { durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, pinned },
+      cpuUs,
+      writeSerialUs: { sqlite: round((aPost.writerS / aPost.record.requests) * 1e6), postgres: cpuUs.postgres.post },
+      extraWorkerUs: {
+        share: dSqlite.m.posts / Math.max(1, dSqlite.m.posts + dSqlite.m.gets),
+        appSqlite: round(us(dSqlite.m, 'app') - us(aMix, 'app')),
+        appPostgres: round(us(dPg.m, 'app') - us(bMix, 'app')),
+        postgres: round(us(dPg.m, 'postgres') - us(bMix, 'postgres')),
+      },
+      mixes: [
+        // One point per role: the app with SQLite from A, the app with PostgreSQL, PostgreSQL and
+        // the load tester from B (direct), nginx from C. C's figures for the others are in runs.
+        mixPoint(aMix, { appSqlite: 'app' }),
+        mixPoint(bMix, { appPostgres: 'app', postgres: 'postgres', client: 'client' }),
+        mixPoint(cMix, { nginx: 'nginx' }),
+      ],
+      memoryMiB,
+      sustainedRps: {
+        'app (SQLite), POST only': aPost.record.rps,
+        'app (SQLite), GET only': aGet.record.rps,
+        'app (SQLite), mix': aMix.record.rps,
+        'app (PostgreSQL), mix': bMix.record.rps,
+        'nginx → app (PostgreSQL), mix': cMix.record.rps,
+      },
+      runs,
+    };
+    void cPost;
+    void cGet;
+    log(`load average (1 min) before and after: ${load0.toFixed(2)}, ${loadavg()[0]!.toFixed(2)}`);
+    return cal;
+  } finally {
+    if (nginxConf) spawnSync('nginx', ['-p', `${join(dir, 'nginx')}/`, '-e', join(dir, 'nginx/error.log'), '-c', nginxConf, '-s', 'stop'], { env: { ...process.env, PATH } });
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    if (pgStarted) {
+      spawnSync(join(pg, 'pg_ctl'), ['-D', join(dir, 'pg/data'), '-m', 'immediate', '-w', 'stop'], { cwd: '/', env: { PATH }, ...(pgUser ?? {}) });
+    }
+    if (oldMask) spawnSync('taskset', ['-a', '-p', oldMask, String(process.pid)]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** The calibration's label when none is given: the machine, plainly. */
+export function defaultLabel(m: MachineDescription): string {
+  return `measured on ${m.cores} × ${m.cpuModel}, ${Math.round(m.memoryMiB / 1024)} GiB, ${m.os}, by ${userInfo().username}`;
+}
