@@ -17,10 +17,10 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync } from 'node:f
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runWrk, SEED_TEXT, WRK_LUA, type WrkReport } from './wrk.js';
 import { parseArgs } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SEED_TEXT = 'This is a test text for sentiment analysis.';
 const NAME = 'polb';
 const NET = '10.77.2';
 const STATE = join(tmpdir(), 'polarity-cluster-bench');
@@ -31,50 +31,8 @@ const DURATION = Number(values.duration);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 
-// The seed's Locust weights: 1 POST /analyze for every 2 GET /history.
-const MIX_LUA = `local n = 0
-local post, get
-request = function()
-  -- built on first use: wrk.format needs the thread's host, unknown while the script loads
-  if post == nil then
-    post = wrk.format("POST", "/analyze", {["Content-Type"] = "application/json"}, '{"text": "${SEED_TEXT}"}')
-    get = wrk.format("GET", "/history", nil, nil)
-  end
-  n = n + 1
-  if n % 3 == 0 then return post end
-  return get
-end
-`;
-
-interface WrkResult {
-  rps: number;
-  p50ms: number;
-  p99ms: number;
-  requests: number;
-  errors: number;
-}
-
-function toMs(v: string): number {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
-}
-
-function wrk(url: string, script: string, seconds: number): WrkResult {
-  const r = spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const out = r.stdout;
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50ms: toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-    p99ms: toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? ''),
-    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
-    errors: non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
-  };
-}
+type WrkResult = WrkReport;
+const wrk = (url: string, script: string, seconds: number): WrkResult => runWrk(url, script, seconds, CONNECTIONS);
 
 function cluster(...args: string[]): string {
   return execFileSync(join(ROOT, 'deploy/local-cluster'), args, { env: ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -103,7 +61,7 @@ async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'polarity-bench-cluster-'));
   chmodSync(dir, 0o755);
   const script = join(dir, 'mix.lua');
-  writeFileSync(script, MIX_LUA);
+  writeFileSync(script, WRK_LUA.mix);
   let sqlite: ChildProcess | undefined;
   try {
     cluster('down');

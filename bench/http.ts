@@ -13,10 +13,10 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runWrk, SEED_TEXT, WRK_LUA } from './wrk.js';
 import { SqliteHistoryStore } from '../src/store/sqlite.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SEED_TEXT = 'This is a test text for sentiment analysis.';
 const HISTORY_ROWS = 100_000;
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, rounds: { type: 'string', default: '3' }, out: { type: 'string', default: join(ROOT, 'bench/results') } } });
@@ -34,31 +34,7 @@ interface WrkResult {
   errors: number;
 }
 
-const LUA = {
-  post: `wrk.method = "POST"\nwrk.path = "/analyze"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '{"text": "${SEED_TEXT}"}'\n`,
-  get: `wrk.method = "GET"\nwrk.path = "/history"\n`,
-  // The seed's Locust weights: 1 POST /analyze for every 2 GET /history.
-  mix: `local n = 0
-local post, get
-request = function()
-  -- built on first use: wrk.format needs the thread's host, unknown while the script loads
-  if post == nil then
-    post = wrk.format("POST", "/analyze", {["Content-Type"] = "application/json"}, '{"text": "${SEED_TEXT}"}')
-    get = wrk.format("GET", "/history", nil, nil)
-  end
-  n = n + 1
-  if n % 3 == 0 then return post end
-  return get
-end
-`,
-};
-
-function toMs(v: string): number {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  return m[2] === 'us' ? n / 1000 : m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60_000;
-}
+const LUA = WRK_LUA;
 
 const CLK_TCK = 100; // Linux USER_HZ
 
@@ -79,18 +55,8 @@ function cpuSeconds(pid: number): number {
 
 function wrk(url: string, script: string, seconds: number, pid: number): WrkResult {
   const cpu0 = cpuSeconds(pid);
-  const r = spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const out = r.stdout;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const p50ms = toMs(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? '');
-  const p99ms = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? '');
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = non2xx + (sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  const cpuUs = ((cpuSeconds(pid) - cpu0) * 1e6) / requests;
-  return { rps, cpuUs, p50ms, p99ms, requests, errors };
+  const r = runWrk(url, script, seconds, CONNECTIONS);
+  return { ...r, cpuUs: ((cpuSeconds(pid) - cpu0) * 1e6) / r.requests };
 }
 
 async function waitForPort(url: string): Promise<void> {
