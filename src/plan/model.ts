@@ -135,7 +135,7 @@ function hostHasDbRole(t: Topology): boolean {
 function bisect(ok: (x: number) => boolean, hi: number): number {
   let lo = 0;
   if (ok(hi)) return hi;
-  for (let i = 0; i < 200 && hi - lo > 1e-9 * Math.max(1, hi); i++) {
+  for (let i = 0; i < 200 && hi - lo > 1e-13 * Math.max(1, hi); i++) {
     const mid = (lo + hi) / 2;
     if (ok(mid)) lo = mid;
     else hi = mid;

@@ -1,0 +1,237 @@
+// The bottleneck model against capacities computed by hand from test/plan/fixtures.ts.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cpuPerRequest } from '../../src/plan/calibration.js';
+import { SEED_MIX, type Mix } from '../../src/plan/mix.js';
+import { DEFAULT_MODEL_OPTIONS, evaluate, headroom, type HostSpec, type Topology } from '../../src/plan/model.js';
+import type { ManagedDbOffer, ManagedLbOffer } from '../../src/plan/prices.js';
+import { handCalibration, vm } from './fixtures.js';
+
+const lbOffer: ManagedLbOffer = { id: 'mlb', monthlyUsdPerNode: 12, maxRpsPerNode: 10_000, maxNodes: 10 };
+const dbOffer = (over: Partial<ManagedDbOffer> = {}): ManagedDbOffer => ({ id: 'mdb', vcpus: 2, memoryMiB: 1024, monthlyUsd: 15, maxConnections: 22, ...over });
+
+function topo(store: Topology['store'], hosts: HostSpec[], extra: Partial<Topology> = {}): Topology {
+  return { id: 'test', shape: 'test', store, hosts, ...extra };
+}
+
+interface Case {
+  name: string;
+  topology: Topology;
+  mix?: Mix;
+  cal?: Partial<ReturnType<typeof handCalibration>>;
+  ignoreMemory?: boolean;
+  /** hand-computed capacity, req/s; undefined: infeasible */
+  rps?: number;
+  bottleneck?: string;
+  workers?: number[];
+  reason?: RegExp;
+  check?: (e: ReturnType<typeof evaluate>) => void;
+}
+
+const cases: Case[] = [
+  {
+    name: 'one VM, 2 vCPU, SQLite: 2 workers × 33,333 req/s',
+    topology: topo('sqlite', [{ name: 'app1', vm: vm('v2', 2, 2048), roles: ['app'] }]),
+    rps: 2 / 30e-6,
+    bottleneck: 'app',
+    workers: [2],
+    check: (e) => {
+      // memory: OS 200 + primary 40 + 2 × 80
+      assert.equal(e.hosts[0]!.memoryUsedMiB, 400);
+      // next limit: one SQLite writer, 4 µs per request of the mix → 250,000 req/s
+      assert.equal(e.limits[1]!.id, 'db-writes');
+      assert.ok(Math.abs(headroom(e)!.factor - 250_000 / (2 / 30e-6)) < 1e-6);
+    },
+  },
+  {
+    name: 'one VM, 1 vCPU 512 MiB, SQLite: one process',
+    topology: topo('sqlite', [{ name: 'app1', vm: vm('v1', 1, 512), roles: ['app'] }]),
+    rps: 1 / 30e-6,
+    bottleneck: 'app',
+    workers: [1],
+  },
+  {
+    name: 'one VM, 1 vCPU 512 MiB, app + PostgreSQL: they share the core (50 + 25 µs)',
+    topology: topo('postgres', [{ name: 'app1', vm: vm('v1', 1, 512), roles: ['app', 'db'] }]),
+    rps: 1 / 75e-6,
+    bottleneck: 'app',
+    workers: [1],
+    // 200 + 100 + (128 + 20 + 9 connections × 5)
+    check: (e) => assert.equal(e.hosts[0]!.memoryUsedMiB, 493),
+  },
+  {
+    name: 'one VM with too little memory for app + PostgreSQL is infeasible',
+    topology: topo('postgres', [{ name: 'app1', vm: vm('v0', 1, 400), roles: ['app', 'db'] }]),
+    reason: /has 400 MiB, needs 493 MiB/,
+  },
+  {
+    name: 'LB VM + 2 app hosts + DB VM: the app hosts (2 × 20,000) before the LB (50,000)',
+    topology: topo('postgres', [
+      { name: 'lb', vm: vm('v1', 1, 1024), roles: ['lb'] },
+      { name: 'app1', vm: vm('v1', 1, 1024), roles: ['app'] },
+      { name: 'app2', vm: vm('v1', 1, 1024), roles: ['app'] },
+      { name: 'db', vm: vm('v2', 2, 2048), roles: ['db'] },
+    ]),
+    rps: 40_000,
+    bottleneck: 'app',
+    workers: [0, 1, 1, 0],
+    check: (e) => {
+      assert.equal(e.limits[1]!.id, 'cpu:lb');
+      assert.ok(Math.abs(e.limits[1]!.capacityRps - 50_000) < 1e-6);
+      assert.ok(Math.abs(e.limits.find((l) => l.id === 'cpu:db')!.capacityRps - 80_000) < 1e-6);
+      assert.deepEqual(e.hosts.map((h) => h.weight), [0, 10, 10, 0]);
+    },
+  },
+  {
+    name: 'LB on app host 1: that host gives the LB its share first, and gets a smaller weight',
+    topology: topo('postgres', [
+      { name: 'app1', vm: vm('v2', 2, 4096), roles: ['app', 'lb'] },
+      { name: 'app2', vm: vm('v2', 2, 4096), roles: ['app'] },
+      { name: 'db', vm: vm('v2', 2, 2048), roles: ['db'] },
+    ]),
+    // (2 − 20 µs·R) + 2 = 50 µs·R  →  R = 4 / 70 µs
+    rps: 4 / 70e-6,
+    bottleneck: 'app',
+    workers: [2, 2, 0],
+    check: (e) => {
+      const free1 = 2 - (4 / 70e-6) * 20e-6; // 0.857 cores left for the app on app1
+      assert.ok(Math.abs(e.hosts[0]!.share - free1 / (free1 + 2)) < 1e-9);
+      assert.deepEqual(e.hosts.map((h) => h.weight), [4, 10, 0]);
+    },
+  },
+  {
+    name: 'a managed load balancer caps at its nodes × 10,000 req/s',
+    topology: topo(
+      'postgres',
+      [
+        { name: 'app1', vm: vm('v2', 2, 4096), roles: ['app'] },
+        { name: 'app2', vm: vm('v2', 2, 4096), roles: ['app'] },
+        { name: 'db', vm: vm('v2', 2, 2048), roles: ['db'] },
+      ],
+      { managedLb: { offer: lbOffer, nodes: 1 } },
+    ),
+    rps: 10_000,
+    bottleneck: 'managed-lb',
+  },
+  {
+    name: "a managed database's connection limit (22) cuts the workers to 2 × 9 connections",
+    topology: topo(
+      'postgres',
+      [
+        { name: 'lb', vm: vm('v1', 1, 1024), roles: ['lb'] },
+        { name: 'app1', vm: vm('v2', 2, 4096), roles: ['app'] },
+        { name: 'app2', vm: vm('v2', 2, 4096), roles: ['app'] },
+      ],
+      { managedDb: dbOffer() },
+    ),
+    rps: 40_000,
+    bottleneck: 'app',
+    workers: [0, 1, 1],
+    check: (e) => {
+      assert.match(e.bottleneck!.label, /limited by memory or connections/);
+      assert.ok(Math.abs(e.limits.find((l) => l.id === 'managed-db')!.capacityRps - 80_000) < 1e-6);
+    },
+  },
+  {
+    name: 'a database that cannot take one worker’s connections is infeasible',
+    topology: topo('postgres', [{ name: 'app1', vm: vm('v1', 1, 1024), roles: ['app'] }], { managedDb: dbOffer({ maxConnections: 8 }) }),
+    reason: /needs 9 database connections .* allows 8/,
+  },
+  {
+    name: 'writes only: the single SQLite writer (12 µs per POST) binds before 8 cores of app',
+    topology: topo('sqlite', [{ name: 'app1', vm: vm('v8', 8, 8192), roles: ['app'] }]),
+    mix: { post: 1, get: 0 },
+    rps: 1 / 12e-6,
+    bottleneck: 'db-writes',
+  },
+  {
+    name: 'memory limits the workers: 512 MiB holds 3 workers (200 + 40 + 3 × 80), not 4',
+    topology: topo('sqlite', [{ name: 'app1', vm: vm('v4s', 4, 512), roles: ['app'] }]),
+    rps: 3 / 30e-6,
+    bottleneck: 'app',
+    workers: [3],
+    check: (e) => assert.match(e.bottleneck!.label, /limited by memory/),
+  },
+  {
+    name: 'a measured mix replaces the straight line: 45 µs at the seed mix',
+    topology: topo('sqlite', [{ name: 'app1', vm: vm('v1', 1, 1024), roles: ['app'] }]),
+    cal: { mixes: [{ post: 1, get: 2, cpuUs: { appSqlite: 45 } }] },
+    rps: 1 / 45e-6,
+  },
+  {
+    name: 'between measured points the cost is interpolated: 1 POST : 5 GET → halfway from 20 to 45 µs',
+    topology: topo('sqlite', [{ name: 'app1', vm: vm('v1', 1, 1024), roles: ['app'] }]),
+    cal: { mixes: [{ post: 1, get: 2, cpuUs: { appSqlite: 45 } }] },
+    mix: { post: 1, get: 5 },
+    rps: 1 / 32.5e-6,
+  },
+  {
+    name: 'each worker beyond the first adds its measured overhead (3 µs at the seed mix)',
+    topology: topo('sqlite', [{ name: 'app1', vm: vm('v4', 4, 8192), roles: ['app'] }]),
+    cal: { extraWorkerUs: { share: 1 / 3, appSqlite: 3, appPostgres: 0, postgres: 0 } },
+    rps: 4 / 39e-6,
+    workers: [4],
+  },
+  {
+    name: 'one shared machine (the local cluster): 2 app hosts of 1 worker, nginx and PostgreSQL on 1 core',
+    topology: topo('postgres', [{ name: 'machine', vm: vm('here', 1, 1 << 20), roles: ['app', 'lb', 'db'], workers: 2 }]),
+    ignoreMemory: true,
+    // min(2, 1 − 45 µs·R) = 50 µs·R  →  R = 1 / 95 µs
+    rps: 1 / 95e-6,
+    bottleneck: 'app',
+    workers: [2],
+  },
+  {
+    name: 'several app hosts without PostgreSQL are refused',
+    topology: topo('sqlite', [
+      { name: 'app1', vm: vm('v1', 1, 1024), roles: ['app', 'lb'] },
+      { name: 'app2', vm: vm('v1', 1, 1024), roles: ['app'] },
+    ]),
+    reason: /shared PostgreSQL/,
+  },
+];
+
+for (const c of cases) {
+  test(`model: ${c.name}`, () => {
+    const cal = handCalibration(c.cal);
+    const e = evaluate(c.topology, cal, c.mix ?? SEED_MIX, { ...DEFAULT_MODEL_OPTIONS, ...(c.ignoreMemory ? { ignoreMemory: true } : {}) });
+    if (c.rps === undefined) {
+      assert.equal(e.feasible, false, `expected infeasible, got ${e.rps}`);
+      assert.match(e.reason ?? '', c.reason!);
+      return;
+    }
+    assert.ok(e.feasible, e.reason);
+    assert.ok(Math.abs(e.rps - c.rps) <= 1e-6 * c.rps, `predicted ${e.rps}, computed by hand ${c.rps}`);
+    if (c.bottleneck) assert.equal(e.bottleneck!.id, c.bottleneck);
+    if (c.workers) assert.deepEqual(e.hosts.map((h) => h.workers), c.workers);
+    c.check?.(e);
+  });
+}
+
+test('model: limits are listed tightest first and the bottleneck is the first', () => {
+  const e = evaluate(
+    topo('postgres', [
+      { name: 'lb', vm: vm('v1', 1, 1024), roles: ['lb', 'db'] },
+      { name: 'app1', vm: vm('v2', 2, 2048), roles: ['app'] },
+      { name: 'app2', vm: vm('v2', 2, 2048), roles: ['app'] },
+    ]),
+    handCalibration(),
+    SEED_MIX,
+  );
+  // LB + DB on one core: 1 / (20 + 25) µs = 22,222 < app 4 / 50 µs = 80,000
+  assert.equal(e.bottleneck!.id, 'cpu:lb');
+  assert.ok(Math.abs(e.rps - 1 / 45e-6) < 1e-6);
+  for (let i = 1; i < e.limits.length; i++) assert.ok(e.limits[i - 1]!.capacityRps <= e.limits[i]!.capacityRps);
+});
+
+test('calibration: per-request cost is the straight line between the measured points', () => {
+  const cal = handCalibration({ mixes: [{ post: 1, get: 1, cpuUs: { postgres: 40 } }] });
+  const us = (mix: Mix) => cpuPerRequest(cal, 'postgres', mix) * 1e6;
+  assert.equal(us({ post: 0, get: 1 }), 10);
+  assert.equal(us({ post: 1, get: 0 }), 55);
+  assert.equal(us({ post: 1, get: 1 }), 40);
+  assert.ok(Math.abs(us({ post: 1, get: 3 }) - 25) < 1e-9); // share 1/4: halfway from 10 (0) to 40 (1/2)
+  assert.ok(Math.abs(us({ post: 3, get: 1 }) - 47.5) < 1e-9); // share 3/4: halfway from 40 to 55
+  // roles without a measured mix: the two ends
+  assert.ok(Math.abs(cpuPerRequest(cal, 'appSqlite', SEED_MIX) * 1e6 - 30) < 1e-9);
+});
