@@ -193,13 +193,13 @@ const lines = [
   '',
   'Latency is measured by the client, which shares the two cores with the server and with whatever else runs on the machine;',
   "the server's own event-loop delay (last column) tells whether a latency spike came from the server.",
-  ''
+  '',
   '| t (s) | req/s | errors | p50 ms | p99 ms | RSS MiB (all processes) | open fds | event-loop p99 ms |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...samples.map((s) => `| ${s.t} | ${s.rps.toFixed(0)} | ${s.errors} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.rssMiB.toFixed(0)} | ${s.fds} | ${s.loopP99ms.toFixed(1)} |`),
   '',
 ];
-console.log(lines.slice(0, 12).join('\n'));
+console.log(lines.slice(0, 15).join('\n'));
 mkdirSync(values.out!, { recursive: true });
 writeFileSync(join(values.out!, 'soak.md'), lines.join('\n'));
 process.exitCode = verdict ? 0 : 1;
