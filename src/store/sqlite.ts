@@ -13,12 +13,12 @@
 // counter in the same transaction and force a full reload.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
 import { labelOf } from './history-store.js';
 import { migrate } from './sqlite-migrations.js';
 import type { WriteReply, WriteRequest } from './sqlite-writer.js';
+import { ipcWriter, threadWriter, type WriterLink } from './sqlite-writer-link.js';
 
 /** Rows kept in memory; pages up to CACHED_PAGE_MAX rows are served from them. */
 export const CACHED_PAGE_MAX = 200;
@@ -56,6 +56,8 @@ function toRow(r: DbRow): HistoryRow {
 export interface SqliteStoreOptions {
   /** Called after each group commit with its duration in seconds and row count. */
   readonly onWrite?: (seconds: number, rows: number) => void;
+  /** 'ipc': commit through the cluster primary's writer (src/store/sqlite-writer-link.ts). */
+  readonly writer?: 'thread' | 'ipc';
 }
 
 export class SqliteHistoryStore implements HistoryStore {
@@ -66,7 +68,7 @@ export class SqliteHistoryStore implements HistoryStore {
   private pendingRows = 0;
   private flushScheduled = false;
   private closed = false;
-  private writer!: Worker;
+  private writer!: WriterLink;
   private writeSeq = 0;
   /** Batches sent to the writer, oldest first; it commits them in order, one transaction each. */
   private inFlight: { seq: number; batch: Pending[]; rows: NewRow[]; createdAt: number[]; started: bigint }[] = [];
@@ -96,11 +98,12 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   private startWriter(): void {
-    this.writer = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { path: this.path } });
-    this.writer.unref(); // held (ref) only while a write is in flight
-    this.writer.on('message', (reply: WriteReply) => this.onWritten(reply));
-    this.writer.on('error', () => {});
-    this.writer.on('exit', () => {
+    const onReply = (reply: WriteReply) => this.onWritten(reply);
+    if (this.options.writer === 'ipc') {
+      this.writer = ipcWriter(onReply);
+      return;
+    }
+    this.writer = threadWriter(this.path, onReply, () => {
       if (this.closed) return;
       // The writer died (it should not): fail what it held and start a new one.
       const lost = this.inFlight;
@@ -172,19 +175,19 @@ export class SqliteHistoryStore implements HistoryStore {
     const createdAt = rows.map((r) => (r.createdAt ? r.createdAt.getTime() : now));
     const seq = ++this.writeSeq;
     this.inFlight.push({ seq, batch, rows, createdAt, started: process.hrtime.bigint() });
-    this.writer.ref();
+    this.writer.hold(true);
     const message: WriteRequest = {
       seq,
       rows: rows.map((r, i) => ({ text: r.text, sentiment: r.sentiment, subjectivity: r.subjectivity, createdAt: createdAt[i]! })),
     };
-    this.writer.postMessage(message);
+    this.writer.send(message);
   }
 
   private onWritten(reply: WriteReply): void {
     const done = this.inFlight[0];
     if (done === undefined || done.seq !== reply.seq) return;
     this.inFlight.shift();
-    if (this.inFlight.length === 0) this.writer.unref();
+    if (this.inFlight.length === 0) this.writer.hold(false);
     if ('error' in reply) {
       for (const p of done.batch) p.reject(new Error(reply.error));
     } else {
@@ -366,10 +369,7 @@ export class SqliteHistoryStore implements HistoryStore {
         this.sendNext();
       });
     }
-    const exited = new Promise((resolve) => this.writer.once('exit', resolve));
-    this.writer.ref();
-    this.writer.postMessage('close');
-    await exited;
+    await this.writer.close();
     this.db.close();
   }
 }
