@@ -35,6 +35,8 @@ export interface CalibrateOptions {
   readonly durationS: number;
   readonly warmupS: number;
   readonly connections: number;
+  /** each POST / GET / mix run is repeated this many times, interleaved; the median counts */
+  readonly rounds: number;
   readonly mix: Mix;
   readonly label: string;
   readonly command: string;
@@ -174,9 +176,9 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   const oldMask = pinned ? pin(process.pid, otherCore) : undefined;
   const load0 = loadavg()[0]!;
 
-  const startApp = async (args: string[], name: string): Promise<{ proc: ChildProcess; url: string }> => {
+  const startApp = async (args: string[], name: string, cores = appCore): Promise<{ proc: ChildProcess; url: string }> => {
     const port = await freePort();
-    const proc = spawn('taskset', ['-c', appCore, process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args], {
+    const proc = spawn('taskset', ['-c', cores, process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { PATH, LANG: 'C.UTF-8', HOME: dir },
     });
@@ -206,13 +208,13 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   };
 
   const runs: RunRecord[] = [];
-  const measure = async (phase: string, kind: 'post' | 'get' | 'mix', url: string, groups: Group[], appPid?: number): Promise<Measured> => {
+  const measure = async (phase: string, kind: 'post' | 'get' | 'mix', url: string, groups: Group[], appPid?: number, connections = opts.connections): Promise<Measured> => {
     const scenario = kind === 'post' ? mixScenario({ post: 1, get: 0 }) : kind === 'get' ? mixScenario({ post: 0, get: 1 }) : mixScenario(opts.mix);
     const spec = (durationS: number) => ({
       host: url,
       scenario,
-      users: opts.connections,
-      spawnRate: opts.connections,
+      users: connections,
+      spawnRate: connections,
       durationS,
       timeoutS: 10,
       stopTimeoutS: 5,
@@ -256,6 +258,15 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     if (report.requests < 100) throw new CalibrateError(`${phase} ${kind}: only ${report.requests} requests in ${opts.durationS} s`);
     return { record, cpuS, posts, gets, writerS: ticksToSeconds(writerTicks) };
   };
+  /** POST-only, GET-only and mixed runs, `rounds` times in turn; per kind, the run with the median CPU per request of `key`. */
+  const measureSet = async (phase: string, url: string, groups: Group[], key: string, appPid?: number): Promise<Record<'post' | 'get' | 'mix', Measured>> => {
+    const got: Record<'post' | 'get' | 'mix', Measured[]> = { post: [], get: [], mix: [] };
+    for (let r = 0; r < opts.rounds; r++) {
+      for (const kind of ['post', 'get', 'mix'] as const) got[kind].push(await measure(phase, kind, url, groups, appPid));
+    }
+    const median = (ms: Measured[]) => [...ms].sort((a, b) => a.cpuS[key]! / a.record.requests - b.cpuS[key]! / b.record.requests)[Math.floor(ms.length / 2)]!;
+    return { post: median(got.post), get: median(got.get), mix: median(got.mix) };
+  };
   const us = (m: Measured, group: string) => (m.cpuS[group]! / m.record.requests) * 1e6;
   const perKind = (post: Measured, get: Measured, group: string): PerKind => ({ post: round(us(post, group)), get: round(us(get, group)) });
   const mixPoint = (m: Measured, groups: Partial<Record<CostRole, string>>) => ({
@@ -267,16 +278,14 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
 
   try {
     log(`calibrating on ${machine.cores} × ${machine.cpuModel}; ${pinned ? `app on core ${appCore}, load tester + PostgreSQL + nginx on core ${otherCore}` : 'no pinning'}`);
-    log(`runs: ${opts.warmupS} s warm-up + ${opts.durationS} s measured, ${opts.connections} connections, mix ${formatMix(opts.mix)}`);
+    log(`runs: ${opts.warmupS} s warm-up + ${opts.durationS} s measured, ${opts.rounds} round${opts.rounds > 1 ? 's (medians)' : ''}, ${opts.connections} connections, mix ${formatMix(opts.mix)}`);
 
     // A: the embedded store.
     log('A  app with SQLite');
     mkdirSync(join(dir, 'sqlite'));
     let app = await startApp(['--workers', '1', '--db', join(dir, 'sqlite/history.db')], 'app (SQLite)');
     const appGroup: Group = { name: 'app', roots: () => [app.proc.pid!] };
-    const aPost = await measure('A sqlite', 'post', app.url, [appGroup], app.proc.pid);
-    const aGet = await measure('A sqlite', 'get', app.url, [appGroup], app.proc.pid);
-    const aMix = await measure('A sqlite', 'mix', app.url, [appGroup], app.proc.pid);
+    const { post: aPost, get: aGet, mix: aMix } = await measureSet('A sqlite', app.url, [appGroup], 'app', app.proc.pid);
     const appSingleSqlite = pss(app.proc.pid!);
     await stopApp(app.proc);
 
@@ -305,9 +314,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     const pgGroup: Group = { name: 'postgres', roots: () => [postmaster] };
     const dbUrl = `postgres://polarity@127.0.0.1:${pgPort}/polarity`;
     app = await startApp(['--workers', '1', '--database-url', dbUrl], 'app (PostgreSQL)');
-    const bPost = await measure('B postgres', 'post', app.url, [appGroup, pgGroup]);
-    const bGet = await measure('B postgres', 'get', app.url, [appGroup, pgGroup]);
-    const bMix = await measure('B postgres', 'mix', app.url, [appGroup, pgGroup]);
+    const { post: bPost, get: bGet, mix: bMix } = await measureSet('B postgres', app.url, [appGroup, pgGroup], 'app');
     const appSinglePostgres = pss(app.proc.pid!);
     // PostgreSQL's memory under load: its own processes, and one backend per connection.
     let pgFixed = 0;
@@ -343,9 +350,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     await waitReady(`${ngUrl}/readyz`, 15, () => true);
     const nginxMaster = Number(readFileSync(join(ngDir, 'nginx.pid'), 'utf8').trim());
     const ngGroup: Group = { name: 'nginx', roots: () => [nginxMaster] };
-    const cPost = await measure('C nginx', 'post', ngUrl, [ngGroup, appGroup, pgGroup]);
-    const cGet = await measure('C nginx', 'get', ngUrl, [ngGroup, appGroup, pgGroup]);
-    const cMix = await measure('C nginx', 'mix', ngUrl, [ngGroup, appGroup, pgGroup]);
+    const { post: cPost, get: cGet, mix: cMix } = await measureSet('C nginx', ngUrl, [ngGroup, appGroup, pgGroup], 'nginx');
     const ngPids = processTree(nginxMaster);
     const nginxWorker = Math.max(0, ...ngPids.filter((p) => p !== nginxMaster).map(pss));
     const nginxMasterMiB = pss(nginxMaster);
@@ -355,11 +360,18 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
 
     // D: node:cluster's memory, two workers of each store, a short mixed load.
     log('D  --workers 2 (node:cluster): memory, and what a second worker adds per request');
+    // Both workers and the load tester on every core, as a second worker would have a core of its own.
+    const allCores = pinned ? `0-${cpus().length - 1}` : '0';
+    if (pinned) pin(process.pid, allCores);
     const twoWorkers = async (args: string[], name: string, withPg: boolean) => {
-      const a = await startApp(['--workers', '2', ...args], name);
+      const a = await startApp(['--workers', '2', ...args], name, allCores);
       const groups: Group[] = [{ name: 'app', roots: () => [a.proc.pid!] }];
       if (withPg) groups.push(pgGroup);
-      const m = await measure(`D ${withPg ? 'postgres' : 'sqlite'} ×2`, 'mix', a.url, groups);
+      // Twice the connections: each worker gets as many as the single process had, so that what
+      // is compared is a second process, not smaller batches per event-loop turn.
+      const runs2: Measured[] = [];
+      for (let r = 0; r < opts.rounds; r++) runs2.push(await measure(`D ${withPg ? 'postgres' : 'sqlite'} ×2`, 'mix', a.url, groups, undefined, 2 * opts.connections));
+      const m = runs2.sort((x, y) => x.cpuS['app']! / x.record.requests - y.cpuS['app']! / y.record.requests)[Math.floor(runs2.length / 2)]!;
       const pids = processTree(a.proc.pid!);
       const primary = pss(a.proc.pid!);
       const workers = pids.filter((p) => p !== a.proc.pid).map(pss);
@@ -395,7 +407,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       machine,
       command: opts.command,
       quick: opts.quick,
-      settings: { durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, pinned },
+      settings: { durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, rounds: opts.rounds, pinned },
       cpuUs,
       writeSerialUs: { sqlite: round((aPost.writerS / aPost.record.requests) * 1e6), postgres: cpuUs.postgres.post },
       extraWorkerUs: {

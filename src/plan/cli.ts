@@ -42,10 +42,11 @@ Options:
   -h, --help            show this help
 
 polarity plan calibrate [options]: measure this machine (needs Linux, taskset, nginx and
-PostgreSQL's server binaries; about 2 minutes, 40 s with --quick):
+PostgreSQL's server binaries; about 4 minutes, 1 with --quick):
   --out FILE            where to write the calibration (default plan-calibration.json)
-  --quick               short runs (2 s each), for CI
-  --duration SECONDS    measured seconds per run (default 8; --quick: 2)
+  --quick               one round of short runs (2 s each), for CI
+  --duration SECONDS    measured seconds per run (default 5; --quick: 2)
+  --rounds N            repeat each run N times, the median counts (default 3; --quick: 1)
   --connections N       load tester connections (default 64)
   --mix M               the mixed run's POST:GET (default seed)
   --label TEXT          what the calibration describes (default: the machine)
@@ -185,6 +186,7 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
         quick: { type: 'boolean' },
         duration: { type: 'string' },
         connections: { type: 'string' },
+        rounds: { type: 'string' },
         mix: { type: 'string', default: 'seed' },
         label: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -203,11 +205,12 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
   let opts;
   try {
     const quick = Boolean(values.quick);
-    const durationS = positive(values.duration, '--duration', quick ? 2 : 8);
+    const durationS = positive(values.duration, '--duration', quick ? 2 : 5);
     opts = {
       quick,
       durationS,
-      warmupS: quick ? 1 : 2,
+      warmupS: 1,
+      rounds: positive(values.rounds, '--rounds', quick ? 1 : 3, true),
       connections: positive(values.connections, '--connections', 64, true),
       mix: parseMix(values.mix!),
       label: values.label ?? defaultLabel(describeMachine()),
