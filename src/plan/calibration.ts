@@ -66,6 +66,8 @@ export interface RunRecord {
   readonly cpuS: Readonly<Record<string, number>>;
   /** CPU seconds / wall seconds of the core the measured process had to itself (1 = saturated) */
   readonly measuredCoreBusy?: number;
+  /** cores' worth of CPU that other processes on the machine used during the run */
+  readonly otherCores?: number;
 }
 
 export interface Calibration {
@@ -92,7 +94,7 @@ export interface Calibration {
   readonly extraWorkerUs: { readonly share: number; readonly appSqlite: number; readonly appPostgres: number; readonly postgres: number };
   readonly mixes: readonly MeasuredMix[];
   readonly memoryMiB: MemoryFigures;
-  /** requests/s the pinned app process sustained on its core, for the record */
+  /** requests/s of the runs the figures come from (the fastest of each kind), for the record */
   readonly sustainedRps: Readonly<Record<string, number>>;
   readonly runs: readonly RunRecord[];
 }

@@ -1,0 +1,324 @@
+// Is the planner right? Its prediction for the topologies the local cluster can build, against the
+// load tester's measurement on that cluster, in the same run.
+//
+//   npm run build && sudo node dist/bench/plan-validate.js [--calibration FILE] [--duration 8] [--rounds 3]
+//
+// 1. Calibrates this machine (`polarity plan calibrate`), unless --calibration names a file.
+// 2. Builds deploy/local-cluster under its own name (polv, 10.77.3.0/24): first with one app host,
+//    then with two (load balancer + app hosts with --workers 1 + PostgreSQL, each in a network
+//    namespace); on the one-host cluster it also starts a SQLite app host in app1's namespace
+//    (the one-VM topology, as bench/cluster.ts does).
+// 3. For each topology and two core layouts, runs the load tester in --max mode (64 keep-alive
+//    connections, the seed mix, medians of ROUNDS runs) and compares requests/s with the model:
+//      "1 core":  every cluster process pinned to core 0, the load tester to core 1
+//                 → the cluster is one machine with 1 vCPU running every role;
+//      "2 cores": everything, the load tester too, on both cores
+//                 → one machine with 2 vCPUs running every role and the load generator.
+//    All "hosts" share the same cores here, so the model is scaled to the cores the cluster
+//    actually has; the CPU the cluster's processes really received (a shared machine lends some
+//    of it to others) is recorded, and the prediction at that CPU shown beside.
+// Needs root, iproute2, nginx, PostgreSQL's server binaries and taskset. Traffic goes only to the
+// cluster's namespaces and 127.0.0.1. Results: bench/results/plan-validate.md and .json.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runLoad } from '../src/loadtest/run.js';
+import { parseScenario, SEED_TEXT } from '../src/loadtest/scenario.js';
+import { calibrate, calibrateUnavailable, defaultLabel, describeMachine } from '../src/plan/calibrate.js';
+import { loadCalibration, type Calibration } from '../src/plan/calibration.js';
+import { SEED_MIX } from '../src/plan/mix.js';
+import { DEFAULT_MODEL_OPTIONS, evaluate, type Role } from '../src/plan/model.js';
+import { cpuSecondsBetween, cpuSnapshot } from '../src/plan/proc.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const NAME = 'polv';
+const NET = '10.77.3';
+const STATE = join(tmpdir(), 'polarity-plan-validate');
+const LOCK = join(tmpdir(), 'polarity-cluster-test.lock');
+
+const { values } = parseArgs({
+  options: {
+    calibration: { type: 'string' },
+    duration: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '64' },
+    out: { type: 'string', default: join(ROOT, 'bench/results') },
+  },
+});
+const DURATION = Number(values.duration);
+const ROUNDS = Number(values.rounds);
+const CONNECTIONS = Number(values.connections);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cluster(apps: number, ...args: string[]): string {
+  const env = { ...process.env, POLARITY_CLUSTER_NAME: NAME, POLARITY_CLUSTER_NET: NET, POLARITY_CLUSTER_STATE: STATE, POLARITY_CLUSTER_APPS: String(apps), POLARITY_CLUSTER_WORKERS: '1' };
+  return execFileSync(join(ROOT, 'deploy/local-cluster'), args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+function nsPids(ns: string): number[] {
+  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
+}
+
+function pin(pids: number[], list: string): void {
+  for (const pid of pids) spawnSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' });
+}
+
+/** One cluster test (or this benchmark) at a time per machine: test/cluster's lock file. */
+async function acquireLock(): Promise<void> {
+  const deadline = performance.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number(readFileSync(LOCK, 'utf8').trim());
+    let alive = false;
+    try {
+      alive = owner > 0 && (process.kill(owner, 0), true);
+    } catch {
+      alive = false;
+    }
+    if (!alive) rmSync(LOCK, { force: true });
+    else if (performance.now() > deadline) throw new Error(`a cluster test (pid ${owner}) holds ${LOCK}`);
+    else await sleep(1000);
+  }
+}
+
+function releaseLock(): void {
+  try {
+    if (readFileSync(LOCK, 'utf8').trim() === String(process.pid)) rmSync(LOCK);
+  } catch {
+    // gone already
+  }
+}
+
+const scenario = parseScenario(
+  { name: 'seed mix', tasks: [{ method: 'POST', path: '/analyze', json: { text: SEED_TEXT }, weight: 1 }, { method: 'GET', path: '/history', weight: 2 }] },
+  'seed mix',
+);
+
+interface Measurement {
+  rps: number;
+  rounds: number[];
+  failures: number;
+  /** CPU seconds per wall second the cluster's processes received (median run) */
+  cores: number;
+  clientCores: number;
+}
+
+async function measure(url: string, roots: () => number[]): Promise<Measurement> {
+  const spec = (durationS: number) => ({ host: url, scenario, users: CONNECTIONS, spawnRate: CONNECTIONS, durationS, timeoutS: 10, stopTimeoutS: 5, maxRequests: durationS * 200_000, mode: 'max' as const, seed: 11 });
+  await runLoad(spec(2), { progress: null, handleSignals: false });
+  const runs: { rps: number; cores: number; client: number; failures: number }[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const before = cpuSnapshot(roots());
+    const { report } = await runLoad(spec(DURATION), { progress: null, handleSignals: false });
+    const after = cpuSnapshot(roots());
+    runs.push({ rps: report.avgRps, cores: cpuSecondsBetween(before, after) / report.durationS, client: report.loadGenerator.cpuPercent / 100, failures: report.failures });
+  }
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  const mid = sorted[Math.floor(sorted.length / 2)]!;
+  return { rps: mid.rps, rounds: runs.map((r) => Math.round(r.rps)), failures: runs.reduce((a, r) => a + r.failures, 0), cores: mid.cores, clientCores: mid.client };
+}
+
+interface Row {
+  topology: string;
+  layout: string;
+  cores: number;
+  predicted: number;
+  /** with the shipped default calibration (bench/results/plan-calibration.json), when there is one */
+  predictedShipped?: number;
+  measured: Measurement;
+  predictedAtReceived: number;
+  bottleneck: string;
+}
+
+/** The local cluster as the model sees it: one machine of `cores` vCPUs running every role. */
+function predict(cal: Calibration, store: 'sqlite' | 'postgres', appHosts: number, roles: Role[], cores: number): { rps: number; bottleneck: string } {
+  const e = evaluate(
+    { id: 'local', shape: 'local cluster', store, hosts: [{ name: 'machine', vm: { id: 'this machine', vcpus: cores, memoryMiB: 1 << 20, monthlyUsd: 0 }, roles, workers: appHosts }] },
+    cal,
+    SEED_MIX,
+    { ...DEFAULT_MODEL_OPTIONS, ignoreMemory: true },
+  );
+  if (!e.feasible) throw new Error(`model: ${e.reason}`);
+  return { rps: e.rps, bottleneck: e.bottleneck!.label };
+}
+
+/** The model's capacity for a fractional number of cores (the CPU the cluster really received). */
+function predictFraction(cal: Calibration, store: 'sqlite' | 'postgres', appHosts: number, roles: Role[], cores: number): number {
+  // vCPUs are whole in price tables; here the model is linear in the cores below the per-worker cap.
+  const e = evaluate(
+    { id: 'local', shape: 'local cluster', store, hosts: [{ name: 'machine', vm: { id: 'received', vcpus: cores, memoryMiB: 1 << 20, monthlyUsd: 0 }, roles, workers: appHosts }] },
+    cal,
+    SEED_MIX,
+    { ...DEFAULT_MODEL_OPTIONS, ignoreMemory: true },
+  );
+  return e.rps;
+}
+
+async function run(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('run as root: the cluster lives in network namespaces');
+  const why = calibrateUnavailable();
+  if (why) throw new Error(why);
+  if (cpus().length < 2) throw new Error('needs 2 cores: one for the cluster, one for the load tester');
+  await acquireLock();
+  const load0 = loadavg()[0]!;
+  let sqlite: ChildProcess | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'polarity-plan-validate-'));
+  chmodSync(dir, 0o755);
+  try {
+    let cal: Calibration;
+    let calibrationNote: string;
+    if (values.calibration) {
+      cal = loadCalibration(values.calibration);
+      calibrationNote = `the calibration in \`${values.calibration}\` (${cal.date})`;
+    } else {
+      console.log('calibrating (polarity plan calibrate) …');
+      cal = await calibrate({ quick: false, durationS: 5, warmupS: 1, rounds: 3, connections: CONNECTIONS, mix: SEED_MIX, label: defaultLabel(describeMachine()), command: 'bench/plan-validate.ts', log: (l) => console.log(l) });
+      writeFileSync(join(values.out!, 'plan-validate-calibration.json'), JSON.stringify(cal, null, 2) + '\n');
+      calibrationNote = 'a calibration made at the start of this run (`bench/results/plan-validate-calibration.json`)';
+    }
+    let shipped: Calibration | undefined;
+    try {
+      shipped = values.calibration ? undefined : loadCalibration(join(ROOT, 'bench/results/plan-calibration.json'));
+    } catch {
+      shipped = undefined;
+    }
+    const rows: Row[] = [];
+    const all = `0-${cpus().length - 1}`;
+    const layouts = [
+      { name: '1 core (load tester on the other)', cluster: '0', client: '1', cores: 1, clientOnCores: false },
+      { name: `${cpus().length} cores, shared with the load tester`, cluster: all, client: all, cores: cpus().length, clientOnCores: true },
+    ];
+    const oldMask = /mask:\s*([0-9a-f]+)/.exec(spawnSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).stdout)?.[1];
+
+    for (const apps of [1, 2]) {
+      cluster(apps, 'down');
+      console.log(`local cluster with ${apps} app host${apps > 1 ? 's' : ''} …`);
+      cluster(apps, 'up');
+      const hosts = ['lb', 'db', ...Array.from({ length: apps }, (_, i) => `app${i + 1}`)].map((h) => `${NAME}-${h}`);
+      const targets: { topology: string; url: string; store: 'sqlite' | 'postgres'; roles: Role[]; ns: string[] }[] = [];
+      if (apps === 1) {
+        mkdirSync(join(dir, 'sqlite'), { recursive: true });
+        chmodSync(join(dir, 'sqlite'), 0o777);
+        sqlite = spawn('ip', ['netns', 'exec', `${NAME}-app1`, 'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', '0.0.0.0', '--port', '3001', '--workers', '1', '--db', join(dir, 'sqlite/history.db'), '--log-level', 'warn'], { stdio: 'ignore' });
+        for (let i = 0; i < 100; i++) {
+          try {
+            if ((await fetch(`http://${NET}.21:3001/readyz`, { signal: AbortSignal.timeout(1000) })).ok) break;
+          } catch {
+            // not yet
+          }
+          await sleep(100);
+        }
+        targets.push({ topology: 'one VM: app with SQLite', url: `http://${NET}.21:3001`, store: 'sqlite', roles: ['app'], ns: [`${NAME}-app1`] });
+        targets.push({ topology: 'load balancer + 1 app host + PostgreSQL', url: `http://${NET}.10`, store: 'postgres', roles: ['app', 'lb', 'db'], ns: hosts });
+      } else {
+        targets.push({ topology: 'load balancer + 2 app hosts + PostgreSQL', url: `http://${NET}.10`, store: 'postgres', roles: ['app', 'lb', 'db'], ns: hosts });
+      }
+      for (const t of targets) {
+        for (const layout of layouts) {
+          const nsAll = hosts.flatMap(nsPids);
+          pin(nsAll, layout.cluster);
+          pin([process.pid], layout.client);
+          // The SQLite host idles in app1's namespace beside the PostgreSQL one: only the target's
+          // processes count (ip netns exec and setpriv exec, so the spawned pid is node's).
+          const roots = () => (t.store === 'sqlite' ? [sqlite!.pid!] : t.ns.flatMap(nsPids));
+          const m = await measure(t.url, roots);
+          const roles: Role[] = layout.clientOnCores ? [...t.roles, 'client'] : t.roles;
+          const p = predict(cal, t.store, apps, roles, layout.cores);
+          const received = layout.clientOnCores ? m.cores + m.clientCores : m.cores;
+          const row: Row = {
+            topology: t.topology,
+            layout: layout.name,
+            cores: layout.cores,
+            predicted: p.rps,
+            ...(shipped ? { predictedShipped: predict(shipped, t.store, apps, roles, layout.cores).rps } : {}),
+            measured: m,
+            predictedAtReceived: predictFraction(cal, t.store, apps, roles, received),
+            bottleneck: p.bottleneck,
+          };
+          rows.push(row);
+          console.log(`${t.topology.padEnd(42)} ${layout.name.padEnd(36)} predicted ${Math.round(p.rps)}  measured ${Math.round(m.rps)} (${m.rounds.join(', ')})  error ${(((m.rps - p.rps) / p.rps) * 100).toFixed(1)}%  cluster CPU ${received.toFixed(2)} cores`);
+        }
+      }
+      sqlite?.kill('SIGKILL');
+      sqlite = undefined;
+      cluster(apps, 'down');
+    }
+    if (oldMask) spawnSync('taskset', ['-a', '-p', oldMask, String(process.pid)]);
+
+    const load1 = loadavg()[0]!;
+    const m = cal.machine;
+    const pct = (r: Row) => ((r.measured.rps - r.predicted) / r.predicted) * 100;
+    const pctReceived = (r: Row) => ((r.measured.rps - r.predictedAtReceived) / r.predictedAtReceived) * 100;
+    const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+    const shippedDate = shipped?.date.slice(0, 10) ?? '';
+    const worst = Math.max(...rows.map((r) => Math.abs(pct(r))));
+    const mean = rows.reduce((a, r) => a + Math.abs(pct(r)), 0) / rows.length;
+    const md = [
+      '# Planner validation: predicted against measured on the local cluster',
+      '',
+      `Run ${new Date().toISOString()} on ${m.cores} × ${m.cpuModel}, Node ${m.node}, nginx ${m.nginx}, PostgreSQL ${m.postgresql}.`,
+      `Command (as root): \`npm run build && node dist/bench/plan-validate.js${values.calibration ? ` --calibration ${values.calibration}` : ''} --duration ${DURATION} --rounds ${ROUNDS}\``,
+      `Load average (1 min) before and after: ${load0.toFixed(2)}, ${load1.toFixed(2)} (a shared machine: other people's work runs on the same cores).`,
+      '',
+      `Predictions come from \`src/plan/model.ts\` with ${calibrationNote}; measurements from the built-in load tester`,
+      `(\`--max\` mode, ${CONNECTIONS} keep-alive connections, the seed mix 1 POST /analyze : 2 GET /history, ${DURATION} s, median of ${ROUNDS} runs after a 2 s warm-up)`,
+      "against deploy/local-cluster (nginx, app hosts with `--workers 1`, PostgreSQL, each in its own network namespace), and a SQLite",
+      'app host in app host 1\'s namespace for the one-VM topology.',
+      '',
+      '**On one machine every "host" shares the same cores**, so the model is scaled to the cores the cluster has: the',
+      'topology becomes one machine of that many vCPUs running every role (app hosts capped at one core each: one',
+      'worker), plus the load generator when it shares them. "1 core" pins every cluster process to core 0 and the',
+      'load tester to core 1; "2 cores" lets everything, the load tester too, use both.',
+      '',
+      '| topology | cores | predicted req/s | measured req/s | error | runs | failures | CPU the cluster received | predicted at that CPU | error there | model\'s bottleneck |',
+      '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|',
+      ...rows.map(
+        (r) =>
+          `| ${r.topology} | ${r.layout} | ${Math.round(r.predicted)} | ${Math.round(r.measured.rps)} | ${sign(pct(r))} | ${r.measured.rounds.join(', ')} | ${r.measured.failures} | ${(r.layout.startsWith('1') ? r.measured.cores : r.measured.cores + r.measured.clientCores).toFixed(2)} cores | ${Math.round(r.predictedAtReceived)} | ${sign(pctReceived(r))} | ${r.bottleneck} |`,
+      ),
+      '',
+      ...(rows.some((r) => r.predictedShipped !== undefined)
+        ? [
+            `With the shipped default calibration (\`bench/results/plan-calibration.json\`, ${shippedDate}) instead, the predictions and errors are:`,
+            '',
+            '| topology | cores | predicted req/s | measured req/s | error |',
+            '|---|---|---:|---:|---:|',
+            ...rows.map((r) => `| ${r.topology} | ${r.layout} | ${Math.round(r.predictedShipped!)} | ${Math.round(r.measured.rps)} | ${sign(((r.measured.rps - r.predictedShipped!) / r.predictedShipped!) * 100)} |`),
+            '',
+          ]
+        : []),
+      `Error = (measured − predicted) / predicted. Largest |error|: **${worst.toFixed(1)}%**; mean |error|: ${mean.toFixed(1)}% (target: within 25%).`,
+      '"CPU the cluster received" is the CPU time its processes (plus the load tester, in the shared layout) used per second of the run;',
+      'below the cores it was given, the rest went to other work on the machine, and "predicted at that CPU" is the model for what it got.',
+      '',
+    ].join('\n');
+    mkdirSync(values.out!, { recursive: true });
+    writeFileSync(join(values.out!, 'plan-validate.md'), md);
+    writeFileSync(join(values.out!, 'plan-validate.json'), JSON.stringify({ date: new Date().toISOString(), machine: m, calibration: { date: cal.date, label: cal.label, file: values.calibration ?? 'bench/results/plan-validate-calibration.json' }, duration: DURATION, rounds: ROUNDS, connections: CONNECTIONS, loadavg: [load0, load1], rows, worstErrorPct: worst, meanErrorPct: mean }, null, 2) + '\n');
+    console.log(md);
+  } finally {
+    sqlite?.kill('SIGKILL');
+    try {
+      cluster(2, 'down');
+    } catch {
+      // best effort
+    }
+    rmSync(dir, { recursive: true, force: true });
+    releaseLock();
+  }
+}
+
+run().catch((err) => {
+  console.error(err instanceof Error ? err.stack : err);
+  releaseLock();
+  process.exit(1);
+});
