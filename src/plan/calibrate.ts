@@ -16,7 +16,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad } from '../loadtest/run.js';
 import { parseScenario, SEED_TEXT, type Scenario } from '../loadtest/scenario.js';
@@ -185,7 +185,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   const load0 = loadavg()[0]!;
   // Ctrl-C or a kill: stop what was started before going (the finally below does it otherwise).
   const cleanup = (): void => {
-    if (nginxConf) spawnSync('nginx', ['-p', `${join(dir, 'nginx')}/`, '-e', join(dir, 'nginx/error.log'), '-c', nginxConf, '-s', 'stop'], { env: { ...process.env, PATH } });
+    if (nginxConf) spawnSync('nginx', ['-p', `${dirname(nginxConf)}/`, '-e', join(dirname(nginxConf), 'error.log'), '-c', nginxConf, '-s', 'stop'], { env: { ...process.env, PATH } });
     nginxConf = undefined;
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     if (pgStarted) spawnSync(join(pg, 'pg_ctl'), ['-D', join(dir, 'pg/data'), '-m', 'immediate', '-w', 'stop'], { cwd: '/', env: { PATH }, ...(pgUser ?? {}) });
@@ -365,37 +365,46 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
 
     // C: nginx with one worker (one core) in front of the same app.
     log('C  nginx → app with PostgreSQL');
-    const ngDir = join(dir, 'nginx');
-    mkdirSync(join(ngDir, 'tmp'), { recursive: true });
-    chmodSync(join(ngDir, 'tmp'), 0o777);
-    const ngPort = await freePort();
-    const rendered = spawnSync(join(ROOT, 'deploy/nginx/render-config'), ['--upstream', app.url.replace('http://', ''), '--listen', `127.0.0.1:${ngPort}`, '--access-log', join(ngDir, 'access.log')], { encoding: 'utf8' });
-    if (rendered.status !== 0) throw new CalibrateError(`deploy/nginx/render-config: ${rendered.stderr}`);
-    writeFileSync(join(ngDir, 'polarity.conf'), rendered.stdout);
-    const workerUser = root ? (spawnSync('id', ['-u', 'www-data']).status === 0 ? 'www-data' : 'nobody') : undefined;
-    nginxConf = join(ngDir, 'nginx.conf');
-    writeFileSync(
-      nginxConf,
-      `${workerUser ? `user ${workerUser};\n` : ''}worker_processes 1;\npid ${ngDir}/nginx.pid;\nerror_log ${ngDir}/error.log warn;\nevents { worker_connections 4096; }\nhttp {\n` +
-        ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${ngDir}/tmp/${t};\n`).join('') +
-        `  default_type application/octet-stream;\n  keepalive_timeout 75s;\n  include ${ngDir}/polarity.conf;\n}\n`,
-    );
-    const ng = spawnSync('taskset', ['-c', otherCore, 'nginx', '-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', nginxConf], { encoding: 'utf8', env: { ...process.env, PATH } });
-    if (ng.status !== 0) throw new CalibrateError(`nginx did not start: ${ng.stderr}`);
-    const ngUrl = `http://127.0.0.1:${ngPort}`;
-    await waitReady(`${ngUrl}/readyz`, 15, () => true);
-    const nginxMaster = Number(readFileSync(join(ngDir, 'nginx.pid'), 'utf8').trim());
+    const startNginx = async (name: string, upstreams: string[], cores: string): Promise<{ url: string; master: number }> => {
+      const ngDir = join(dir, name);
+      mkdirSync(join(ngDir, 'tmp'), { recursive: true });
+      chmodSync(join(ngDir, 'tmp'), 0o777);
+      const ngPort = await freePort();
+      const rendered = spawnSync(join(ROOT, 'deploy/nginx/render-config'), [...upstreams.flatMap((u) => ['--upstream', u.replace('http://', '')]), '--listen', `127.0.0.1:${ngPort}`, '--access-log', join(ngDir, 'access.log')], { encoding: 'utf8' });
+      if (rendered.status !== 0) throw new CalibrateError(`deploy/nginx/render-config: ${rendered.stderr}`);
+      writeFileSync(join(ngDir, 'polarity.conf'), rendered.stdout);
+      const workerUser = root ? (spawnSync('id', ['-u', 'www-data']).status === 0 ? 'www-data' : 'nobody') : undefined;
+      const conf = join(ngDir, 'nginx.conf');
+      writeFileSync(
+        conf,
+        `${workerUser ? `user ${workerUser};\n` : ''}worker_processes 1;\npid ${ngDir}/nginx.pid;\nerror_log ${ngDir}/error.log warn;\nevents { worker_connections 4096; }\nhttp {\n` +
+          ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${ngDir}/tmp/${t};\n`).join('') +
+          `  default_type application/octet-stream;\n  keepalive_timeout 75s;\n  include ${ngDir}/polarity.conf;\n}\n`,
+      );
+      const ng = spawnSync('taskset', ['-c', cores, 'nginx', '-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', conf], { encoding: 'utf8', env: { ...process.env, PATH } });
+      if (ng.status !== 0) throw new CalibrateError(`nginx did not start: ${ng.stderr}`);
+      nginxConf = conf;
+      const url = `http://127.0.0.1:${ngPort}`;
+      await waitReady(`${url}/readyz`, 15, () => true);
+      return { url, master: Number(readFileSync(join(ngDir, 'nginx.pid'), 'utf8').trim()) };
+    };
+    const stopNginx = (): void => {
+      if (!nginxConf) return;
+      const ngDir = dirname(nginxConf);
+      spawnSync('nginx', ['-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', nginxConf, '-s', 'quit'], { env: { ...process.env, PATH } });
+      nginxConf = undefined;
+    };
+    const { url: ngUrl, master: nginxMaster } = await startNginx('nginx', [app.url], otherCore);
     const ngGroup: Group = { name: 'nginx', roots: () => [nginxMaster] };
     const { post: cPost, get: cGet, mix: cMix } = await measureSet('C nginx', ngUrl, [ngGroup, appGroup, pgGroup], 'nginx');
     const ngPids = processTree(nginxMaster);
     const nginxWorker = Math.max(0, ...ngPids.filter((p) => p !== nginxMaster).map(pss));
     const nginxMasterMiB = pss(nginxMaster);
-    spawnSync('nginx', ['-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', nginxConf, '-s', 'quit'], { env: { ...process.env, PATH } });
-    nginxConf = undefined;
+    stopNginx();
     await stopApp(app.proc);
 
     // D: node:cluster's memory, two workers of each store, a short mixed load.
-    log('D  --workers 2 (node:cluster): memory, and what a second worker adds per request');
+    log('D  what a second worker (--workers 2, node:cluster) and a second app host add per request; memory');
     // Both workers and the load tester on every core, as a second worker would have a core of its own.
     const allCores = pinned ? `0-${cpus().length - 1}` : '0';
     if (pinned) pin(process.pid, allCores);
@@ -416,6 +425,17 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     };
     const dSqlite = await twoWorkers(['--db', join(dir, 'sqlite/history.db')], 'app (SQLite, 2 workers)', false);
     const dPg = await twoWorkers(['--database-url', dbUrl], 'app (PostgreSQL, 2 workers)', true);
+    // Two app hosts: two separate one-worker processes behind nginx, against C's one.
+    const a1 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app host 1', allCores);
+    const a2 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app host 2', allCores);
+    const ng2 = await startNginx('nginx2', [a1.url, a2.url], allCores);
+    const hostRuns: Measured[] = [];
+    const twoHostGroups: Group[] = [{ name: 'nginx', roots: () => [ng2.master] }, { name: 'app', roots: () => [a1.proc.pid!, a2.proc.pid!] }, pgGroup];
+    for (let r = 0; r < opts.rounds; r++) hostRuns.push(await measure('D 2 hosts', 'mix', ng2.url, twoHostGroups, undefined, 2 * opts.connections));
+    const dHosts = hostRuns.sort((x, y) => y.record.rps - x.record.rps)[0]!;
+    stopNginx();
+    await stopApp(a1.proc);
+    await stopApp(a2.proc);
 
     const memoryMiB: MemoryFigures = {
       appSingleSqlite: round(appSingleSqlite),
@@ -451,6 +471,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
         appSqlite: round(us(dSqlite.m, 'app') - us(aMix, 'app')),
         appPostgres: round(us(dPg.m, 'app') - us(bMix, 'app')),
         postgres: round(us(dPg.m, 'postgres') - us(bMix, 'postgres')),
+        appPostgresHost: round(us(dHosts, 'app') - us(cMix, 'app')),
+        postgresHost: round(us(dHosts, 'postgres') - us(cMix, 'postgres')),
       },
       mixes: [
         // One point per role: the app with SQLite from A, the app with PostgreSQL, PostgreSQL and

@@ -87,11 +87,22 @@ export interface Calibration {
    */
   readonly writeSerialUs: { readonly sqlite: number; readonly postgres: number };
   /**
-   * CPU µs per request a second worker process adds, measured with the calibrated mix (whose
-   * share of POSTs is `share`): with SQLite each worker reads the rows the others wrote to keep
-   * its newest page exact; with PostgreSQL every commit notifies every worker (LISTEN/NOTIFY).
+   * CPU µs per request a second app process adds, measured with the calibrated mix (whose share of
+   * POSTs is `share`): a second worker of one host (node:cluster: appSqlite, appPostgres and its
+   * PostgreSQL, postgres), and a second app host — another one-worker process behind nginx
+   * (appPostgresHost, postgresHost). Processes sharing a store are not free of each other: with
+   * SQLite each re-reads what the others wrote to keep its newest page exact; with PostgreSQL every
+   * commit is notified to every process (LISTEN/NOTIFY), and each serves fewer requests per
+   * event-loop turn.
    */
-  readonly extraWorkerUs: { readonly share: number; readonly appSqlite: number; readonly appPostgres: number; readonly postgres: number };
+  readonly extraWorkerUs: {
+    readonly share: number;
+    readonly appSqlite: number;
+    readonly appPostgres: number;
+    readonly postgres: number;
+    readonly appPostgresHost: number;
+    readonly postgresHost: number;
+  };
   readonly mixes: readonly MeasuredMix[];
   readonly memoryMiB: MemoryFigures;
   /** requests/s of the runs the figures come from (the fastest of each kind), for the record */
@@ -129,7 +140,7 @@ export function parseCalibration(doc: unknown, source = 'calibration'): Calibrat
   positive(doc.writeSerialUs.sqlite, `${source}: writeSerialUs.sqlite`);
   positive(doc.writeSerialUs.postgres, `${source}: writeSerialUs.postgres`);
   if (!isObject(doc.extraWorkerUs)) throw new CalibrationError(`${source}: "extraWorkerUs" missing`);
-  for (const k of ['share', 'appSqlite', 'appPostgres', 'postgres']) {
+  for (const k of ['share', 'appSqlite', 'appPostgres', 'postgres', 'appPostgresHost', 'postgresHost']) {
     if (typeof doc.extraWorkerUs[k] !== 'number' || !Number.isFinite(doc.extraWorkerUs[k])) throw new CalibrationError(`${source}: extraWorkerUs.${k} must be a number`);
   }
   if (!isObject(doc.memoryMiB)) throw new CalibrationError(`${source}: "memoryMiB" missing`);
@@ -201,7 +212,7 @@ export function cpuPerRequest(cal: Calibration, role: CostRole, mix: Mix): numbe
  * writes (other workers' rows to read, notifications), so it scales with the share of POSTs.
  * A negative measurement (noise) counts as none.
  */
-export function extraWorkerCost(cal: Calibration, role: 'appSqlite' | 'appPostgres' | 'postgres', mix: Mix): number {
+export function extraWorkerCost(cal: Calibration, role: 'appSqlite' | 'appPostgres' | 'postgres' | 'appPostgresHost' | 'postgresHost', mix: Mix): number {
   const d = cal.extraWorkerUs;
   if (d.share <= 0) return 0;
   return (Math.max(0, d[role]) * (postShare(mix) / d.share)) / 1e6;

@@ -225,11 +225,19 @@ export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOpt
 
   const plan = planWorkers(t, cal, opts);
   if (plan.reason) return infeasible(plan.reason);
-  // Workers are not free of each other: each one beyond the first adds a little per request.
-  const extra = plan.workers.reduce((a, b) => a + b, 0) - 1;
-  if (extra > 0) {
-    costs.app += extra * extraWorkerCost(cal, pg ? 'appPostgres' : 'appSqlite', mix);
-    if (pg) costs.db += extra * extraWorkerCost(cal, 'postgres', mix);
+  // App processes sharing a store are not free of each other: each worker beyond a host's first
+  // (node:cluster) and each app host beyond the first adds its measured cost per request.
+  const workers = plan.workers.reduce((a, b) => a + b, 0);
+  const hostCount = t.hosts.filter((h, i) => h.roles.includes('app') && plan.workers[i]! > 0).length;
+  // A validation topology stands for several one-worker hosts on one machine (fixed workers).
+  const asHosts = t.hosts.length === 1 && t.hosts[0]!.workers !== undefined ? workers : hostCount;
+  const extraWorkers = workers - asHosts;
+  const extraHosts = asHosts - 1;
+  if (pg) {
+    costs.app += extraWorkers * extraWorkerCost(cal, 'appPostgres', mix) + extraHosts * extraWorkerCost(cal, 'appPostgresHost', mix);
+    costs.db += extraWorkers * extraWorkerCost(cal, 'postgres', mix) + extraHosts * extraWorkerCost(cal, 'postgresHost', mix);
+  } else {
+    costs.app += (workers - 1) * extraWorkerCost(cal, 'appSqlite', mix);
   }
 
   // CPU per request of each host's roles other than the app (they are served first).

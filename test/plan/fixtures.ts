@@ -28,7 +28,7 @@ export function handCalibration(over: Partial<Calibration> = {}): Calibration {
       client: { post: 10, get: 10 },
     },
     writeSerialUs: { sqlite: 12, postgres: 30 },
-    extraWorkerUs: { share: 1 / 3, appSqlite: 0, appPostgres: 0, postgres: 0 },
+    extraWorkerUs: { share: 1 / 3, appSqlite: 0, appPostgres: 0, postgres: 0, appPostgresHost: 0, postgresHost: 0 },
     mixes: [],
     memoryMiB: {
       appSingleSqlite: 100,

@@ -168,9 +168,27 @@ const cases: Case[] = [
   {
     name: 'each worker beyond the first adds its measured overhead (3 µs at the seed mix)',
     topology: topo('sqlite', [{ name: 'app1', vm: vm('v4', 4, 8192), roles: ['app'] }]),
-    cal: { extraWorkerUs: { share: 1 / 3, appSqlite: 3, appPostgres: 0, postgres: 0 } },
+    cal: { extraWorkerUs: { share: 1 / 3, appSqlite: 3, appPostgres: 0, postgres: 0, appPostgresHost: 0, postgresHost: 0 } },
     rps: 4 / 39e-6,
     workers: [4],
+  },
+  {
+    name: 'with PostgreSQL, a second worker and a second app host each add their own measured cost',
+    topology: topo('postgres', [
+      { name: 'lb', vm: vm('v2', 2, 2048), roles: ['lb'] },
+      { name: 'app1', vm: vm('v2', 2, 4096), roles: ['app'] },
+      { name: 'app2', vm: vm('v2', 2, 4096), roles: ['app'] },
+      { name: 'db', vm: vm('v4', 4, 4096), roles: ['db'] },
+    ]),
+    cal: { extraWorkerUs: { share: 1 / 3, appSqlite: 0, appPostgres: 5, postgres: 2, appPostgresHost: 3, postgresHost: 1 } },
+    // 4 workers on 2 hosts: 2 extra workers, 1 extra host → app 50 + 2×5 + 3 = 63 µs, PostgreSQL 25 + 2×2 + 1 = 30 µs
+    rps: 4 / 63e-6,
+    bottleneck: 'app',
+    workers: [0, 2, 2, 0],
+    check: (e) => {
+      assert.ok(Math.abs(e.costs.db - 30e-6) < 1e-12);
+      assert.ok(Math.abs(e.limits.find((l) => l.id === 'cpu:db')!.capacityRps - 4 / 30e-6) < 1e-6);
+    },
   },
   {
     name: 'one shared machine (the local cluster): 2 app hosts of 1 worker, nginx and PostgreSQL on 1 core',
