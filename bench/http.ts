@@ -101,17 +101,21 @@ async function run(): Promise<void> {
     return [k, f];
   })) as Record<keyof typeof LUA, string>;
 
-  const targets: { name: string; start: () => ChildProcess; url: string }[] = [
+  const targets: { name: string; start: () => ChildProcess; url: string; db?: string }[] = [
     {
       name: 'bare node:http (reference)',
       url: 'http://127.0.0.1:18080',
       start: () => spawn(process.execPath, [join(ROOT, 'dist/bench/bare-server.js'), '18080', join(dir, 'bodies.json')], { detached: true, stdio: 'ignore' }),
     },
-    ...[1, 2].map((workers) => ({
-      name: `polarity --workers ${workers}`,
-      url: `http://127.0.0.1:${18080 + workers}`,
+    // Polarity as configured by default here (--workers = 2 CPUs), with one worker (the same process
+    // count as the reference), and with one worker and SQLite's synchronous=NORMAL (no fsync per
+    // commit: what durability costs).
+    ...([['--workers', '1'], ['--workers', '2'], ['--workers', '1', '--sqlite-sync', 'normal']] as const).map((flags, i) => ({
+      name: `polarity ${flags.join(' ')}`,
+      url: `http://127.0.0.1:${18081 + i}`,
+      db: join(dir, `p${i}.db`),
       start: () =>
-        spawn(process.execPath, [join(ROOT, 'bin/polarity.js'), 'serve', '--port', String(18080 + workers), '--workers', String(workers), '--db', join(dir, `w${workers}.db`)], {
+        spawn(process.execPath, [join(ROOT, 'bin/polarity.js'), 'serve', '--port', String(18081 + i), ...flags, '--db', join(dir, `p${i}.db`)], {
           detached: true,
           stdio: 'ignore',
           env: { ...process.env, LOG_LEVEL: 'warn' },
@@ -122,7 +126,7 @@ async function run(): Promise<void> {
   // All servers run at once (idle when not measured); each scenario is measured in ROUNDS
   // interleaved rounds (bare, w1, w2, bare, …) and the median taken, so a burst of load from
   // elsewhere on this shared machine hits every target alike.
-  for (const target of targets) if (target.name.startsWith('polarity')) await seed(join(dir, `w${target.name.at(-1)}.db`));
+  for (const target of targets) if (target.db !== undefined) await seed(target.db);
   const children = targets.slice(1).map((t) => t.start());
   for (const target of targets.slice(1)) await waitForPort(target.url + '/livez');
   // The reference answers with bodies as large as Polarity's own answers.

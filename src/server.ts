@@ -199,7 +199,7 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   // Migrate once, before any worker opens the database.
   await (await openStoreWaiting(config, log)).close();
   // With SQLite, every worker's inserts go through one writer thread here.
-  const writerHost = config.databaseUrl === undefined ? hostClusterWriter(config.dbPath) : undefined;
+  const writerHost = config.databaseUrl === undefined ? hostClusterWriter(config.dbPath, config.sqliteSync) : undefined;
 
   const snapshots = new Map<number, { want: number; got: MetricsSnapshot[]; from: Worker; done: (s: MetricsSnapshot[]) => void }>();
   let collectSeq = 0;

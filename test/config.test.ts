@@ -14,6 +14,8 @@ test('defaults', () => {
   assert.equal(c.batchMax, 100);
   assert.deepEqual(c.corsOrigins, []);
   assert.equal(c.adminToken, undefined);
+  assert.equal(c.sqliteSync, 'full', 'durable against power loss unless asked otherwise');
+  assert.equal(loadConfig({ SQLITE_SYNC: 'normal' }, []).sqliteSync, 'normal');
   assert.ok(c.keepAliveTimeoutMs >= 65_000, 'keep-alive outlasts a 1-5 s think time and common 60 s LB idle timeouts');
   assert.ok(Object.isFrozen(c));
 });
@@ -50,6 +52,7 @@ test('invalid values are refused with a message naming the option', () => {
     [{ LOG_LEVEL: 'loud' }, [], /log-level must be one of/],
     [{ DATABASE_URL: 'mysql://u@h/db' }, [], /must start with postgres:\/\/, postgresql:\/\/ or sqlite:/],
     [{ HISTORY_MAX_AGE: '10 days' }, [], /history-max-age must be a number with a unit/],
+    [{ SQLITE_SYNC: 'off' }, [], /sqlite-sync must be full or normal/],
     [{ HISTORY_MAX_ROWS: '0' }, [], /history-max-rows must be between 1/],
     [{ DATABASE_URL: 'sqlite:' }, [], /needs a file path/],
     [{}, ['extra-positional'], /Unexpected argument/],

@@ -15,8 +15,8 @@ export interface WriterLink {
 const WRITER_SCRIPT = new URL('./sqlite-writer.js', import.meta.url);
 
 /** A writer thread of this process; `onExit` hears if it dies unexpectedly. */
-export function threadWriter(path: string, onReply: (r: WriteReply) => void, onExit: () => void): WriterLink {
-  const thread = new Worker(WRITER_SCRIPT, { workerData: { path } });
+export function threadWriter(path: string, sync: 'full' | 'normal', onReply: (r: WriteReply) => void, onExit: () => void): WriterLink {
+  const thread = new Worker(WRITER_SCRIPT, { workerData: { path, sync } });
   let closing = false;
   thread.unref();
   thread.on('message', onReply);
@@ -58,13 +58,14 @@ export function ipcWriter(onReply: (r: WriteReply) => void): WriterLink {
  * In the cluster primary: one writer thread for every worker's inserts. Requests from all workers
  * queue at the thread and share its transactions; each reply goes back to the worker that asked.
  */
-export function hostClusterWriter(path: string): { close(): Promise<void> } {
+export function hostClusterWriter(path: string, sync: 'full' | 'normal'): { close(): Promise<void> } {
   let seq = 0;
   const waiting = new Map<number, { worker: ClusterWorker; seq: number }>();
   let link: WriterLink;
   const start = () => {
     link = threadWriter(
       path,
+      sync,
       (reply) => {
         const to = waiting.get(reply.seq);
         waiting.delete(reply.seq);

@@ -12,9 +12,10 @@ export interface WriteRequest {
 
 export type WriteReply = { seq: number; ids: number[] } | { seq: number; error: string };
 
-const db = new Database((workerData as { path: string }).path);
+const { path, sync } = workerData as { path: string; sync: 'full' | 'normal' };
+const db = new Database(path);
 db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
+db.pragma(sync === 'normal' ? 'synchronous = NORMAL' : 'synchronous = FULL');
 db.pragma('busy_timeout = 5000');
 const insert = db.prepare('INSERT INTO analyses (text, sentiment, subjectivity, created_at) VALUES (?, ?, ?, ?)');
 const write = db.transaction((batch: WriteRequest[]) =>

@@ -2,8 +2,9 @@
 //
 // Writes go to a writer thread (sqlite-writer.ts) with its own connection: one transaction in
 // flight at a time, and every insert that arrives meanwhile joins the next one (group commit).
-// Callers' promises resolve only after COMMIT returns. synchronous=FULL makes each commit durable
-// against power loss too; the fsync happens on the writer thread, so the event loop keeps serving.
+// Callers' promises resolve only after COMMIT returns. synchronous=FULL (the default; --sqlite-sync)
+// makes each commit durable against power loss too; the fsync happens on the writer thread, so the
+// event loop keeps serving.
 //
 // Reads: the newest rows are kept in memory and the newest page is kept serialized, because
 // reading and serializing 50 rows per GET /history costs most of a request (MEASUREMENTS.md).
@@ -58,6 +59,8 @@ export interface SqliteStoreOptions {
   readonly onWrite?: (seconds: number, rows: number) => void;
   /** 'ipc': commit through the cluster primary's writer (src/store/sqlite-writer-link.ts). */
   readonly writer?: 'thread' | 'ipc';
+  /** synchronous=FULL (default) or NORMAL for the writer's commits (see Config.sqliteSync). */
+  readonly sync?: 'full' | 'normal';
 }
 
 export class SqliteHistoryStore implements HistoryStore {
@@ -103,7 +106,7 @@ export class SqliteHistoryStore implements HistoryStore {
       this.writer = ipcWriter(onReply);
       return;
     }
-    this.writer = threadWriter(this.path, onReply, () => {
+    this.writer = threadWriter(this.path, this.options.sync ?? 'full', onReply, () => {
       if (this.closed) return;
       // The writer died (it should not): fail what it held and start a new one.
       const lost = this.inFlight;
