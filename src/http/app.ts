@@ -102,7 +102,7 @@ function toProblem(err: FastifyError & { validation?: { keyword: string; instanc
       if (first.keyword === 'required' && first.params['missingProperty'] === 'text') {
         return new Problem('text-required', 'Send a JSON object with a string field "text", e.g. {"text": "I love it"}');
       }
-      if (first.instancePath === '/text' && first.keyword === 'type') return new Problem('text-not-string', `"text" must be a string, not ${typeof first.params['type'] === 'string' ? 'another type' : 'that'}`);
+      if (first.instancePath === '/text' && first.keyword === 'type') return new Problem('text-not-string', 'Send "text" as a JSON string, e.g. {"text": "I love it"}');
     }
     if (where === 'querystring' && first?.instancePath === '/before') return new Problem('invalid-cursor');
     if (where === 'params') return new Problem('not-found');
