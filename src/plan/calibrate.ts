@@ -180,13 +180,12 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   chmodSync(dir, 0o755);
   const children: ChildProcess[] = [];
   let pgStarted = false;
-  let nginxConf: string | undefined;
+  const nginxConfs: string[] = [];
   const oldMask = pinned ? pin(process.pid, otherCore) : undefined;
   const load0 = loadavg()[0]!;
   // Ctrl-C or a kill: stop what was started before going (the finally below does it otherwise).
   const cleanup = (): void => {
-    if (nginxConf) spawnSync('nginx', ['-p', `${dirname(nginxConf)}/`, '-e', join(dirname(nginxConf), 'error.log'), '-c', nginxConf, '-s', 'stop'], { env: { ...process.env, PATH } });
-    nginxConf = undefined;
+    for (const conf of nginxConfs.splice(0)) spawnSync('nginx', ['-p', `${dirname(conf)}/`, '-e', join(dirname(conf), 'error.log'), '-c', conf, '-s', 'stop'], { env: { ...process.env, PATH } });
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     if (pgStarted) spawnSync(join(pg, 'pg_ctl'), ['-D', join(dir, 'pg/data'), '-m', 'immediate', '-w', 'stop'], { cwd: '/', env: { PATH }, ...(pgUser ?? {}) });
     pgStarted = false;
@@ -204,15 +203,16 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   const startApp = async (args: string[], name: string, cores = appCore): Promise<{ proc: ChildProcess; url: string }> => {
     const port = await freePort();
     const proc = spawn('taskset', ['-c', cores, process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH, LANG: 'C.UTF-8', HOME: dir },
     });
     let stderr = '';
     proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    proc.stdout!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     children.push(proc);
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitReady(`${url}/readyz`, 30, () => proc.exitCode === null);
+      await waitReady(`${url}/readyz`, 60, () => proc.exitCode === null);
     } catch (err) {
       throw new CalibrateError(`${name} did not start: ${(err as Error).message}\n${stderr}`);
     }
@@ -337,7 +337,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     const pgPort = await freePort();
     const conf = `\n# polarity plan calibrate\nlisten_addresses = '127.0.0.1'\nport = ${pgPort}\nunix_socket_directories = '${join(pgDir, 'run')}'\nmax_connections = 100\nshared_buffers = ${SHARED_BUFFERS_MIB}MB\n`;
     writeFileSync(join(pgDir, 'data/postgresql.conf'), readFileSync(join(pgDir, 'data/postgresql.conf'), 'utf8') + conf);
-    writeFileSync(join(pgDir, 'data/pg_hba.conf'), 'local all postgres trust\nhost polarity polarity 127.0.0.1/32 trust\n');
+    writeFileSync(join(pgDir, 'data/pg_hba.conf'), 'local all postgres trust\nhost all polarity 127.0.0.1/32 trust\n');
     if (pgUser) for (const f of ['postgresql.conf', 'pg_hba.conf']) chownSync(join(pgDir, 'data', f), pgUser.uid, pgUser.gid);
     const pgCtl = (...args: string[]) => {
       const r = spawnSync('taskset', ['-c', otherCore, join(pg, 'pg_ctl'), '-D', join(pgDir, 'data'), ...args], { encoding: 'utf8', cwd: '/', env: { PATH, LANG: 'C.UTF-8' }, ...(pgUser ?? {}) });
@@ -365,7 +365,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
 
     // C: nginx with one worker (one core) in front of the same app.
     log('C  nginx → app with PostgreSQL');
-    const startNginx = async (name: string, upstreams: string[], cores: string): Promise<{ url: string; master: number }> => {
+    const startNginx = async (name: string, upstreams: string[], cores: string, workerProcesses = 1): Promise<{ url: string; master: number }> => {
       const ngDir = join(dir, name);
       mkdirSync(join(ngDir, 'tmp'), { recursive: true });
       chmodSync(join(ngDir, 'tmp'), 0o777);
@@ -377,22 +377,19 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       const conf = join(ngDir, 'nginx.conf');
       writeFileSync(
         conf,
-        `${workerUser ? `user ${workerUser};\n` : ''}worker_processes 1;\npid ${ngDir}/nginx.pid;\nerror_log ${ngDir}/error.log warn;\nevents { worker_connections 4096; }\nhttp {\n` +
+        `${workerUser ? `user ${workerUser};\n` : ''}worker_processes ${workerProcesses};\npid ${ngDir}/nginx.pid;\nerror_log ${ngDir}/error.log warn;\nevents { worker_connections 4096; }\nhttp {\n` +
           ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${ngDir}/tmp/${t};\n`).join('') +
           `  default_type application/octet-stream;\n  keepalive_timeout 75s;\n  include ${ngDir}/polarity.conf;\n}\n`,
       );
       const ng = spawnSync('taskset', ['-c', cores, 'nginx', '-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', conf], { encoding: 'utf8', env: { ...process.env, PATH } });
       if (ng.status !== 0) throw new CalibrateError(`nginx did not start: ${ng.stderr}`);
-      nginxConf = conf;
+      nginxConfs.push(conf);
       const url = `http://127.0.0.1:${ngPort}`;
       await waitReady(`${url}/readyz`, 15, () => true);
       return { url, master: Number(readFileSync(join(ngDir, 'nginx.pid'), 'utf8').trim()) };
     };
     const stopNginx = (): void => {
-      if (!nginxConf) return;
-      const ngDir = dirname(nginxConf);
-      spawnSync('nginx', ['-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', nginxConf, '-s', 'quit'], { env: { ...process.env, PATH } });
-      nginxConf = undefined;
+      for (const conf of nginxConfs.splice(0)) spawnSync('nginx', ['-p', `${dirname(conf)}/`, '-e', join(dirname(conf), 'error.log'), '-c', conf, '-s', 'quit'], { env: { ...process.env, PATH } });
     };
     const { url: ngUrl, master: nginxMaster } = await startNginx('nginx', [app.url], otherCore);
     const ngGroup: Group = { name: 'nginx', roots: () => [nginxMaster] };
@@ -403,39 +400,56 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     stopNginx();
     await stopApp(app.proc);
 
-    // D: node:cluster's memory, two workers of each store, a short mixed load.
+    // D: what a second process costs per request, compared under the same conditions: every
+    // process (the load tester too) may use every core, as a second worker or host would have a
+    // core of its own; the one- and two-process variants run side by side, their runs interleaved
+    // round by round, and the difference of each round counts (the median). Both get the same
+    // load (the same connections), as a topology with more processes gets the same clients: each
+    // process then sees fewer requests per event-loop turn, part of what a second one costs.
     log('D  what a second worker (--workers 2, node:cluster) and a second app host add per request; memory');
-    // Both workers and the load tester on every core, as a second worker would have a core of its own.
     const allCores = pinned ? `0-${cpus().length - 1}` : '0';
     if (pinned) pin(process.pid, allCores);
-    const twoWorkers = async (args: string[], name: string, withPg: boolean) => {
-      const a = await startApp(['--workers', '2', ...args], name, allCores);
-      const groups: Group[] = [{ name: 'app', roots: () => [a.proc.pid!] }];
-      if (withPg) groups.push(pgGroup);
-      // Twice the connections: each worker gets as many as the single process had, so that what
-      // is compared is a second process, not smaller batches per event-loop turn.
-      const runs2: Measured[] = [];
-      for (let r = 0; r < opts.rounds; r++) runs2.push(await measure(`D ${withPg ? 'postgres' : 'sqlite'} ×2`, 'mix', a.url, groups, undefined, 2 * opts.connections));
-      const m = runs2.sort((x, y) => y.record.rps - x.record.rps)[0]!;
-      const pids = processTree(a.proc.pid!);
-      const primary = pss(a.proc.pid!);
-      const workers = pids.filter((p) => p !== a.proc.pid).map(pss);
-      await stopApp(a.proc);
-      return { primary, worker: Math.max(0, ...workers), m };
+    asPg('psql', ['-X', '-q', '-h', join(pgDir, 'run'), '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE DATABASE polarity_b OWNER polarity', '-c', 'CREATE DATABASE polarity_c OWNER polarity']);
+    const urlB = `${dbUrl}_b`;
+    const urlC = `${dbUrl}_c`;
+    const s1 = await startApp(['--workers', '1', '--db', join(dir, 'sqlite/one.db')], 'app (SQLite, 1 worker)', allCores);
+    const s2 = await startApp(['--workers', '2', '--db', join(dir, 'sqlite/two.db')], 'app (SQLite, 2 workers)', allCores);
+    const p1 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app (PostgreSQL, 1 worker)', allCores);
+    const p2 = await startApp(['--workers', '2', '--database-url', urlB], 'app (PostgreSQL, 2 workers)', allCores);
+    const h2 = await startApp(['--workers', '1', '--database-url', urlC], 'app host 2a', allCores);
+    const h3 = await startApp(['--workers', '1', '--database-url', urlC], 'app host 2b', allCores);
+    // Two nginx workers each, as a 2-vCPU load balancer has (worker_processes auto): each keeps up
+    // to 64 idle upstream connections (deploy/nginx's `keepalive 64`).
+    const ngOne = await startNginx('nginx-one', [p1.url], allCores, 2);
+    const ngTwo = await startNginx('nginx-two', [h2.url, h3.url], allCores, 2);
+    const appOf = (...ps: { proc: ChildProcess }[]): Group => ({ name: 'app', roots: () => ps.map((x) => x.proc.pid!) });
+    const deltas: Record<'appSqlite' | 'appPostgres' | 'postgres' | 'appPostgresHost' | 'postgresHost' | 'nginxHost', number[]> = { appSqlite: [], appPostgres: [], postgres: [], appPostgresHost: [], postgresHost: [], nginxHost: [] };
+    let share = 0;
+    for (let r = 0; r < opts.rounds; r++) {
+      const a = await measure('D sqlite ×1', 'mix', s1.url, [appOf(s1)]);
+      const b = await measure('D sqlite ×2', 'mix', s2.url, [appOf(s2)]);
+      deltas.appSqlite.push(us(b, 'app') - us(a, 'app'));
+      share = b.posts / Math.max(1, b.posts + b.gets);
+      const c = await measure('D postgres ×1', 'mix', p1.url, [appOf(p1), pgGroup]);
+      const d = await measure('D postgres ×2', 'mix', p2.url, [appOf(p2), pgGroup]);
+      deltas.appPostgres.push(us(d, 'app') - us(c, 'app'));
+      deltas.postgres.push(us(d, 'postgres') - us(c, 'postgres'));
+      const e = await measure('D 1 host', 'mix', ngOne.url, [{ name: 'nginx', roots: () => [ngOne.master] }, appOf(p1), pgGroup]);
+      const f = await measure('D 2 hosts', 'mix', ngTwo.url, [{ name: 'nginx', roots: () => [ngTwo.master] }, appOf(h2, h3), pgGroup]);
+      deltas.appPostgresHost.push(us(f, 'app') - us(e, 'app'));
+      deltas.postgresHost.push(us(f, 'postgres') - us(e, 'postgres'));
+      deltas.nginxHost.push(us(f, 'nginx') - us(e, 'nginx'));
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const clusterMemory = (x: { proc: ChildProcess }) => {
+      const pids = processTree(x.proc.pid!);
+      return { primary: pss(x.proc.pid!), worker: Math.max(0, ...pids.filter((p) => p !== x.proc.pid).map(pss)) };
     };
-    const dSqlite = await twoWorkers(['--db', join(dir, 'sqlite/history.db')], 'app (SQLite, 2 workers)', false);
-    const dPg = await twoWorkers(['--database-url', dbUrl], 'app (PostgreSQL, 2 workers)', true);
-    // Two app hosts: two separate one-worker processes behind nginx, against C's one.
-    const a1 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app host 1', allCores);
-    const a2 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app host 2', allCores);
-    const ng2 = await startNginx('nginx2', [a1.url, a2.url], allCores);
-    const hostRuns: Measured[] = [];
-    const twoHostGroups: Group[] = [{ name: 'nginx', roots: () => [ng2.master] }, { name: 'app', roots: () => [a1.proc.pid!, a2.proc.pid!] }, pgGroup];
-    for (let r = 0; r < opts.rounds; r++) hostRuns.push(await measure('D 2 hosts', 'mix', ng2.url, twoHostGroups, undefined, 2 * opts.connections));
-    const dHosts = hostRuns.sort((x, y) => y.record.rps - x.record.rps)[0]!;
+    const dSqlite = clusterMemory(s2);
+    const dPg = clusterMemory(p2);
     stopNginx();
-    await stopApp(a1.proc);
-    await stopApp(a2.proc);
+    for (const x of [s1, s2, p1, p2, h2, h3]) await stopApp(x.proc);
+    log(`  a second process adds, µs per request (median of ${opts.rounds}): ` + Object.entries(deltas).map(([k, v]) => `${k} ${median(v).toFixed(1)}`).join(', '));
 
     const memoryMiB: MemoryFigures = {
       appSingleSqlite: round(appSingleSqlite),
@@ -467,12 +481,12 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       cpuUs,
       writeSerialUs: { sqlite: round((aPost.writerS / aPost.record.requests) * 1e6), postgres: cpuUs.postgres.post },
       extraWorkerUs: {
-        share: dSqlite.m.posts / Math.max(1, dSqlite.m.posts + dSqlite.m.gets),
-        appSqlite: round(us(dSqlite.m, 'app') - us(aMix, 'app')),
-        appPostgres: round(us(dPg.m, 'app') - us(bMix, 'app')),
-        postgres: round(us(dPg.m, 'postgres') - us(bMix, 'postgres')),
-        appPostgresHost: round(us(dHosts, 'app') - us(cMix, 'app')),
-        postgresHost: round(us(dHosts, 'postgres') - us(cMix, 'postgres')),
+        share,
+        appSqlite: round(median(deltas.appSqlite)),
+        appPostgres: round(median(deltas.appPostgres)),
+        postgres: round(median(deltas.postgres)),
+        appPostgresHost: round(median(deltas.appPostgresHost)),
+        postgresHost: round(median(deltas.postgresHost)),
       },
       mixes: [
         // One point per role: the app with SQLite from A, the app with PostgreSQL, PostgreSQL and
@@ -491,8 +505,6 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       },
       runs,
     };
-    void cPost;
-    void cGet;
     log(`load average (1 min) before and after: ${load0.toFixed(2)}, ${loadavg()[0]!.toFixed(2)}`);
     return cal;
   } finally {
