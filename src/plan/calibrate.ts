@@ -40,6 +40,8 @@ export interface CalibrateOptions {
   readonly mix: Mix;
   readonly label: string;
   readonly command: string;
+  /** 'namespaces': on deploy/local-cluster (root), every hop over a veth pair like a network; 'loopback': 127.0.0.1 */
+  readonly network?: 'namespaces' | 'loopback';
   readonly log: (line: string) => void;
 }
 
@@ -70,6 +72,58 @@ export function calibrateUnavailable(): string | undefined {
   if (!existsSync(join(ROOT, 'dist/src/cli.js'))) return 'Polarity is not built (npm run build)';
   if (process.getuid?.() === 0 && spawnSync('id', ['-u', 'postgres']).status !== 0) return 'running as root needs a "postgres" user to run PostgreSQL as';
   return undefined;
+}
+
+/** Why the calibration cannot use deploy/local-cluster's network namespaces, or undefined. */
+export function namespacesUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root';
+  if (!which('ip')) return 'ip (iproute2) not found';
+  if (!which('setpriv')) return 'setpriv (util-linux) not found';
+  if (!existsSync(join(ROOT, 'deploy/local-cluster'))) return 'deploy/local-cluster not found';
+  return undefined;
+}
+
+const CLUSTER = { name: 'polc', net: '10.77.4', state: join(tmpdir(), 'polarity-calibrate-cluster') };
+const LOCK = join(tmpdir(), 'polarity-cluster-test.lock');
+
+/** test/cluster's lock: one cluster on the machine at a time. Re-entrant: bench/plan-validate holds it while calibrating. */
+async function acquireClusterLock(log: (l: string) => void): Promise<boolean> {
+  const deadline = performance.now() + 15 * 60_000;
+  let said = false;
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number(readFileSync(LOCK, 'utf8').trim());
+    if (owner === process.pid) return false; // ours already
+    let alive = false;
+    try {
+      alive = owner > 0 && (process.kill(owner, 0), true);
+    } catch {
+      alive = false;
+    }
+    if (!alive) rmSync(LOCK, { force: true });
+    else if (performance.now() > deadline) throw new CalibrateError(`a cluster test (pid ${owner}) holds ${LOCK}`);
+    else {
+      if (!said) log(`waiting for a cluster test (pid ${owner}) to finish …`);
+      said = true;
+      await sleep(1000);
+    }
+  }
+}
+
+function clusterCmd(...args: string[]): void {
+  const env = { ...process.env, PATH, POLARITY_CLUSTER_NAME: CLUSTER.name, POLARITY_CLUSTER_NET: CLUSTER.net, POLARITY_CLUSTER_STATE: CLUSTER.state, POLARITY_CLUSTER_APPS: '2', POLARITY_CLUSTER_WORKERS: '1' };
+  const r = spawnSync(join(ROOT, 'deploy/local-cluster'), args, { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new CalibrateError(`deploy/local-cluster ${args.join(' ')}: ${r.stderr}`);
+}
+
+function nsPids(ns: string): number[] {
+  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
 }
 
 export function versionOf(cmd: string, args: string[], re: RegExp): string {
@@ -176,10 +230,18 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   const pgUser = root ? { uid: Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout), gid: Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout) } : undefined;
   const pg = pgBinDir()!;
 
+  const nsWhy = namespacesUnavailable();
+  const network = opts.network ?? (nsWhy ? 'loopback' : 'namespaces');
+  if (network === 'namespaces' && nsWhy) throw new CalibrateError(`--network namespaces: ${nsWhy}`);
+  if (network === 'loopback' && nsWhy) log(`every hop over 127.0.0.1 (network namespaces need deploy/local-cluster: ${nsWhy}); real networks cost more per request`);
+  const ns = network === 'namespaces';
   const dir = mkdtempSync(join(tmpdir(), 'polarity-calibrate-'));
   chmodSync(dir, 0o755);
   const children: ChildProcess[] = [];
   let pgStarted = false;
+  let clusterUp = false;
+  let lockTaken = false;
+  let nextPort = 3101;
   const nginxConfs: string[] = [];
   const oldMask = pinned ? pin(process.pid, otherCore) : undefined;
   const load0 = loadavg()[0]!;
@@ -189,6 +251,22 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     if (pgStarted) spawnSync(join(pg, 'pg_ctl'), ['-D', join(dir, 'pg/data'), '-m', 'immediate', '-w', 'stop'], { cwd: '/', env: { PATH }, ...(pgUser ?? {}) });
     pgStarted = false;
+    if (clusterUp) {
+      try {
+        clusterCmd('down');
+      } catch {
+        // best effort
+      }
+      clusterUp = false;
+    }
+    if (lockTaken) {
+      try {
+        if (readFileSync(LOCK, 'utf8').trim() === String(process.pid)) rmSync(LOCK);
+      } catch {
+        // gone already
+      }
+      lockTaken = false;
+    }
     if (oldMask) spawnSync('taskset', ['-a', '-p', oldMask, String(process.pid)]);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -200,17 +278,18 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const startApp = async (args: string[], name: string, cores = appCore): Promise<{ proc: ChildProcess; url: string }> => {
-    const port = await freePort();
-    const proc = spawn('taskset', ['-c', cores, process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH, LANG: 'C.UTF-8', HOME: dir },
-    });
+  /** An app process on app host 1 or 2: 127.0.0.1, or a port of its own in the cluster's app namespace (as nobody). */
+  const startApp = async (args: string[], name: string, cores = appCore, host: 1 | 2 = 1): Promise<{ proc: ChildProcess; url: string }> => {
+    const port = ns ? nextPort++ : await freePort();
+    const address = ns ? `${CLUSTER.net}.${20 + host}` : '127.0.0.1';
+    const serve = [process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', ns ? '0.0.0.0' : '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args];
+    const command = ns ? ['-c', cores, 'ip', 'netns', 'exec', `${CLUSTER.name}-app${host}`, 'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', ...serve] : ['-c', cores, ...serve];
+    const proc = spawn('taskset', command, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH, LANG: 'C.UTF-8', HOME: dir } });
     let stderr = '';
     proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     proc.stdout!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     children.push(proc);
-    const url = `http://127.0.0.1:${port}`;
+    const url = `http://${address}:${port}`;
     try {
       await waitReady(`${url}/readyz`, 60, () => proc.exitCode === null);
     } catch (err) {
@@ -313,12 +392,22 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   const pss = (pid: number) => processMemory(pid)?.pssMiB ?? 0;
 
   try {
+    if (ns) lockTaken = await acquireClusterLock(log);
+    log(`network: ${ns ? `deploy/local-cluster's namespaces (${CLUSTER.name}, ${CLUSTER.net}.0/24): every hop crosses a veth pair and a bridge` : '127.0.0.1'}`);
+    if (ns) {
+      // deploy/local-cluster: a load balancer, two app hosts and PostgreSQL in network namespaces.
+      // Its own app hosts and nginx stay idle; ours run beside them on other ports.
+      clusterCmd('down');
+      clusterUp = true;
+      clusterCmd('up');
+    }
     log(`calibrating on ${machine.cores} × ${machine.cpuModel}; ${pinned ? `app on core ${appCore}, load tester + PostgreSQL + nginx on core ${otherCore}` : 'no pinning'}`);
-    log(`runs: ${opts.warmupS} s warm-up + ${opts.durationS} s measured, ${opts.rounds} round${opts.rounds > 1 ? 's (medians)' : ''}, ${opts.connections} connections, mix ${formatMix(opts.mix)}`);
+    log(`runs: ${opts.warmupS} s warm-up + ${opts.durationS} s measured, ${opts.rounds} round${opts.rounds > 1 ? 's (the fastest of each kind counts)' : ''}, ${opts.connections} connections, mix ${formatMix(opts.mix)}`);
 
     // A: the embedded store.
     log('A  app with SQLite');
     mkdirSync(join(dir, 'sqlite'));
+    chmodSync(join(dir, 'sqlite'), 0o777);
     let app = await startApp(['--workers', '1', '--db', join(dir, 'sqlite/history.db')], 'app (SQLite)');
     const appGroup: Group = { name: 'app', roots: () => [app.proc.pid!] };
     const { post: aPost, get: aGet, mix: aMix } = await measureSet('A sqlite', app.url, [appGroup], 'app', app.proc.pid);
@@ -327,28 +416,33 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
 
     // B: PostgreSQL, our own instance on a free port, pinned beside the load tester.
     log('B  app with PostgreSQL');
-    const pgDir = join(dir, 'pg');
-    mkdirSync(join(pgDir, 'run'), { recursive: true });
-    if (pgUser) {
-      chownSync(pgDir, pgUser.uid, pgUser.gid);
-      chownSync(join(pgDir, 'run'), pgUser.uid, pgUser.gid);
+    let postmaster: number;
+    let dbUrl: string;
+    if (ns) {
+      postmaster = Number(readFileSync(join(CLUSTER.state, 'db/data/postmaster.pid'), 'utf8').split('\n')[0]);
+      for (const n of ['db', 'lb']) for (const pid of nsPids(`${CLUSTER.name}-${n}`)) spawnSync('taskset', ['-a', '-p', '-c', otherCore, String(pid)], { stdio: 'ignore' });
+      dbUrl = `postgres://polarity@${CLUSTER.net}.30:5432/polarity`;
+    } else {
+      const pgDir = join(dir, 'pg');
+      mkdirSync(join(pgDir, 'run'), { recursive: true });
+      if (pgUser) {
+        chownSync(pgDir, pgUser.uid, pgUser.gid);
+        chownSync(join(pgDir, 'run'), pgUser.uid, pgUser.gid);
+      }
+      asPg('initdb', ['-D', join(pgDir, 'data'), '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync', '--auth-local=trust', '--auth-host=reject']);
+      const pgPort = await freePort();
+      const conf = `\n# polarity plan calibrate\nlisten_addresses = '127.0.0.1'\nport = ${pgPort}\nunix_socket_directories = '${join(pgDir, 'run')}'\nmax_connections = 100\nshared_buffers = ${SHARED_BUFFERS_MIB}MB\n`;
+      writeFileSync(join(pgDir, 'data/postgresql.conf'), readFileSync(join(pgDir, 'data/postgresql.conf'), 'utf8') + conf);
+      writeFileSync(join(pgDir, 'data/pg_hba.conf'), 'local all postgres trust\nhost all polarity 127.0.0.1/32 trust\n');
+      if (pgUser) for (const f of ['postgresql.conf', 'pg_hba.conf']) chownSync(join(pgDir, 'data', f), pgUser.uid, pgUser.gid);
+      const r = spawnSync('taskset', ['-c', otherCore, join(pg, 'pg_ctl'), '-D', join(pgDir, 'data'), '-l', join(pgDir, 'postgres.log'), '-w', '-t', '30', 'start'], { encoding: 'utf8', cwd: '/', env: { PATH, LANG: 'C.UTF-8' }, ...(pgUser ?? {}) });
+      if (r.status !== 0) throw new CalibrateError(`pg_ctl start: ${r.stderr || r.stdout}`);
+      pgStarted = true;
+      asPg('psql', ['-X', '-q', '-h', join(pgDir, 'run'), '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE ROLE polarity LOGIN', '-c', 'CREATE DATABASE polarity OWNER polarity']);
+      postmaster = Number(readFileSync(join(pgDir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
+      dbUrl = `postgres://polarity@127.0.0.1:${pgPort}/polarity`;
     }
-    asPg('initdb', ['-D', join(pgDir, 'data'), '-U', 'postgres', '-E', 'UTF8', '--no-locale', '--no-sync', '--auth-local=trust', '--auth-host=reject']);
-    const pgPort = await freePort();
-    const conf = `\n# polarity plan calibrate\nlisten_addresses = '127.0.0.1'\nport = ${pgPort}\nunix_socket_directories = '${join(pgDir, 'run')}'\nmax_connections = 100\nshared_buffers = ${SHARED_BUFFERS_MIB}MB\n`;
-    writeFileSync(join(pgDir, 'data/postgresql.conf'), readFileSync(join(pgDir, 'data/postgresql.conf'), 'utf8') + conf);
-    writeFileSync(join(pgDir, 'data/pg_hba.conf'), 'local all postgres trust\nhost all polarity 127.0.0.1/32 trust\n');
-    if (pgUser) for (const f of ['postgresql.conf', 'pg_hba.conf']) chownSync(join(pgDir, 'data', f), pgUser.uid, pgUser.gid);
-    const pgCtl = (...args: string[]) => {
-      const r = spawnSync('taskset', ['-c', otherCore, join(pg, 'pg_ctl'), '-D', join(pgDir, 'data'), ...args], { encoding: 'utf8', cwd: '/', env: { PATH, LANG: 'C.UTF-8' }, ...(pgUser ?? {}) });
-      if (r.status !== 0) throw new CalibrateError(`pg_ctl ${args.join(' ')}: ${r.stderr || r.stdout}`);
-    };
-    pgCtl('-l', join(pgDir, 'postgres.log'), '-w', '-t', '30', 'start');
-    pgStarted = true;
-    asPg('psql', ['-X', '-q', '-h', join(pgDir, 'run'), '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE ROLE polarity LOGIN', '-c', 'CREATE DATABASE polarity OWNER polarity']);
-    const postmaster = Number(readFileSync(join(pgDir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
     const pgGroup: Group = { name: 'postgres', roots: () => [postmaster] };
-    const dbUrl = `postgres://polarity@127.0.0.1:${pgPort}/polarity`;
     app = await startApp(['--workers', '1', '--database-url', dbUrl], 'app (PostgreSQL)');
     const { post: bPost, get: bGet, mix: bMix } = await measureSet('B postgres', app.url, [appGroup, pgGroup], 'app');
     const appSinglePostgres = pss(app.proc.pid!);
@@ -369,8 +463,9 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       const ngDir = join(dir, name);
       mkdirSync(join(ngDir, 'tmp'), { recursive: true });
       chmodSync(join(ngDir, 'tmp'), 0o777);
-      const ngPort = await freePort();
-      const rendered = spawnSync(join(ROOT, 'deploy/nginx/render-config'), [...upstreams.flatMap((u) => ['--upstream', u.replace('http://', '')]), '--listen', `127.0.0.1:${ngPort}`, '--access-log', join(ngDir, 'access.log')], { encoding: 'utf8' });
+      const ngPort = ns ? nextPort++ : await freePort();
+      const address = ns ? `${CLUSTER.net}.10` : '127.0.0.1';
+      const rendered = spawnSync(join(ROOT, 'deploy/nginx/render-config'), [...upstreams.flatMap((u) => ['--upstream', u.replace('http://', '')]), '--listen', `${address}:${ngPort}`, '--access-log', join(ngDir, 'access.log')], { encoding: 'utf8' });
       if (rendered.status !== 0) throw new CalibrateError(`deploy/nginx/render-config: ${rendered.stderr}`);
       writeFileSync(join(ngDir, 'polarity.conf'), rendered.stdout);
       const workerUser = root ? (spawnSync('id', ['-u', 'www-data']).status === 0 ? 'www-data' : 'nobody') : undefined;
@@ -381,10 +476,11 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
           ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${ngDir}/tmp/${t};\n`).join('') +
           `  default_type application/octet-stream;\n  keepalive_timeout 75s;\n  include ${ngDir}/polarity.conf;\n}\n`,
       );
-      const ng = spawnSync('taskset', ['-c', cores, 'nginx', '-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', conf], { encoding: 'utf8', env: { ...process.env, PATH } });
+      const start = ['nginx', '-p', `${ngDir}/`, '-e', join(ngDir, 'error.log'), '-c', conf];
+      const ng = spawnSync('taskset', ['-c', cores, ...(ns ? ['ip', 'netns', 'exec', `${CLUSTER.name}-lb`] : []), ...start], { encoding: 'utf8', env: { ...process.env, PATH } });
       if (ng.status !== 0) throw new CalibrateError(`nginx did not start: ${ng.stderr}`);
       nginxConfs.push(conf);
-      const url = `http://127.0.0.1:${ngPort}`;
+      const url = `http://${address}:${ngPort}`;
       await waitReady(`${url}/readyz`, 15, () => true);
       return { url, master: Number(readFileSync(join(ngDir, 'nginx.pid'), 'utf8').trim()) };
     };
@@ -408,16 +504,17 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     // process then sees fewer requests per event-loop turn, part of what a second one costs.
     log('D  what a second worker (--workers 2, node:cluster) and a second app host add per request; memory');
     const allCores = pinned ? `0-${cpus().length - 1}` : '0';
-    if (pinned) pin(process.pid, allCores);
-    asPg('psql', ['-X', '-q', '-h', join(pgDir, 'run'), '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE DATABASE polarity_b OWNER polarity', '-c', 'CREATE DATABASE polarity_c OWNER polarity']);
-    const urlB = `${dbUrl}_b`;
-    const urlC = `${dbUrl}_c`;
+    if (pinned) {
+      pin(process.pid, allCores);
+      if (ns) for (const n of ['db', 'lb']) for (const pid of nsPids(`${CLUSTER.name}-${n}`)) spawnSync('taskset', ['-a', '-p', '-c', allCores, String(pid)], { stdio: 'ignore' });
+      else for (const pid of processTree(postmaster)) spawnSync('taskset', ['-a', '-p', '-c', allCores, String(pid)], { stdio: 'ignore' });
+    }
     const s1 = await startApp(['--workers', '1', '--db', join(dir, 'sqlite/one.db')], 'app (SQLite, 1 worker)', allCores);
     const s2 = await startApp(['--workers', '2', '--db', join(dir, 'sqlite/two.db')], 'app (SQLite, 2 workers)', allCores);
     const p1 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app (PostgreSQL, 1 worker)', allCores);
-    const p2 = await startApp(['--workers', '2', '--database-url', urlB], 'app (PostgreSQL, 2 workers)', allCores);
-    const h2 = await startApp(['--workers', '1', '--database-url', urlC], 'app host 2a', allCores);
-    const h3 = await startApp(['--workers', '1', '--database-url', urlC], 'app host 2b', allCores);
+    const p2 = await startApp(['--workers', '2', '--database-url', dbUrl], 'app (PostgreSQL, 2 workers)', allCores);
+    const h2 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app host 1 (of 2)', allCores, 1);
+    const h3 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app host 2 (of 2)', allCores, 2);
     // Two nginx workers each, as a 2-vCPU load balancer has (worker_processes auto): each keeps up
     // to 64 idle upstream connections (deploy/nginx's `keepalive 64`).
     const ngOne = await startNginx('nginx-one', [p1.url], allCores, 2);
@@ -477,7 +574,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       machine,
       command: opts.command,
       quick: opts.quick,
-      settings: { durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, rounds: opts.rounds, pinned },
+      settings: { durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, rounds: opts.rounds, pinned, network },
       cpuUs,
       writeSerialUs: { sqlite: round((aPost.writerS / aPost.record.requests) * 1e6), postgres: cpuUs.postgres.post },
       extraWorkerUs: {

@@ -78,7 +78,7 @@ export interface Calibration {
   readonly machine: MachineDescription;
   readonly command: string;
   readonly quick: boolean;
-  readonly settings: { readonly durationS: number; readonly warmupS: number; readonly connections: number; readonly rounds?: number; readonly pinned: boolean };
+  readonly settings: { readonly durationS: number; readonly warmupS: number; readonly connections: number; readonly rounds?: number; readonly pinned: boolean; readonly network?: 'namespaces' | 'loopback' };
   readonly cpuUs: Readonly<Record<CostRole, PerKind>>;
   /**
    * CPU µs per POST that runs one at a time whatever the number of cores: the SQLite writer

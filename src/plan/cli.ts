@@ -42,11 +42,13 @@ Options:
   -h, --help            show this help
 
 polarity plan calibrate [options]: measure this machine (needs Linux, taskset, nginx and
-PostgreSQL's server binaries; about 4 minutes, 1 with --quick):
+PostgreSQL's server binaries; about 5 minutes, 1½ with --quick):
   --out FILE            where to write the calibration (default plan-calibration.json)
   --quick               one round of short runs (2 s each), for CI
   --duration SECONDS    measured seconds per run (default 5; --quick: 2)
-  --rounds N            repeat each run N times, the median counts (default 3; --quick: 1)
+  --rounds N            repeat each run N times; the fastest counts (default 3; --quick: 1)
+  --network N           "namespaces": on deploy/local-cluster, every hop over veth pairs like a
+                        network (the default as root); "loopback": 127.0.0.1 (the default otherwise)
   --connections N       load tester connections (default 64)
   --mix M               the mixed run's POST:GET (default seed)
   --label TEXT          what the calibration describes (default: the machine)
@@ -176,6 +178,11 @@ export async function runPlan(argv: string[], io: PlanIO): Promise<number> {
   return run.result.recommendation ? 0 : 1;
 }
 
+function network(v: string): 'namespaces' | 'loopback' {
+  if (v !== 'namespaces' && v !== 'loopback') throw new UsageError('--network must be "namespaces" or "loopback"');
+  return v;
+}
+
 async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
   let values;
   try {
@@ -187,6 +194,7 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
         duration: { type: 'string' },
         connections: { type: 'string' },
         rounds: { type: 'string' },
+        network: { type: 'string' },
         mix: { type: 'string', default: 'seed' },
         label: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -211,6 +219,7 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
       durationS,
       warmupS: 1,
       rounds: positive(values.rounds, '--rounds', quick ? 1 : 3, true),
+      ...(values.network === undefined ? {} : { network: network(values.network) }),
       connections: positive(values.connections, '--connections', 64, true),
       mix: parseMix(values.mix!),
       label: values.label ?? defaultLabel(describeMachine()),
