@@ -70,7 +70,13 @@ export function reasoning(ctx: PlanContext, result: PlanResult): string[] {
     `It serves about ${int(rec.rps)} requests/s (≈ ${int(seedUsers(rec.rps))} users of the seed's Locust scenario) for ${usd(rec.costUsd)} a month, ` +
       `${int(rec.rps / Math.max(rec.costUsd, 1e-9))} req/s per dollar.`,
   );
-  lines.push(`Its bottleneck is ${rec.bottleneck!.label}: every request costs the app ${(c.app * 1e6).toFixed(0)} µs of CPU, and ${hosts.map((h) => `${h.name} runs ${h.workers} worker${h.workers > 1 ? 's' : ''}`).join(', ')}.`);
+  const workers = hosts.reduce((a, h) => a + h.workers, 0);
+  const one = cpuPerRequest(ctx.calibration, rec.topology.store === 'sqlite' ? 'appSqlite' : 'appPostgres', ctx.mix);
+  lines.push(
+    `Its bottleneck is ${rec.bottleneck!.label}: ${hosts.length === 1 ? `${hosts[0]!.name} runs ${hosts[0]!.workers} worker${hosts[0]!.workers > 1 ? 's' : ''}` : `${hosts.length} app hosts run ${workers} workers`}, ` +
+      `and each request costs the app ${(c.app * 1e6).toFixed(0)} µs of CPU` +
+      (workers > 1 && c.app > one * 1.005 ? ` (${(one * 1e6).toFixed(0)} µs with one process; each further process sharing the store adds its measured overhead).` : '.'),
+  );
   const h = headroom(rec);
   if (h) lines.push(`The next limit is ${h.label}, at ${int(h.factor * rec.rps)} req/s (×${h.factor.toFixed(2)}).`);
   const others = result.bestByShape.filter((e) => e.topology.shape !== rec.topology.shape).slice(0, 4);
@@ -78,12 +84,14 @@ export function reasoning(ctx: PlanContext, result: PlanResult): string[] {
     lines.push(`Best "${o.topology.shape}": ${o.topology.id}, ${usd(o.costUsd)}, ${int(o.rps)} req/s (${((o.rps / rec.rps - 1) * 100).toFixed(0)}%), limited by ${o.bottleneck!.label}.`);
   }
   if (rec.topology.store === 'sqlite') {
+    // One process of each, so that only the architecture differs.
+    const sqliteApp = cpuPerRequest(ctx.calibration, 'appSqlite', ctx.mix);
     const pgApp = cpuPerRequest(ctx.calibration, 'appPostgres', ctx.mix);
-    const extra = c.lb + c.db + (pgApp - c.app);
+    const extra = c.lb + c.db + (pgApp - sqliteApp);
     lines.push(
       `A load balancer and a shared database add work rather than capacity at this budget: through nginx and PostgreSQL a request costs ` +
-        `${(extra * 1e6).toFixed(0)} µs more CPU (nginx ${(c.lb * 1e6).toFixed(0)} µs, PostgreSQL ${(c.db * 1e6).toFixed(0)} µs, the app's PostgreSQL client ${((pgApp - c.app) * 1e6).toFixed(0)} µs) ` +
-        `than the ${(c.app * 1e6).toFixed(0)} µs the app needs with SQLite, and those cores come out of the same budget.`,
+        `${(extra * 1e6).toFixed(0)} µs more CPU (nginx ${(c.lb * 1e6).toFixed(0)} µs, PostgreSQL ${(c.db * 1e6).toFixed(0)} µs, the app's PostgreSQL client ${((pgApp - sqliteApp) * 1e6).toFixed(0)} µs) ` +
+        `than the ${(sqliteApp * 1e6).toFixed(0)} µs one app process needs with SQLite, and those cores come out of the same budget.`,
     );
   }
   const left = ctx.budgetUsd - rec.costUsd;
