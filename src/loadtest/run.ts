@@ -74,6 +74,8 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
     random,
     transport: createTransport(target),
     onTick,
+    // The event-loop delay that matters is the one while requests are being sent and timed.
+    onStopping: () => eld.disable(),
   });
 
   let interrupts = 0;

@@ -50,6 +50,8 @@ export interface RunnerOptions {
   clock?: Clock;
   /** called at the start, every second, and once at the end */
   onTick?: (runner: Runner) => void;
+  /** called once when the run stops starting requests (the duration is over, or Ctrl-C) */
+  onStopping?: (runner: Runner) => void;
 }
 
 /** Longest stretch spent starting users before the event loop gets to run other callbacks. */
@@ -143,6 +145,7 @@ export class Runner {
   private readonly finished: Promise<void>;
   private resolveFinished!: () => void;
   private spawnBatches = 0;
+  private retiring = false;
 
   constructor(private readonly opts: RunnerOptions) {
     if (!(opts.users >= 1) || !Number.isInteger(opts.users)) throw new RangeError('users must be a whole number >= 1');
@@ -194,8 +197,7 @@ export class Runner {
     this.stopReason = reason;
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
-    for (const u of this.users) if (!u.inflight) this.retire(u);
-    if (this.inflight === 0) return this.finish();
+    this.opts.onStopping?.(this);
     this.after(this.opts.stopTimeoutMs, () => this.abort());
     // Timeouts still apply while draining.
     const sweep = (): void => {
@@ -204,6 +206,28 @@ export class Runner {
       this.after(250, sweep);
     };
     this.after(250, sweep);
+    this.retireIdle(0);
+  }
+
+  /**
+   * Closes the connections of waiting users from index `from`, in slices like spawning: closing
+   * 20,000 sockets in one go would block the event loop for a second while requests in flight
+   * are still being timed.
+   */
+  private retireIdle(from: number): void {
+    this.retiring = true;
+    const t0 = this.clock.now();
+    for (let i = from; i < this.users.length; i++) {
+      if (this.state !== 'stopping') return;
+      if (i > from && this.clock.now() - t0 > SPAWN_SLICE_MS) {
+        this.after(0, () => this.retireIdle(i));
+        return;
+      }
+      const u = this.users[i]!;
+      if (!u.inflight) this.retire(u);
+    }
+    this.retiring = false;
+    if (this.inflight === 0) this.finish();
   }
 
   /** Stops at once: requests in flight are dropped and counted as abandoned. */
@@ -306,7 +330,7 @@ export class Runner {
     this.stats.logRequest(task.entry, responseTime, bodyBytes, now, error);
     if (this.state !== 'running') {
       this.retire(u);
-      if (this.state === 'stopping' && this.inflight === 0) this.finish();
+      if (this.state === 'stopping' && this.inflight === 0 && !this.retiring) this.finish();
       return;
     }
     if (u.onStart >= 0) {
