@@ -172,10 +172,14 @@ const late = samples.slice(Math.floor(samples.length / 2));
 const rssSlope = late.length >= 3 ? slopePerHour(late.map((s) => s.rssMiB), late.map((s) => s.t)) : NaN;
 const fdSlope = late.length >= 3 ? slopePerHour(late.map((s) => s.fds), late.map((s) => s.t)) : NaN;
 const meanRss = late.reduce((a, s) => a + s.rssMiB, 0) / Math.max(1, late.length);
-// A leak grows without bound; noise wanders. Growth is flagged when the second half's trend would
-// add more than 25% of its mean RSS in an hour, or more than 60 descriptors an hour.
-const rssOk = !(rssSlope > 0.25 * meanRss);
-const fdOk = !(fdSlope > 60);
+// A leak grows without bound; noise wanders. Growth is flagged when the second half's trend adds
+// more than 10% of its mean RSS across that half itself, or (for runs long enough to extrapolate,
+// a second half of 2 minutes or more) would add more than 25% in an hour; descriptors likewise
+// (more than 5 across the half, or 60 an hour).
+const lateSpanS = late.length >= 2 ? late.at(-1)!.t - late[0]!.t : 0;
+const extrapolate = lateSpanS >= 120;
+const rssOk = !((rssSlope * lateSpanS) / 3600 > 0.1 * meanRss || (extrapolate && rssSlope > 0.25 * meanRss));
+const fdOk = !((fdSlope * lateSpanS) / 3600 > 5 || (extrapolate && fdSlope > 60));
 const verdict = totalErrors === 0 && rssOk && fdOk;
 
 const lines = [
