@@ -204,7 +204,8 @@ export function emitDeployment(dir: string, run: PlanRun): string[] {
       text: `# ${describeTopology(e.topology)}: its app hosts and workers on deploy/local-cluster (one machine, network namespaces).\n# sudo env $(grep -v '^#' local-cluster.env) deploy/local-cluster up\nPOLARITY_CLUSTER_APPS=${apps.length}\nPOLARITY_CLUSTER_WORKERS=${workers}\n`,
     });
   }
-  const caption = `${describeTopology(e.topology)}\nTotal ${usd(e.costUsd)} a month (${run.ctx.prices.name} prices) · predicted ≈ ${int(e.rps)} req/s · bottleneck: ${e.bottleneck!.short}`;
+  const dbOn = e.hosts.find((h) => h.roles.includes('db') && h.roles.length > 1);
+  const caption = `${describeTopology(e.topology)}${dbOn ? `\nThe app hosts' PostgreSQL runs on ${dbOn.name} (${addr.address[dbOn.name]}:5432).` : ''}\nTotal ${usd(e.costUsd)} a month (${run.ctx.prices.name} prices) · predicted ≈ ${int(e.rps)} req/s · bottleneck: ${e.bottleneck!.short}`;
   files.push({ path: 'topology.svg', what: 'the diagram', text: topologySvg(e, caption) });
   const planJson = {
     topology: e.topology.id,

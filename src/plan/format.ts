@@ -119,7 +119,7 @@ export function formatPlanText(ctx: PlanContext, result: PlanResult): string {
     out.push('  Hosts:');
     for (const h of rec.hosts) {
       const mem = Object.entries(h.memoryParts).map(([k, v]) => `${k} ${int(v)}`).join(' + ');
-      out.push(`    ${pad(h.name, 5)} ${pad(h.vm.id, 20)} ${h.vm.vcpus} vCPU ${int(h.vm.memoryMiB)} MiB  ${h.roles.join('+')}${h.workers ? `, --workers ${h.workers}` : ''}${h.share && h.share < 1 ? `, ${(h.share * 100).toFixed(0)}% of requests (weight ${h.weight})` : ''}; memory ${mem} = ${int(h.memoryUsedMiB)} MiB`);
+      out.push(`    ${pad(h.name, 5)} ${pad(h.vm.id, 20)} ${h.vm.vcpus} vCPU ${int(h.vm.memoryMiB)} MiB  ${h.roles.join('+')}${h.workers ? `, --workers ${h.workers}` : ''}${h.share && h.share < 1 ? `, ${(h.share * 100).toFixed(0)}% of requests${rec.hosts.some((x) => x.weight > 0 && x.weight !== h.weight) ? ` (nginx weight ${h.weight})` : ''}` : ''}; memory ${mem} = ${int(h.memoryUsedMiB)} MiB`);
     }
   }
   out.push('', `The model and its assumptions: docs/plan.md. Calibration file: ${ctx.calibrationFile}`);

@@ -48,6 +48,8 @@ export function reportMarkdown(run: PlanRun, addr: Addressing, files: { path: st
   );
   for (const l of reasoning(ctx, result)) out.push(`- ${l}`);
   out.push('', '### Machines', '');
+  const apps = rec.hosts.filter((h) => h.roles.includes('app'));
+  const weighted = apps.some((h) => h.weight !== apps[0]!.weight);
   out.push(
     ...table(
       ['host', 'type', 'vCPU', 'MiB', '$/month', 'runs', 'private address', 'memory planned (MiB)'],
@@ -57,7 +59,7 @@ export function reportMarkdown(run: PlanRun, addr: Addressing, files: { path: st
         String(h.vm.vcpus),
         int(h.vm.memoryMiB),
         usd(h.vm.monthlyUsd),
-        [h.roles.includes('lb') ? 'nginx' : '', h.roles.includes('app') ? `polarity --workers ${h.workers}${h.share < 1 && h.share > 0 ? ` (weight ${h.weight})` : ''}` : '', h.roles.includes('db') ? 'PostgreSQL' : ''].filter(Boolean).join(', '),
+        [h.roles.includes('lb') ? 'nginx' : '', h.roles.includes('app') ? `polarity --workers ${h.workers}${weighted ? ` (nginx weight ${h.weight})` : ''}` : '', h.roles.includes('db') ? 'PostgreSQL' : ''].filter(Boolean).join(', '),
         addr.address[h.name] ?? '',
         `${Object.entries(h.memoryParts).map(([k, v]) => `${k} ${int(v)}`).join(' + ')} = ${int(h.memoryUsedMiB)}`,
       ]),
@@ -88,6 +90,13 @@ export function reportMarkdown(run: PlanRun, addr: Addressing, files: { path: st
   ];
   steps.forEach((s, i) => out.push(`${i + 1}. ${s}`));
   out.push('');
+  const small = rec.hosts.filter((h) => h.roles.includes('app') && h.vm.memoryMiB < 1024);
+  if (small.length) {
+    out.push(
+      `${small.map((h) => h.name).join(', ')} ${small.length > 1 ? 'have' : 'has'} less than 1 GiB: \`deploy/cloud-init/app-host.yaml\` builds Polarity on the VM (\`npm ci\` and the TypeScript build peak at about 350 MiB), which may not fit beside the OS without swap. Add a swap file first, or install a release built elsewhere (\`npm pack\`). The memory planned above is the running service's.`,
+      '',
+    );
+  }
   if (rec.topology.store === 'postgres' && !rec.topology.managedDb) out.push('The database password is generated and written into the database\'s and the app hosts\' files: keep this directory private.', '');
   if (rec.topology.managedDb) out.push('The managed database\'s host name and password are placeholders (`FILL-IN`): copy them from the provider\'s console into each app host\'s `DATABASE_URL`. Its connection limit is why the app hosts run the workers shown (9 connections per worker).', '');
   out.push('## How the figures were obtained', '');
