@@ -108,7 +108,15 @@ interface Row {
   loadAvg: number;
 }
 
+/** Sockets in TIME_WAIT (they hold ephemeral ports for 60 s after a run). */
+function timeWait(): number {
+  const m = /^TCP: .*\btw (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
 async function measure(users: number, requestedUsers: number, port: number): Promise<Row> {
+  // Ports still in TIME_WAIT from the previous run would make every connect search longer.
+  for (let i = 0; i < 90 && timeWait() > 1000; i++) await sleep(1000);
   const loadAvg = await waitForQuiet(Number(values['quiet-load']), 600, log);
   const [scmd, sargs] = pinned(twoCores ? '0' : null, process.execPath, [FAULT_SERVER, '--port', String(port)]);
   const server = startProcess(scmd, sargs);
@@ -179,7 +187,7 @@ for (let i = 0; i < USERS.length; i++) {
       `probe ${row.probe.p50.toFixed(2)}/${row.probe.p95.toFixed(2)}/${row.probe.p99.toFixed(2)}/${row.probe.worstP99.toFixed(2)} ms`,
   );
   rows.push(row);
-  await sleep(5000); // let TIME_WAIT sockets and the kernel settle
+  await sleep(5000);
 }
 
 const f = (x: number, d = 1): string => x.toFixed(d);

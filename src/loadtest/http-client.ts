@@ -247,37 +247,40 @@ export class HttpConnection implements Connection {
 
   /** Reads the status line and the headers that frame the body; false when the request ended. */
   private parseHead(head: string): boolean {
+    // "HTTP/1.x NNN reason" — read by position: this runs for every response, so no regex or split.
     const firstEnd = head.indexOf('\r\n');
-    const statusLine = firstEnd < 0 ? head : head.slice(0, firstEnd);
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(statusLine);
-    if (!m) {
-      this.protocolError(`bad status line ${statusLine.slice(0, 80)}`);
+    const lineEnd = firstEnd < 0 ? head.length : firstEnd;
+    const minor = head.charCodeAt(7);
+    const status = Number(head.slice(9, 12));
+    if (
+      !head.startsWith('HTTP/1.') ||
+      (minor !== 0x30 && minor !== 0x31) ||
+      head.charCodeAt(8) !== 0x20 ||
+      !(status >= 100 && status <= 999) ||
+      (lineEnd > 12 && head.charCodeAt(12) !== 0x20)
+    ) {
+      this.protocolError(`bad status line ${head.slice(0, Math.min(lineEnd, 80))}`);
       return false;
     }
-    const status = Number(m[2]);
-    let keepAlive = m[1] === '1';
+    let keepAlive = minor === 0x31;
     let length = -1;
     let chunked = false;
     if (firstEnd >= 0) {
-      for (const line of head.slice(firstEnd + 2).split('\r\n')) {
-        const colon = line.indexOf(':');
-        if (colon <= 0) continue;
-        const c = line.charCodeAt(0) | 0x20;
-        if (c !== 0x63 && c !== 0x74) continue; // only content-length, connection, transfer-encoding matter
-        const name = line.slice(0, colon).trim().toLowerCase();
-        const value = line.slice(colon + 1).trim().toLowerCase();
-        if (name === 'content-length') length = Number(value);
-        else if (name === 'transfer-encoding') chunked = value.split(',').some((v) => v.trim() === 'chunked');
-        else if (name === 'connection') {
-          const tokens = value.split(',').map((v) => v.trim());
-          if (tokens.includes('close')) keepAlive = false;
-          else if (tokens.includes('keep-alive')) keepAlive = true;
-        }
+      const lower = head.toLowerCase();
+      const cl = headerValue(lower, '\r\ncontent-length:');
+      if (cl !== null) length = cl === '' ? NaN : Number(cl);
+      const te = headerValue(lower, '\r\ntransfer-encoding:');
+      if (te !== null) chunked = te.split(',').some((v) => v.trim() === 'chunked');
+      const conn = headerValue(lower, '\r\nconnection:');
+      if (conn !== null) {
+        const tokens = conn.split(',').map((v) => v.trim());
+        if (tokens.includes('close')) keepAlive = false;
+        else if (tokens.includes('keep-alive')) keepAlive = true;
       }
     }
     if (status >= 100 && status < 200 && status !== 101) return true; // interim response: the real one follows
     this.status = status;
-    this.reason = m[3] ?? '';
+    this.reason = lineEnd > 13 ? head.slice(13, lineEnd) : '';
     this.keepAlive = keepAlive;
     this.bodyBytes = 0;
     if (this.req!.expectsNoBody || status === 204 || status === 304) {
@@ -353,6 +356,14 @@ export class HttpConnection implements Connection {
     this.drop();
     this.finish(0, `ProtocolError(${pyStrRepr(what)})`);
   }
+}
+
+/** The trimmed value of the header starting with `prefix` ("\r\nname:") in a lower-cased head, or null. */
+function headerValue(lowerHead: string, prefix: string): string | null {
+  const at = lowerHead.indexOf(prefix);
+  if (at < 0) return null;
+  const end = lowerHead.indexOf('\r\n', at + prefix.length);
+  return lowerHead.slice(at + prefix.length, end < 0 ? lowerHead.length : end).trim();
 }
 
 export function createTransport(target: Target): Transport {

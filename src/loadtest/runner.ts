@@ -14,6 +14,7 @@ import { type Random } from './prng.js';
 import { RequestStats, type StatsEntry } from './stats.js';
 import type { RequestSpec, Scenario } from './scenario.js';
 import { pyStrRepr } from './python-compat.js';
+import { TimerWheel, type WheelEntry } from './timer-wheel.js';
 
 export interface Clock {
   /** Monotonic milliseconds. */
@@ -54,8 +55,10 @@ export interface RunnerOptions {
   onStopping?: (runner: Runner) => void;
 }
 
-/** Longest stretch spent starting users before the event loop gets to run other callbacks. */
+/** Longest stretch spent starting users (or closing their connections) before other callbacks run. */
 const SPAWN_SLICE_MS = 4;
+/** Most users started in one go: their connects run together just after (see spawnUsers). */
+const SPAWN_SLICE_USERS = 4;
 
 export type StopReason = 'duration' | 'max-requests' | 'interrupted';
 
@@ -94,17 +97,18 @@ export function spawnPlan(rate: number): { batch: number; intervalMs: number } {
   return { batch, intervalMs: (batch / rate) * 1000 };
 }
 
-class User {
+class User implements WheelEntry {
   connection: Connection;
   inflight = false;
   sentAt = 0;
   task: Task | null = null;
   /** index of the next on-start request to send, or -1 once the on-start sequence is over */
   onStart: number;
-  timer: unknown = null;
   stopped = false;
+  // its place while it waits in the think-time wheel
+  wheelNext: WheelEntry | null = null;
+  wheelDue = 0;
   readonly done: (status: number, reason: string, bodyBytes: number, error: string | null) => void;
-  readonly wake: () => void;
 
   constructor(
     private readonly runner: Runner,
@@ -113,10 +117,6 @@ class User {
     this.connection = runner.transport.connection();
     this.onStart = onStartCount > 0 ? 0 : -1;
     this.done = (status, reason, bodyBytes, error) => runner.completed(this, status, reason, bodyBytes, error);
-    this.wake = () => {
-      this.timer = null;
-      runner.next(this);
-    };
   }
 }
 
@@ -146,6 +146,7 @@ export class Runner {
   private resolveFinished!: () => void;
   private spawnBatches = 0;
   private retiring = false;
+  private readonly wheel: TimerWheel<User>;
 
   constructor(private readonly opts: RunnerOptions) {
     if (!(opts.users >= 1) || !Number.isInteger(opts.users)) throw new RangeError('users must be a whole number >= 1');
@@ -165,6 +166,7 @@ export class Runner {
     this.startedAt = this.clock.now();
     this.startedWall = this.clock.wall();
     this.stats = new RequestStats(this.startedWall);
+    this.wheel = new TimerWheel<User>(this.clock, (u) => this.next(u));
   }
 
   /** Starts spawning; resolves when every user has stopped. */
@@ -197,6 +199,7 @@ export class Runner {
     this.stopReason = reason;
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
+    this.wheel.clear(); // waiting users start nothing more; retireIdle closes their connections
     this.opts.onStopping?.(this);
     this.after(this.opts.stopTimeoutMs, () => this.abort());
     // Timeouts still apply while draining.
@@ -250,6 +253,7 @@ export class Runner {
     this.state = 'stopped';
     for (const t of this.timers) this.clock.clearTimeout(t);
     this.timers.clear();
+    this.wheel.clear();
     this.endedWall = this.clock.wall();
     this.opts.onTick?.(this);
     this.resolveFinished();
@@ -276,15 +280,17 @@ export class Runner {
   }
 
   /**
-   * Starts n users. Opening a connection costs tens of microseconds, so a large batch is started in
-   * slices of at most SPAWN_SLICE_MS, letting responses of running users be read (and timed)
-   * in between; the whole batch still starts within milliseconds, as Locust's does.
+   * Starts n users, in slices of at most SPAWN_SLICE_USERS users or SPAWN_SLICE_MS, so that the
+   * responses of running users are read (and timed) in between. Node runs the connect() system
+   * calls of a slice right after it (net.connect defers them to process.nextTick), and a connect
+   * costs 0.05–1 ms of kernel time: more when over half of the ephemeral port range is in use, as
+   * the kernel then searches longer for a free port. A batch still starts within milliseconds.
    */
   private spawnUsers(n: number): void {
     const t0 = this.clock.now();
     for (let i = 0; i < n; i++) {
       if (this.state !== 'running' || this.users.length >= this.opts.users) return;
-      if (i > 0 && this.clock.now() - t0 > SPAWN_SLICE_MS) {
+      if (i > 0 && (i % SPAWN_SLICE_USERS === 0 || this.clock.now() - t0 > SPAWN_SLICE_MS)) {
         this.after(0, () => this.spawnUsers(n - i));
         return;
       }
@@ -340,16 +346,12 @@ export class Runner {
     }
     const wait = this.waitMin + this.opts.random.next() * this.waitSpan;
     if (wait <= 0 && this.waitSpan === 0) return this.next(u);
-    u.timer = this.clock.setTimeout(u.wake, Math.max(1, Math.round(wait)));
+    this.wheel.add(u, wait);
   }
 
   private retire(u: User): void {
     if (u.stopped) return;
     u.stopped = true;
-    if (u.timer !== null) {
-      this.clock.clearTimeout(u.timer);
-      u.timer = null;
-    }
     u.connection.close();
     this.userCount--;
   }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { createRandom } from '../../src/loadtest/prng.js';
 import { Runner, spawnPlan, TaskPicker, type RunnerOptions } from '../../src/loadtest/runner.js';
 import { loadScenario, parseScenario, type Scenario } from '../../src/loadtest/scenario.js';
+import { TimerWheel } from '../../src/loadtest/timer-wheel.js';
 import { FakeTransport, VirtualClock } from './virtual.js';
 
 const seed = loadScenario('seed');
@@ -263,4 +264,30 @@ test('scenario files are validated with the place of the error', () => {
   );
   assert.deepEqual(seed.wait, { min: 1, max: 5 });
   assert.equal(seed.onStart.length, 1);
+});
+
+test('the think-time wheel fires each wait at its first millisecond tick, also past one turn of the wheel', () => {
+  const clock = new VirtualClock();
+  const fired: [string, number][] = [];
+  type E = { id: string; wheelNext: null; wheelDue: number };
+  const wheel = new TimerWheel<E>(clock, (e) => fired.push([e.id, clock.now()]));
+  const entry = (id: string): E => ({ id, wheelNext: null, wheelDue: 0 });
+  wheel.add(entry('a'), 1000);
+  wheel.add(entry('b'), 999.2);
+  wheel.add(entry('c'), 20_000); // more than one turn (8,192 ms)
+  wheel.add(entry('d'), 20_000 - 8192 * 2); // same slot as c, two turns earlier
+  wheel.add(entry('e'), 0.5);
+  clock.runAll();
+  assert.deepEqual(fired, [
+    ['e', 1],
+    ['b', 1000],
+    ['a', 1000],
+    ['d', 3616],
+    ['c', 20_000],
+  ]);
+  assert.equal(wheel.size, 0);
+  wheel.add(entry('x'), 50);
+  wheel.clear();
+  clock.runAll();
+  assert.equal(fired.length, 5, 'cleared entries never fire');
 });
