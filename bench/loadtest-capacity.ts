@@ -101,6 +101,7 @@ interface Row {
   loaderCpuUserS: number;
   loaderCpuSystemS: number;
   eld: { p50: number; p99: number; max: number };
+  eldAfterRamp: { p50: number; p99: number; max: number } | null;
   /** medians over the steady state of the 10-s-window percentiles, and the worst window's p99 */
   window: { p50: number; p95: number; p99: number; worstP99: number };
   probe: { n: number; p50: number; p95: number; p99: number; worstP99: number };
@@ -163,6 +164,7 @@ async function measure(users: number, requestedUsers: number, port: number): Pro
     loaderCpuUserS: r.loadGenerator.cpuUserS,
     loaderCpuSystemS: r.loadGenerator.cpuSystemS,
     eld: r.loadGenerator.eventLoopDelayMs,
+    eldAfterRamp: r.loadGenerator.eventLoopDelayAfterRampMs,
     window: { p50: med(steady.map((s) => s.p50)), p95: med(steady.map((s) => s.p95)), p99: med(steady.map((s) => s.p99)), worstP99: Math.max(0, ...steady.map((s) => s.p99)) },
     probe: {
       n: probeTimes.length,
@@ -183,7 +185,7 @@ for (let i = 0; i < USERS.length; i++) {
   const row = await measure(USERS[i]!, requested[i]!, port++);
   log(
     `  steady ${row.steadyRps.toFixed(0)} RPS of ${row.expectedRps.toFixed(0)} expected (${(row.ratio * 100).toFixed(1)}%), load tester CPU ${row.loaderCpuPercent.toFixed(1)}%, ` +
-      `event-loop delay p99 ${row.eld.p99} ms, window p50/p95/p99/worst ${row.window.p50}/${row.window.p95}/${row.window.p99}/${row.window.worstP99} ms, ` +
+      `event-loop delay p99 ${row.eld.p99} ms (after the ramp ${row.eldAfterRamp?.p99} ms), window p50/p95/p99/worst ${row.window.p50}/${row.window.p95}/${row.window.p99}/${row.window.worstP99} ms, ` +
       `probe ${row.probe.p50.toFixed(2)}/${row.probe.p95.toFixed(2)}/${row.probe.p99.toFixed(2)}/${row.probe.worstP99.toFixed(2)} ms`,
   );
   rows.push(row);
@@ -199,11 +201,11 @@ const md = [
     `${twoCores ? ' pinned to CPU 0; load tester (`polarity loadtest`, seed scenario) pinned to CPU 1; probe on CPU 0' : ' (not pinned: fewer than 2 cores or no taskset)'}. ` +
     `Open-files limit ${limit ?? 'unknown'}${USERS.some((u, i) => u !== requested[i]) ? ' (user counts above it minus 100 were lowered)' : ''}; ephemeral ports ${portRange.join('–')}.`,
   '',
-  '| users | expected RPS | steady RPS | steady / expected | load tester CPU (% of 1 core) | user / system s | event-loop delay p50 / p99 / max ms | load tester p50 / p95 / p99 / worst p99 ms | probe p50 / p95 / p99 / worst p99 ms | server CPU % | failures | load avg at start |',
+  '| users | expected RPS | steady RPS | steady / expected | load tester CPU (% of 1 core) | user / system s | event-loop delay p50 / p99 / max ms: whole run; after the ramp | load tester p50 / p95 / p99 / worst p99 ms | probe p50 / p95 / p99 / worst p99 ms | server CPU % | failures | load avg at start |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.users.toLocaleString('en-US')} | ${f(r.expectedRps, 0)} | ${f(r.steadyRps, 0)} | ${f(r.ratio * 100)}% | ${f(r.loaderCpuPercent)}% | ${f(r.loaderCpuUserS)} / ${f(r.loaderCpuSystemS)} | ${r.eld.p50} / ${r.eld.p99} / ${r.eld.max} | ${r.window.p50} / ${r.window.p95} / ${r.window.p99} / ${r.window.worstP99} | ${f(r.probe.p50, 2)} / ${f(r.probe.p95, 2)} / ${f(r.probe.p99, 2)} / ${f(r.probe.worstP99, 2)} | ${r.serverCpuPercent === null ? '–' : f(r.serverCpuPercent)} | ${r.failures} | ${f(r.loadAvg, 2)} |`,
+      `| ${r.users.toLocaleString('en-US')} | ${f(r.expectedRps, 0)} | ${f(r.steadyRps, 0)} | ${f(r.ratio * 100)}% | ${f(r.loaderCpuPercent)}% | ${f(r.loaderCpuUserS)} / ${f(r.loaderCpuSystemS)} | ${r.eld.p50} / ${r.eld.p99} / ${r.eld.max}; ${r.eldAfterRamp ? `${r.eldAfterRamp.p50} / ${r.eldAfterRamp.p99} / ${r.eldAfterRamp.max}` : '–'} | ${r.window.p50} / ${r.window.p95} / ${r.window.p99} / ${r.window.worstP99} | ${f(r.probe.p50, 2)} / ${f(r.probe.p95, 2)} / ${f(r.probe.p99, 2)} / ${f(r.probe.worstP99, 2)} | ${r.serverCpuPercent === null ? '–' : f(r.serverCpuPercent)} | ${r.failures} | ${f(r.loadAvg, 2)} |`,
   ),
   '',
   'Expected RPS = users / (3 s mean think time + the probe\'s mean response time). Steady RPS is the mean of the 10-s-window RPS from 12 s after the ramp to the end. ' +

@@ -134,7 +134,9 @@ export function parametersBlock(r: RunReport): string {
 <tr><td>Machine</td><td class="wrap">${esc(`${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}`)}</td></tr>
 <tr><td>Versions</td><td class="wrap">${esc(`polarity ${m.polarity}, Node.js ${m.node}, Locust-compatible statistics (2.12)`)}</td></tr>
 <tr><td>Load tester</td><td class="wrap">${esc(
-    `CPU ${lg.cpuPercent.toFixed(1)}% of one core (user ${lg.cpuUserS.toFixed(2)} s, system ${lg.cpuSystemS.toFixed(2)} s); event-loop delay p50 ${lg.eventLoopDelayMs.p50} ms, p99 ${lg.eventLoopDelayMs.p99} ms, max ${lg.eventLoopDelayMs.max} ms; ${lg.abandoned} requests dropped at the stop timeout`,
+    `CPU ${lg.cpuPercent.toFixed(1)}% of one core (user ${lg.cpuUserS.toFixed(2)} s, system ${lg.cpuSystemS.toFixed(2)} s); event-loop delay p50 ${lg.eventLoopDelayMs.p50} ms, p99 ${lg.eventLoopDelayMs.p99} ms, max ${lg.eventLoopDelayMs.max} ms${
+      lg.eventLoopDelayAfterRampMs ? ` (once all users ran: p99 ${lg.eventLoopDelayAfterRampMs.p99} ms, max ${lg.eventLoopDelayAfterRampMs.max} ms)` : ''
+    }; ${lg.abandoned} requests dropped at the stop timeout`,
   )}</td></tr>
 </tbody>
 </table>

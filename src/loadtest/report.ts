@@ -69,6 +69,8 @@ export interface LoadGeneratorInfo {
   cpuPercent: number;
   /** how late the load tester's event loop ran timers and I/O callbacks, ms: a bound on timing error */
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** the same from the moment every user runs (starting users — connects — is the heaviest part); null if never */
+  eventLoopDelayAfterRampMs: { p50: number; p99: number; max: number } | null;
   requestsSent: number;
   /** requests still in flight when the stop timeout ran out; not counted anywhere else */
   abandoned: number;

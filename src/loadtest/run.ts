@@ -59,6 +59,8 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
   };
 
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  // The same once every user runs: starting users (connects) is the heaviest part of a run.
+  const eldSteady = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   eld.enable();
@@ -75,7 +77,11 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
     transport: createTransport(target),
     onTick,
     // The event-loop delay that matters is the one while requests are being sent and timed.
-    onStopping: () => eld.disable(),
+    onStopping: () => {
+      eld.disable();
+      eldSteady.disable();
+    },
+    onSpawned: () => eldSteady.enable(),
   });
 
   let interrupts = 0;
@@ -93,6 +99,7 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
   } finally {
     if (signals) process.off('SIGINT', onSigint);
     eld.disable();
+    eldSteady.disable();
   }
   const wallS = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -117,6 +124,7 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
     cpuSystemS: cpu.system / 1e6,
     cpuPercent: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
     eventLoopDelayMs: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) },
+    eventLoopDelayAfterRampMs: eldSteady.count > 0 ? { p50: ms(eldSteady.percentile(50)), p99: ms(eldSteady.percentile(99)), max: ms(eldSteady.max) } : null,
     requestsSent: runner.requestsSent,
     abandoned: runner.abandoned,
   });

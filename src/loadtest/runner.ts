@@ -53,6 +53,8 @@ export interface RunnerOptions {
   onTick?: (runner: Runner) => void;
   /** called once when the run stops starting requests (the duration is over, or Ctrl-C) */
   onStopping?: (runner: Runner) => void;
+  /** called once when the last user has been started */
+  onSpawned?: (runner: Runner) => void;
 }
 
 /** Longest stretch spent starting users (or closing their connections) before other callbacks run. */
@@ -299,6 +301,7 @@ export class Runner {
       this.userCount++;
       if (this.userCount > this.peakUsers) this.peakUsers = this.userCount;
       this.next(u);
+      if (this.users.length === this.opts.users) this.opts.onSpawned?.(this);
     }
   }
 

@@ -28,7 +28,7 @@ function model(capacity: number, failAbove: number, cpuPerUser = 0.001) {
       aggregated: { method: '', name: 'Aggregated', requests: 1000, failures, median: 5, mean: 6, min: 1, max: 50, avgContentLength: 17, rps: avgRps, failPerSec: 0, percentiles: { '95%': 20, '99%': 30 } },
       entries: [],
       failureList: [],
-      loadGenerator: { cpuPercent: req.users * cpuPerUser * 100, cpuUserS: 0, cpuSystemS: 0, eventLoopDelayMs: { p50: 0, p99: 0, max: 0 }, requestsSent: 1000, abandoned: 0 },
+      loadGenerator: { cpuPercent: req.users * cpuPerUser * 100, cpuUserS: 0, cpuSystemS: 0, eventLoopDelayMs: { p50: 0, p99: 0, max: 0 }, eventLoopDelayAfterRampMs: null, requestsSent: 1000, abandoned: 0 },
       parameters: { host: 'http://127.0.0.1:3000', users: req.users, spawnRate: req.spawnRate, durationS: req.durationS, timeoutS: 60, stopTimeoutS: 10, maxRequests: null, mode: 'users', seed: 5, scenario: loadScenario('seed') },
     } as unknown as RunReport;
   };
