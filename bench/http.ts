@@ -107,10 +107,10 @@ async function run(): Promise<void> {
       url: 'http://127.0.0.1:18080',
       start: () => spawn(process.execPath, [join(ROOT, 'dist/bench/bare-server.js'), '18080', join(dir, 'bodies.json')], { detached: true, stdio: 'ignore' }),
     },
-    // Polarity as configured by default here (--workers = 2 CPUs), with one worker (the same process
-    // count as the reference), and with one worker and SQLite's synchronous=NORMAL (no fsync per
-    // commit: what durability costs).
-    ...([['--workers', '1'], ['--workers', '2'], ['--workers', '1', '--sqlite-sync', 'normal']] as const).map((flags, i) => ({
+    // Polarity with one worker (the same process count as the reference), as configured by default
+    // here (--workers = 2 CPUs), and with one worker and SQLite's synchronous=FULL (an fsync per
+    // group commit: what durability against power loss costs).
+    ...([['--workers', '1'], ['--workers', '2'], ['--workers', '1', '--sqlite-sync', 'full']] as const).map((flags, i) => ({
       name: `polarity ${flags.join(' ')}`,
       url: `http://127.0.0.1:${18081 + i}`,
       db: join(dir, `p${i}.db`),

@@ -31,9 +31,10 @@ export interface Config {
   /** How long an idle keep-alive connection is kept open, in ms (must outlast clients' think time). */
   readonly keepAliveTimeoutMs: number;
   /**
-   * SQLite durability: 'full' (default) fsyncs every group commit, so an acknowledged row survives
-   * a power loss; 'normal' leaves that to checkpoints: it survives a crash of the process (or of
-   * every process) but not of the machine. PostgreSQL follows its own synchronous_commit.
+   * SQLite durability: 'normal' (default; WAL) writes each group commit to the WAL without an
+   * fsync: an acknowledged row survives a crash or SIGKILL of every process, and the last commits
+   * may roll back if the machine loses power or the OS crashes. 'full' fsyncs every group commit,
+   * on the event loop, so a row also survives a power loss. PostgreSQL follows its own synchronous_commit.
    */
   readonly sqliteSync: 'full' | 'normal';
   /** Requests one process handles at once; more are answered 503 at once (load shedding). */
@@ -52,7 +53,7 @@ export const OPTIONS = [
   { flag: 'port', env: 'PORT', help: 'TCP port', def: '3000' },
   { flag: 'db', env: 'DB_PATH', help: 'SQLite history file (or DATABASE_URL=sqlite:<file>)', def: './data/polarity.db' },
   { flag: 'database-url', env: 'DATABASE_URL', help: 'postgres://user@host:5432/db for a shared PostgreSQL history', def: '(unset: SQLite)' },
-  { flag: 'sqlite-sync', env: 'SQLITE_SYNC', help: 'full: every commit survives power loss; normal: survives process crashes only, faster', def: 'full' },
+  { flag: 'sqlite-sync', env: 'SQLITE_SYNC', help: 'normal: a commit survives the process being killed; full: also power loss and OS crashes (an fsync per group commit)', def: 'normal' },
   { flag: 'history-max-rows', env: 'HISTORY_MAX_ROWS', help: 'keep at most this many rows, deleting the oldest', def: '(no cap)' },
   { flag: 'history-max-age', env: 'HISTORY_MAX_AGE', help: 'delete rows older than this: 90s, 30m, 12h, 30d', def: '(no cap)' },
   { flag: 'workers', env: 'WORKERS', help: 'worker processes sharing the port', def: 'number of CPUs' },
@@ -187,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     logLevel,
     rateLimit: rateRaw === undefined ? undefined : integer('rate-limit', rateRaw, 1, 10_000_000),
     trustProxy: Object.freeze((pick('trust-proxy', 'TRUST_PROXY') ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
-    sqliteSync: sqliteSync(pick('sqlite-sync', 'SQLITE_SYNC') ?? 'full'),
+    sqliteSync: sqliteSync(pick('sqlite-sync', 'SQLITE_SYNC') ?? 'normal'),
     maxInflight: integer('max-inflight', pick('max-inflight', 'MAX_INFLIGHT') ?? '1024', 1, 1_000_000),
     keepAliveTimeoutMs: integer('keep-alive-timeout', pick('keep-alive-timeout', 'KEEP_ALIVE_TIMEOUT_MS') ?? '72000', 1000, 3_600_000),
   });

@@ -10,7 +10,6 @@ import { buildApp } from './http/app.js';
 import { mergeSnapshots, type MetricsSnapshot } from './http/metrics.js';
 import type { HistoryStore } from './store/history-store.js';
 import { openStore } from './store/open.js';
-import { hostClusterWriter } from './store/sqlite-writer-link.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 /**
@@ -40,11 +39,11 @@ const STORE_WAIT_MS = 60_000;
  * Opens the store; a PostgreSQL server that is not up yet (hosts often boot in any order) is
  * waited for, with a clear line per attempt, for up to a minute.
  */
-async function openStoreWaiting(config: Config, log: Logger, onWrite?: (s: number, rows: number) => void, sqliteWriter: 'thread' | 'ipc' = 'thread'): Promise<HistoryStore> {
+async function openStoreWaiting(config: Config, log: Logger, onWrite?: (s: number, rows: number) => void): Promise<HistoryStore> {
   const started = Date.now();
   for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
     try {
-      return await openStore(config, onWrite, sqliteWriter);
+      return await openStore(config, onWrite);
     } catch (err) {
       const why = (err as Error).message;
       if (config.databaseUrl === undefined) throw new Error(`cannot open the history (${describeDatabase(config)}): ${why}`);
@@ -93,7 +92,7 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
   const waiting = new Map<number, (s: MetricsSnapshot) => void>();
   // eslint-disable-next-line prefer-const
   let app: Awaited<ReturnType<typeof buildApp>>;
-  const store = await openStoreWaiting(config, log, (s, rows) => app?.ctx.metrics.recordWrite(s, rows), inCluster ? 'ipc' : 'thread');
+  const store = await openStoreWaiting(config, log, (s, rows) => app?.ctx.metrics.recordWrite(s, rows));
   app = await buildApp({
     config,
     store,
@@ -198,8 +197,6 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   log.info({ config: describeConfig(config) }, 'configuration');
   // Migrate once, before any worker opens the database.
   await (await openStoreWaiting(config, log)).close();
-  // With SQLite, every worker's inserts go through one writer thread here.
-  const writerHost = config.databaseUrl === undefined ? hostClusterWriter(config.dbPath, config.sqliteSync) : undefined;
 
   const snapshots = new Map<number, { want: number; got: MetricsSnapshot[]; from: Worker; done: (s: MetricsSnapshot[]) => void }>();
   let collectSeq = 0;
@@ -275,18 +272,10 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_GRACE_MS + 5_000);
     force.unref();
-    // The workers commit their last writes through the writer here: close it only after them.
+    // Each worker commits its last writes before it exits.
     const finish = () => {
-      void (writerHost?.close() ?? Promise.resolve()).then(
-        () => {
-          log.info('stopped');
-          process.exit(0);
-        },
-        (err: unknown) => {
-          log.error({ err }, 'closing the SQLite writer failed');
-          process.exit(1);
-        },
-      );
+      log.info('stopped');
+      process.exit(0);
     };
     let left = workers.length;
     if (left === 0) finish();

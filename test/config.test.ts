@@ -14,8 +14,8 @@ test('defaults', () => {
   assert.equal(c.batchMax, 100);
   assert.deepEqual(c.corsOrigins, []);
   assert.equal(c.adminToken, undefined);
-  assert.equal(c.sqliteSync, 'full', 'durable against power loss unless asked otherwise');
-  assert.equal(loadConfig({ SQLITE_SYNC: 'normal' }, []).sqliteSync, 'normal');
+  assert.equal(c.sqliteSync, 'normal', 'WAL without an fsync per commit unless asked otherwise');
+  assert.equal(loadConfig({ SQLITE_SYNC: 'full' }, []).sqliteSync, 'full');
   assert.ok(c.keepAliveTimeoutMs >= 65_000, 'keep-alive outlasts a 1-5 s think time and common 60 s LB idle timeouts');
   assert.ok(Object.isFrozen(c));
 });

@@ -50,12 +50,12 @@ test('a stalled SQLite database: inserts fail fast with 503 store-unavailable; w
   const first = await app.inject({ method: 'POST', url: '/analyze', payload: { text: 'before the stall' } });
   assert.equal(first.statusCode, 200);
 
-  // Another connection takes the write lock and holds it: the writer thread waits (busy_timeout).
+  // Another connection takes the write lock and holds it: the store retries on later turns.
   const blocker = new Database(dbPath);
   blocker.exec('BEGIN IMMEDIATE');
   const stuck = app.inject({ method: 'POST', url: '/analyze', payload: { text: 'waits for the lock' } });
   await new Promise((r) => setTimeout(r, 2300));
-  // The commit in flight is now older than 2 s: new writes fail at once instead of piling up.
+  // The oldest waiting insert is now older than 2 s: new writes fail at once instead of piling up.
   const t0 = Date.now();
   const fast = await app.inject({ method: 'POST', url: '/analyze', payload: { text: 'during the stall' } });
   assert.equal(fast.statusCode, 503);

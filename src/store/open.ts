@@ -8,10 +8,8 @@ import { SqliteHistoryStore } from './sqlite.js';
 export async function openStore(
   config: Pick<Config, 'dbPath' | 'databaseUrl'> & Partial<Pick<Config, 'sqliteSync'>>,
   onWrite?: (seconds: number, rows: number) => void,
-  /** In a cluster worker, SQLite writes go through the primary's one writer. */
-  sqliteWriter: 'thread' | 'ipc' = 'thread',
 ): Promise<HistoryStore> {
   const options = onWrite ? { onWrite } : {};
   if (config.databaseUrl !== undefined) return PostgresHistoryStore.open(config.databaseUrl, options);
-  return new SqliteHistoryStore(config.dbPath, { ...options, writer: sqliteWriter, sync: config.sqliteSync ?? 'full' });
+  return new SqliteHistoryStore(config.dbPath, { ...options, sync: config.sqliteSync ?? 'normal' });
 }

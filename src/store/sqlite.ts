@@ -1,10 +1,15 @@
 // The embedded store: one SQLite file shared by every worker process of a machine.
 //
-// Writes go to a writer thread (sqlite-writer.ts) with its own connection: one transaction in
-// flight at a time, and every insert that arrives meanwhile joins the next one (group commit).
-// Callers' promises resolve only after COMMIT returns. synchronous=FULL (the default; --sqlite-sync)
-// makes each commit durable against power loss too; the fsync happens on the writer thread, so the
-// event loop keeps serving.
+// Writes: every insert of one event-loop turn joins one transaction, committed on this thread in
+// the check phase after the turn's requests were read (group commit); callers' promises resolve
+// only after COMMIT returns. In WAL mode with synchronous=NORMAL (the default; --sqlite-sync) a
+// commit is a write() to the WAL, no fsync: it survives the process being killed, and the last
+// commits may roll back on power loss or an OS crash. synchronous=FULL adds an fsync per group
+// commit, on this thread.
+// Several processes write the same file: SQLite lets one hold the write lock at a time, and its
+// busy handler would wait by sleeping the whole event loop. So the connection never waits
+// (busy_timeout=0): a transaction that finds the lock taken is retried on a later turn, and the
+// inserts that arrive meanwhile join it.
 //
 // Reads: the newest rows are kept in memory and the newest page is kept serialized, because
 // reading and serializing 50 rows per GET /history costs most of a request (MEASUREMENTS.md).
@@ -18,16 +23,24 @@ import Database from 'better-sqlite3';
 import type { HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
 import { labelOf } from './history-store.js';
 import { migrate } from './sqlite-migrations.js';
-import type { WriteReply, WriteRequest } from './sqlite-writer.js';
-import { ipcWriter, threadWriter, type WriterLink } from './sqlite-writer-link.js';
 
 /** Rows kept in memory; pages up to CACHED_PAGE_MAX rows are served from them. */
 export const CACHED_PAGE_MAX = 200;
-const MAX_IN_FLIGHT = 2;
+/**
+ * WAL size (pages) at which a commit also copies the WAL into the database file (a checkpoint).
+ * SQLite's default, 1,000, made one commit in ~25,000 inserts take 10–25 ms, with every request of
+ * that event-loop turn waiting; at 250 the checkpoints are 4× as frequent and none took over 5 ms
+ * (an 8 s POST run, the store's write-duration histogram).
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 250;
 /** Rows waiting for a commit; past this an insert fails at once (memory stays bounded). */
 const MAX_PENDING_ROWS = 20_000;
-/** A commit running longer than this means the database is stalled: new inserts fail at once. */
+/** Inserts waiting longer than this for the write lock mean the database is stalled: new ones fail at once. */
 const STALL_MS = 2_000;
+/** A write that cannot get the lock for this long fails. */
+const LOCK_DEADLINE_MS = 5_000;
+/** Retries of a busy lock on the next turn; after these, every millisecond (no busy loop while idle). */
+const IMMEDIATE_RETRIES = 20;
 
 interface DbRow {
   id: number;
@@ -54,27 +67,32 @@ function toRow(r: DbRow): HistoryRow {
   };
 }
 
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface SqliteStoreOptions {
   /** Called after each group commit with its duration in seconds and row count. */
   readonly onWrite?: (seconds: number, rows: number) => void;
-  /** 'ipc': commit through the cluster primary's writer (src/store/sqlite-writer-link.ts). */
-  readonly writer?: 'thread' | 'ipc';
-  /** synchronous=FULL (default) or NORMAL for the writer's commits (see Config.sqliteSync). */
+  /** synchronous=NORMAL (default) or FULL for commits (see Config.sqliteSync). */
   readonly sync?: 'full' | 'normal';
 }
 
 export class SqliteHistoryStore implements HistoryStore {
   private readonly db: Database.Database;
   private readonly stmt: ReturnType<SqliteHistoryStore['prepare']>;
+  private readonly insertMany: Database.Transaction<(rows: readonly NewRow[], now: number) => number[]>;
   private readonly listeners: ((rows: readonly HistoryRow[]) => void)[] = [];
   private pending: Pending[] = [];
   private pendingRows = 0;
+  /** When the oldest pending insert first found the write lock taken (0: it did not). */
+  private busySince = 0;
+  private busyRetries = 0;
   private flushScheduled = false;
   private closed = false;
-  private writer!: WriterLink;
-  private writeSeq = 0;
-  /** Batches sent to the writer, oldest first; it commits them in order, one transaction each. */
-  private inFlight: { seq: number; batch: Pending[]; rows: NewRow[]; createdAt: number[]; started: bigint }[] = [];
   private idle: (() => void)[] = [];
 
   // Newest-rows cache (newest first) and the state it was built from.
@@ -82,39 +100,29 @@ export class SqliteHistoryStore implements HistoryStore {
   /** Each cached row serialized once, so a new page is a join, not a JSON.stringify of 50 rows. */
   private cacheRowJson = new WeakMap<HistoryRow, string>();
   private cacheValid = false;
-  private cacheStale = false;
   private cacheDataVersion = -1;
   private cacheGeneration = -1;
+  /** Rows this connection committed since the cache was refreshed, oldest first. */
+  private ownRows: HistoryRow[] = [];
   private turnWaiters: (() => void)[] | undefined;
   private pageJson = new Map<number, { json: string; more: boolean; lastId: number | undefined }>();
 
-  constructor(private readonly path: string, private readonly options: SqliteStoreOptions = {}) {
-    if (path === ':memory:' || path === '') throw new Error('the SQLite store needs a file (its writer thread opens it too)');
+  constructor(path: string, private readonly options: SqliteStoreOptions = {}) {
+    if (path === ':memory:' || path === '') throw new Error('the SQLite store needs a file (WAL mode)');
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(options.sync === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
+    // Processes starting together take turns applying migrations: wait for the lock here only.
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
+    this.db.pragma('busy_timeout = 0');
+    this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.stmt = this.prepare();
-    this.startWriter();
-  }
-
-  private startWriter(): void {
-    const onReply = (reply: WriteReply) => this.onWritten(reply);
-    if (this.options.writer === 'ipc') {
-      this.writer = ipcWriter(onReply);
-      return;
-    }
-    this.writer = threadWriter(this.path, this.options.sync ?? 'full', onReply, () => {
-      if (this.closed) return;
-      // The writer died (it should not): fail what it held and start a new one.
-      const lost = this.inFlight;
-      this.inFlight = [];
-      for (const b of lost) for (const p of b.batch) p.reject(new Error('the SQLite writer thread stopped'));
-      this.startWriter();
-      this.sendNext();
-    });
+    const insert = this.db.prepare('INSERT INTO analyses (text, sentiment, subjectivity, created_at) VALUES (?, ?, ?, ?)');
+    this.insertMany = this.db.transaction((rows: readonly NewRow[], now: number) =>
+      rows.map((r) => Number(insert.run(r.text, r.sentiment, r.subjectivity, r.createdAt ? r.createdAt.getTime() : now).lastInsertRowid)),
+    );
   }
 
   private prepare() {
@@ -140,9 +148,8 @@ export class SqliteHistoryStore implements HistoryStore {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     // (close() sets `closed` first, then drains: inserts made before close() still commit.)
     if (rows.length === 0) return Promise.resolve([]);
-    const oldest = this.inFlight[0];
-    if (oldest !== undefined && Number(process.hrtime.bigint() - oldest.started) / 1e6 > STALL_MS) {
-      return Promise.reject(new Error('the history store is stalled (a commit has been running for over 2 s)'));
+    if (this.busySince !== 0 && Date.now() - this.busySince > STALL_MS) {
+      return Promise.reject(new Error('the history store is stalled (the write lock has been taken for over 2 s)'));
     }
     if (this.pendingRows + rows.length > MAX_PENDING_ROWS) {
       return Promise.reject(new Error(`more than ${MAX_PENDING_ROWS} rows are waiting for a commit`));
@@ -152,72 +159,108 @@ export class SqliteHistoryStore implements HistoryStore {
       this.pending.push({ rows, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(this.flush);
       }
     });
   }
 
-  /** Sends every pending insert to the writer as one transaction, unless one is in flight. */
-  private flush(): void {
+  /** Commits every pending insert as one transaction, or retries later if another process writes. */
+  private readonly flush = (): void => {
     this.flushScheduled = false;
-    this.sendNext();
-  }
-
-  private sendNext(): void {
-    // Up to MAX_IN_FLIGHT batches queued at the writer: it starts the next transaction the
-    // moment one commits, without waiting for a message round trip to this thread.
-    if (this.inFlight.length >= MAX_IN_FLIGHT || this.pending.length === 0) {
-      if (this.inFlight.length === 0) for (const f of this.idle.splice(0)) f();
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
+    const started = process.hrtime.bigint();
+    const now = Date.now();
+    let ids: number[];
+    try {
+      ids = this.insertMany.immediate(rows, now);
+    } catch (err) {
+      if (isBusy(err) && (this.busySince === 0 || now - this.busySince < LOCK_DEADLINE_MS)) {
+        if (this.busySince === 0) this.busySince = now;
+        this.busyRetries++;
+        this.flushScheduled = true;
+        if (this.busyRetries <= IMMEDIATE_RETRIES) setImmediate(this.flush);
+        else setTimeout(this.flush, 1);
+        return;
+      }
+      this.takePending();
+      const failure = isBusy(err) ? new Error('the history store is stalled (could not get the write lock for 5 s)') : err;
+      for (const p of batch) p.reject(failure);
+      this.settled();
       return;
     }
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingRows = 0;
-    const now = Date.now();
-    const rows = batch.flatMap((p) => p.rows);
-    const createdAt = rows.map((r) => (r.createdAt ? r.createdAt.getTime() : now));
-    const seq = ++this.writeSeq;
-    this.inFlight.push({ seq, batch, rows, createdAt, started: process.hrtime.bigint() });
-    this.writer.hold(true);
-    const message: WriteRequest = {
-      seq,
-      rows: rows.map((r, i) => ({ text: r.text, sentiment: r.sentiment, subjectivity: r.subjectivity, createdAt: createdAt[i]! })),
-    };
-    this.writer.send(message);
-  }
-
-  private onWritten(reply: WriteReply): void {
-    const done = this.inFlight[0];
-    if (done === undefined || done.seq !== reply.seq) return;
-    this.inFlight.shift();
-    if (this.inFlight.length === 0) this.writer.hold(false);
-    if ('error' in reply) {
-      for (const p of done.batch) p.reject(new Error(reply.error));
-    } else {
-      const saved: HistoryRow[] = done.rows.map((r, i) => ({
-        id: reply.ids[i]!,
+    this.takePending();
+    const saved: HistoryRow[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      saved[i] = {
+        id: ids[i]!,
         text: r.text,
         sentiment: r.sentiment,
         subjectivity: r.subjectivity,
         label: labelOf(r.sentiment),
-        createdAt: new Date(done.createdAt[i]!).toISOString(),
-      }));
-      this.options.onWrite?.(Number(process.hrtime.bigint() - done.started) / 1e9, saved.length);
-      this.cacheStale = true;
+        createdAt: new Date(r.createdAt ? r.createdAt.getTime() : now).toISOString(),
+      };
+    }
+    this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, saved.length);
+    for (const row of saved) this.ownRows.push(row);
+    if (this.ownRows.length > CACHED_PAGE_MAX + 1) this.ownRows.splice(0, this.ownRows.length - CACHED_PAGE_MAX - 1);
+    if (batch.length === 1) batch[0]!.resolve(saved);
+    else {
       let at = 0;
-      for (const p of done.batch) {
+      for (const p of batch) {
         p.resolve(saved.slice(at, at + p.rows.length));
         at += p.rows.length;
       }
-      for (const listener of this.listeners) listener(saved);
     }
-    this.sendNext();
+    for (const listener of this.listeners) listener(saved);
+    this.settled();
+  };
+
+  private takePending(): void {
+    this.pending = [];
+    this.pendingRows = 0;
+    this.busySince = 0;
+    this.busyRetries = 0;
+  }
+
+  private settled(): void {
+    if (this.pending.length === 0 && !this.flushScheduled) for (const f of this.idle.splice(0)) f();
+  }
+
+  /**
+   * Runs a write transaction (deletion, retention) without blocking the event loop on another
+   * process's write lock: a busy lock is retried on later turns, for up to 5 s.
+   */
+  private async writeTransaction<T>(fn: () => T): Promise<T> {
+    const tx = this.db.transaction(fn);
+    const deadline = Date.now() + LOCK_DEADLINE_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return tx.immediate();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() > deadline) throw err;
+      }
+      if (attempt < IMMEDIATE_RETRIES) await nextTurn();
+      else await new Promise((r) => setTimeout(r, 1));
+    }
   }
 
   /** Brings the newest-rows cache up to date with everything committed so far. */
   private refreshCache(): void {
     const version = this.stmt.dataVersion.get()!;
-    if (this.cacheValid && version === this.cacheDataVersion && !this.cacheStale) return;
+    if (this.cacheValid && version === this.cacheDataVersion) {
+      // No other connection committed: the only new rows are this connection's own.
+      if (this.ownRows.length > 0) {
+        const fresh = this.ownRows.reverse();
+        this.ownRows = [];
+        this.cacheRows = fresh.concat(this.cacheRows).slice(0, CACHED_PAGE_MAX + 1);
+        this.pageJson.clear();
+      }
+      return;
+    }
+    this.ownRows = [];
     const generation = this.stmt.generation.get()!;
     if (this.cacheValid && generation === this.cacheGeneration) {
       // Only inserts happened: fetch what is newer than the newest cached row.
@@ -235,7 +278,6 @@ export class SqliteHistoryStore implements HistoryStore {
       this.pageJson.clear();
     }
     this.cacheValid = true;
-    this.cacheStale = false;
     this.cacheDataVersion = version;
     this.cacheGeneration = generation;
   }
@@ -296,21 +338,21 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   async delete(id: number): Promise<boolean> {
-    const changes = this.db.transaction(() => {
+    const changes = await this.writeTransaction(() => {
       const n = this.stmt.delete.run(id).changes;
       if (n > 0) this.stmt.bumpGeneration.run();
       return n;
-    }).immediate();
+    });
     if (changes > 0) this.cacheValid = false;
     return changes > 0;
   }
 
   async deleteAll(): Promise<number> {
-    const changes = this.db.transaction(() => {
+    const changes = await this.writeTransaction(() => {
       const n = this.stmt.deleteAll.run().changes;
       this.stmt.bumpGeneration.run();
       return n;
-    }).immediate();
+    });
     this.cacheValid = false;
     return changes;
   }
@@ -321,12 +363,12 @@ export class SqliteHistoryStore implements HistoryStore {
    */
   async trim(policy: RetentionPolicy, chunk = 2000): Promise<number> {
     let deleted = 0;
-    const step = (stmt: Database.Statement, arg: number): number => {
-      const n = this.db.transaction(() => {
+    const step = async (stmt: Database.Statement, arg: number): Promise<number> => {
+      const n = await this.writeTransaction(() => {
         const c = stmt.run(arg, chunk).changes;
         if (c > 0) this.stmt.bumpGeneration.run();
         return c;
-      }).immediate();
+      });
       if (n > 0) this.cacheValid = false;
       return n;
     };
@@ -334,7 +376,7 @@ export class SqliteHistoryStore implements HistoryStore {
       const keepFrom = this.stmt.nthNewestId.get(policy.maxRows - 1);
       if (keepFrom !== undefined) {
         for (let n = chunk; n === chunk; deleted += n) {
-          n = step(this.stmt.trimBelow, keepFrom);
+          n = await step(this.stmt.trimBelow, keepFrom);
           await new Promise((r) => setImmediate(r));
         }
       }
@@ -342,7 +384,7 @@ export class SqliteHistoryStore implements HistoryStore {
     if (policy.maxAgeMs !== undefined) {
       const cutoff = Date.now() - policy.maxAgeMs;
       for (let n = chunk; n === chunk; deleted += n) {
-        n = step(this.stmt.trimOlder, cutoff);
+        n = await step(this.stmt.trimOlder, cutoff);
         await new Promise((r) => setImmediate(r));
       }
     }
@@ -362,17 +404,11 @@ export class SqliteHistoryStore implements HistoryStore {
     this.listeners.push(listener);
   }
 
-  /** Waits for every pending write, stops the writer thread, closes the database. */
+  /** Commits every pending write, then closes the database. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.inFlight.length > 0 || this.pending.length > 0) {
-      await new Promise<void>((resolve) => {
-        this.idle.push(resolve);
-        this.sendNext();
-      });
-    }
-    await this.writer.close();
+    if (this.pending.length > 0 || this.flushScheduled) await new Promise<void>((resolve) => this.idle.push(resolve));
     this.db.close();
   }
 }
