@@ -4,7 +4,7 @@
 // to itself; the load tester (this process), PostgreSQL and nginx share core 1. Three phases, each
 // with a POST-only, a GET-only and a mixed run of the built-in load tester in --max mode (a fixed
 // number of keep-alive connections, no think time), after a warm-up:
-//   A  load tester → app (embedded SQLite)                          app CPU, SQLite writer thread
+//   A  load tester → app (embedded SQLite)                          app CPU, SQLite write-lock time
 //   B  load tester → app (PostgreSQL) → PostgreSQL                  app CPU, PostgreSQL CPU
 //   C  load tester → nginx (1 worker) → app (PostgreSQL) → PostgreSQL   nginx CPU
 // then a short run of each store with --workers 2 for the memory of node:cluster's primary and
@@ -22,7 +22,8 @@ import { runLoad } from '../loadtest/run.js';
 import { parseScenario, SEED_TEXT, type Scenario } from '../loadtest/scenario.js';
 import type { Calibration, CostRole, MachineDescription, MemoryFigures, PerKind, RunRecord } from './calibration.js';
 import { formatMix, type Mix } from './mix.js';
-import { commandLine, cpuSecondsBetween, cpuSnapshot, processMemory, processTree, threadTicks, ticksToSeconds } from './proc.js';
+import { commandLine, cpuSecondsBetween, cpuSnapshot, processMemory, processTree } from './proc.js';
+import { fetchWriteMetrics, serialWriteUsPerPost } from './write-metrics.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PATH = `${process.env['PATH'] ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`;
@@ -198,7 +199,8 @@ interface Measured {
   cpuS: Record<string, number>;
   posts: number;
   gets: number;
-  writerS: number;
+  /** µs per POST that commits held SQLite's write lock (from the app's /metrics), when asked for */
+  serialWriteUs: number;
 }
 
 /** Pins a process (and all its threads) to a CPU list; returns the old mask to restore. */
@@ -312,7 +314,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   };
 
   const runs: RunRecord[] = [];
-  const measure = async (phase: string, kind: 'post' | 'get' | 'mix', url: string, groups: Group[], appPid?: number, connections = opts.connections): Promise<Measured> => {
+  const measure = async (phase: string, kind: 'post' | 'get' | 'mix', url: string, groups: Group[], writeMetricsOf?: string, connections = opts.connections): Promise<Measured> => {
     const scenario = kind === 'post' ? mixScenario({ post: 1, get: 0 }) : kind === 'get' ? mixScenario({ post: 0, get: 1 }) : mixScenario(opts.mix);
     const spec = (durationS: number) => ({
       host: url,
@@ -327,21 +329,20 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       seed: 7,
     });
     await runLoad(spec(opts.warmupS), { progress: null, handleSignals: false });
+    const writesBefore = writeMetricsOf ? await fetchWriteMetrics(writeMetricsOf) : undefined; // before the CPU readings: the scrape is not a request of the run
     const busy0 = machineBusySeconds();
     const before = groups.map((g) => cpuSnapshot(g.roots()));
-    const threadsBefore = appPid ? threadTicks(appPid) : new Map<number, number>();
     const { report } = await runLoad(spec(opts.durationS), { progress: null, handleSignals: false });
     const after = groups.map((g) => cpuSnapshot(g.roots()));
     const busy1 = machineBusySeconds();
-    const threadsAfter = appPid ? threadTicks(appPid) : new Map<number, number>();
     const cpuS: Record<string, number> = {};
     groups.forEach((g, i) => (cpuS[g.name] = cpuSecondsBetween(before[i]!, after[i]!)));
     cpuS['client'] = report.loadGenerator.cpuUserS + report.loadGenerator.cpuSystemS;
-    // The busiest thread other than the main one is the store's writer (a worker thread).
-    let writerTicks = 0;
-    for (const [tid, t] of threadsAfter) if (tid !== appPid) writerTicks = Math.max(writerTicks, t - (threadsBefore.get(tid) ?? 0));
     const posts = report.entries.filter((e) => e.method === 'POST').reduce((a, e) => a + e.requests, 0);
     const gets = report.entries.filter((e) => e.method === 'GET').reduce((a, e) => a + e.requests, 0);
+    // What runs one at a time: commits hold SQLite's write lock, whichever process makes them. The
+    // store times each commit; every POST of the run has been answered, so committed, by now.
+    const serialWriteUs = writesBefore ? serialWriteUsPerPost(writesBefore, await fetchWriteMetrics(writeMetricsOf!), posts) : 0;
     const wallS = report.durationS;
     const ours = Object.values(cpuS).reduce((a, b) => a + b, 0);
     const otherCores = wallS > 0 ? Math.max(0, (busy1 - busy0 - ours) / wallS) : 0;
@@ -355,17 +356,18 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       cpuS: Object.fromEntries(Object.entries(cpuS).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
       ...(pinned && cpuS['app'] !== undefined && wallS > 0 ? { measuredCoreBusy: Math.round((cpuS['app'] / wallS) * 1000) / 1000 } : {}),
       otherCores: Math.round(otherCores * 100) / 100,
+      ...(writesBefore && posts > 0 ? { writeLockUsPerPost: Math.round(serialWriteUs * 100) / 100 } : {}),
     };
     runs.push(record);
     const perReq = (k: string) => (report.requests > 0 ? ((cpuS[k] ?? 0) / report.requests) * 1e6 : 0);
     log(
       `  ${phase.padEnd(10)} ${kind.padEnd(4)} ${String(record.rps).padStart(6)} req/s  ${report.failures} failed  µs/request: ` +
         groups.map((g) => `${g.name} ${perReq(g.name).toFixed(1)}`).join(', ') +
-        `, client ${perReq('client').toFixed(1)}${record.measuredCoreBusy !== undefined ? `  (app core ${(record.measuredCoreBusy * 100).toFixed(0)}% busy` : '  ('}${record.measuredCoreBusy !== undefined ? ', ' : ''}other work ${otherCores.toFixed(2)} cores)`,
+        `, client ${perReq('client').toFixed(1)}${record.writeLockUsPerPost !== undefined ? `, write lock ${record.writeLockUsPerPost.toFixed(1)} per POST` : ''}${record.measuredCoreBusy !== undefined ? `  (app core ${(record.measuredCoreBusy * 100).toFixed(0)}% busy` : '  ('}${record.measuredCoreBusy !== undefined ? ', ' : ''}other work ${otherCores.toFixed(2)} cores)`,
     );
     if (report.failures > 0) throw new CalibrateError(`${phase} ${kind}: ${report.failures} of ${report.requests} requests failed (${report.failureList.map((f) => f.error).join('; ')})`);
     if (report.requests < 100) throw new CalibrateError(`${phase} ${kind}: only ${report.requests} requests in ${opts.durationS} s`);
-    return { record, cpuS, posts, gets, writerS: ticksToSeconds(writerTicks) };
+    return { record, cpuS, posts, gets, serialWriteUs };
   };
   /**
    * POST-only, GET-only and mixed runs, `rounds` times in turn; per kind, the run that went fastest.
@@ -373,10 +375,10 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
    * process serves fewer requests per event-loop turn, so each costs more CPU: the fastest run is
    * the one closest to the saturated process whose capacity the model predicts.
    */
-  const measureSet = async (phase: string, url: string, groups: Group[], key: string, appPid?: number): Promise<Record<'post' | 'get' | 'mix', Measured>> => {
+  const measureSet = async (phase: string, url: string, groups: Group[], key: string, writeMetricsOf?: string): Promise<Record<'post' | 'get' | 'mix', Measured>> => {
     const got: Record<'post' | 'get' | 'mix', Measured[]> = { post: [], get: [], mix: [] };
     for (let r = 0; r < opts.rounds; r++) {
-      for (const kind of ['post', 'get', 'mix'] as const) got[kind].push(await measure(phase, kind, url, groups, appPid));
+      for (const kind of ['post', 'get', 'mix'] as const) got[kind].push(await measure(phase, kind, url, groups, writeMetricsOf));
     }
     void key;
     const fastest = (ms: Measured[]) => [...ms].sort((a, b) => b.record.rps - a.record.rps)[0]!;
@@ -410,7 +412,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     chmodSync(join(dir, 'sqlite'), 0o777);
     let app = await startApp(['--workers', '1', '--db', join(dir, 'sqlite/history.db')], 'app (SQLite)');
     const appGroup: Group = { name: 'app', roots: () => [app.proc.pid!] };
-    const { post: aPost, get: aGet, mix: aMix } = await measureSet('A sqlite', app.url, [appGroup], 'app', app.proc.pid);
+    const { post: aPost, get: aGet, mix: aMix } = await measureSet('A sqlite', app.url, [appGroup], 'app', app.url);
     const appSingleSqlite = pss(app.proc.pid!);
     await stopApp(app.proc);
 
@@ -576,7 +578,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       quick: opts.quick,
       settings: { durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, rounds: opts.rounds, pinned, network },
       cpuUs,
-      writeSerialUs: { sqlite: round((aPost.writerS / aPost.record.requests) * 1e6), postgres: cpuUs.postgres.post },
+      writeSerialUs: { sqlite: round(aPost.serialWriteUs), postgres: cpuUs.postgres.post },
       extraWorkerUs: {
         share,
         appSqlite: round(median(deltas.appSqlite)),

@@ -68,6 +68,8 @@ export interface RunRecord {
   readonly measuredCoreBusy?: number;
   /** cores' worth of CPU that other processes on the machine used during the run */
   readonly otherCores?: number;
+  /** µs per POST that the SQLite store's commits held its write lock (GET /metrics), in the runs that read it */
+  readonly writeLockUsPerPost?: number;
 }
 
 export interface Calibration {
@@ -81,9 +83,13 @@ export interface Calibration {
   readonly settings: { readonly durationS: number; readonly warmupS: number; readonly connections: number; readonly rounds?: number; readonly pinned: boolean; readonly network?: 'namespaces' | 'loopback' };
   readonly cpuUs: Readonly<Record<CostRole, PerKind>>;
   /**
-   * CPU µs per POST that runs one at a time whatever the number of cores: the SQLite writer
-   * thread (one writer per database file), and PostgreSQL's insert, which holds an advisory lock
-   * until COMMIT so that ids become visible in order (src/store/postgres.ts).
+   * µs per POST that run one at a time whatever the number of cores. SQLite: the time a group
+   * commit holds the database file's write lock — each process commits on its own event loop and
+   * processes take turns on the lock (src/store/sqlite.ts) — measured as the growth of
+   * `polarity_store_write_duration_seconds_sum` on GET /metrics over a POST-only run divided by its
+   * POSTs (part of the app's CPU per POST, not in addition to it). PostgreSQL: the whole CPU of its
+   * insert (an upper bound), which holds an advisory lock until COMMIT so that ids become visible in
+   * order (src/store/postgres.ts).
    */
   readonly writeSerialUs: { readonly sqlite: number; readonly postgres: number };
   /**

@@ -8,8 +8,9 @@
 //   app hosts   Σ_h min(workers_h, v_h − R·other_h) ≥ R·c_app   (the load balancer sends each host
 //               its share — nginx weights — and a host's other roles take their CPU first)
 //   other VMs   R·Σ c_role ≤ v
-//   DB writes   R·postShare·c_serial ≤ 1 core (inserts take turns: one SQLite writer per file;
-//               PostgreSQL inserts hold an advisory lock until COMMIT so ids appear in order)
+//   DB writes   R·postShare·c_serial ≤ 1 (inserts take turns: SQLite commits hold the file's write
+//               lock one process at a time; PostgreSQL inserts hold an advisory lock until COMMIT
+//               so ids appear in order)
 //   managed LB  R ≤ nodes × the provider's stated requests/s per node
 //   managed DB  R·c_db ≤ its vCPUs, and its connection limit bounds the app's workers
 //
@@ -282,7 +283,7 @@ export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOpt
     limits.push({ id: 'managed-db', label: `managed database CPU (${t.managedDb.id}, ${t.managedDb.vcpus} vCPU)`, short: 'managed DB CPU', capacityRps: t.managedDb.vcpus / costs.db });
   }
   if (costs.serialWrite > 0) {
-    limits.push({ id: 'db-writes', label: pg ? 'database writes (inserts take turns on the ordering lock)' : 'database writes (one SQLite writer at a time)', short: 'DB writes', capacityRps: 1 / costs.serialWrite });
+    limits.push({ id: 'db-writes', label: pg ? 'database writes (inserts take turns on the ordering lock)' : 'database writes (SQLite commits take turns on the write lock)', short: 'DB writes', capacityRps: 1 / costs.serialWrite });
   }
   limits.sort((a, b) => a.capacityRps - b.capacityRps);
   const bottleneck = limits[0]!;

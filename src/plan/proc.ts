@@ -88,24 +88,6 @@ export function cpuSecondsBetween(before: CpuSnapshot, after: CpuSnapshot): numb
   return ticks / TICKS_PER_SECOND;
 }
 
-/** CPU ticks of each thread of one process (to find, e.g., the SQLite writer thread). */
-export function threadTicks(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    const s = readStat(`/proc/${pid}/task/${tid}/stat`);
-    if (s) out.set(Number(tid), s.own);
-  }
-  return out;
-}
-
-export const ticksToSeconds = (ticks: number): number => ticks / TICKS_PER_SECOND;
-
 /** Memory of one process from /proc/<pid>/smaps_rollup, MiB: proportional set size, its anonymous and its shared-memory parts. */
 export function processMemory(pid: number): { pssMiB: number; anonMiB: number; shmemMiB: number } | undefined {
   let text: string;

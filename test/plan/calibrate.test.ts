@@ -29,6 +29,9 @@ test('plan calibrate --quick: a valid calibration, then a plan from it', { timeo
   for (const role of ['appSqlite', 'appPostgres', 'nginx', 'postgres', 'client'] as const) {
     assert.ok(cal.cpuUs[role].post > 0 && cal.cpuUs[role].get > 0, `${role}: ${JSON.stringify(cal.cpuUs[role])}`);
   }
+  // SQLite's serial cost is the time its commits held the write lock, a part of the app's CPU per POST
+  assert.ok(cal.writeSerialUs.sqlite > 0 && cal.writeSerialUs.sqlite < cal.cpuUs.appSqlite.post, JSON.stringify(cal.writeSerialUs));
+  assert.ok(cal.runs.filter((x) => x.phase === 'A sqlite' && x.kind !== 'get').every((x) => (x.writeLockUsPerPost ?? 0) > 0));
   assert.ok(cal.memoryMiB.appSingleSqlite > 10 && cal.memoryMiB.appWorkerPostgres > 10 && cal.memoryMiB.nginxWorker > 0);
   assert.ok(cal.runs.length >= 15 && cal.runs.every((x) => x.failures === 0));
   // everything it started is gone, and so is its temporary directory

@@ -38,7 +38,7 @@ const cases: Case[] = [
     check: (e) => {
       // memory: OS 200 + primary 40 + 2 × 80
       assert.equal(e.hosts[0]!.memoryUsedMiB, 400);
-      // next limit: one SQLite writer, 4 µs per request of the mix → 250,000 req/s
+      // next limit: SQLite's write lock, held 4 µs per request of the mix → 250,000 req/s
       assert.equal(e.limits[1]!.id, 'db-writes');
       assert.ok(Math.abs(headroom(e)!.factor - 250_000 / (2 / 30e-6)) < 1e-6);
     },
@@ -138,7 +138,7 @@ const cases: Case[] = [
     reason: /needs 9 database connections .* allows 8/,
   },
   {
-    name: 'writes only: the single SQLite writer (12 µs per POST) binds before 8 cores of app',
+    name: "writes only: SQLite's write lock (held 12 µs per POST) binds before 8 cores of app",
     topology: topo('sqlite', [{ name: 'app1', vm: vm('v8', 8, 8192), roles: ['app'] }]),
     mix: { post: 1, get: 0 },
     rps: 1 / 12e-6,
