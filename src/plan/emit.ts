@@ -3,8 +3,9 @@
 //                       database password and --workers filled in; a VM with several roles gets
 //                       their files merged (packages, files and commands of each, database first)
 //   hosts/<name>.env    the app host's /etc/polarity/env (deploy/systemd/polarity.service reads it)
-//   nginx/polarity.conf the load balancer's config, from deploy/nginx/render-config, with weights
-//   local-cluster.env   the same shape on one machine: deploy/local-cluster's app hosts and workers
+//   nginx/polarity.conf the load balancer's config, from deploy/nginx/render-config (with weights,
+//                       HOST:PORT=WEIGHT, when the app hosts differ)
+//   local-cluster.env   the same shape on one machine: deploy/local-cluster's app hosts, workers, weights
 //   plan.json, report.md, topology.svg
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -106,20 +107,23 @@ export function writeFileContent(text: string, path: string): string {
   return out.join('\n') + '\n';
 }
 
-/** nginx's upstream with weights: render-config has no weight option, so they are added to its `server` lines. */
+const equalWeights = (hosts: readonly { weight: number }[]): boolean => hosts.every((h) => h.weight === hosts[0]!.weight);
+
+/**
+ * The app hosts as deploy/nginx/render-config takes them: HOST:PORT, with =WEIGHT (nginx's
+ * `weight`) when the weights differ — equal weights are nginx's default round robin.
+ */
+export function upstreamsOf(hosts: readonly { address: string; weight: number }[]): string[] {
+  const weighted = !equalWeights(hosts);
+  return hosts.map((h) => `${h.address}:${APP_PORT}${weighted ? `=${h.weight}` : ''}`);
+}
+
+/** The load balancer's nginx config, rendered by deploy/nginx/render-config. */
 export function renderNginx(hosts: { address: string; weight: number }[]): string {
-  const args = hosts.flatMap((h) => ['--upstream', `${h.address}:${APP_PORT}`]);
+  const args = upstreamsOf(hosts).flatMap((u) => ['--upstream', u]);
   const r = spawnSync(join(ROOT, 'deploy/nginx/render-config'), args, { encoding: 'utf8' });
   if (r.status !== 0) throw new EmitError(`deploy/nginx/render-config: ${r.stderr}`);
-  const equal = hosts.every((h) => h.weight === hosts[0]!.weight);
-  if (equal) return r.stdout;
-  let text = r.stdout;
-  for (const h of hosts) {
-    const re = new RegExp(`^(\\s*server ${h.address.replace(/\./g, '\\.')}:${APP_PORT}) `, 'm');
-    if (!re.test(text)) throw new EmitError(`render-config's output has no server line for ${h.address}`);
-    text = text.replace(re, `$1 weight=${h.weight} `);
-  }
-  return text;
+  return r.stdout;
 }
 
 interface HostFiles {
@@ -127,7 +131,7 @@ interface HostFiles {
   env?: string;
 }
 
-function hostFiles(run: PlanRun, e: Evaluation, h: HostPlan, addr: Addressing, password: string, nginxConf: string | undefined): HostFiles {
+function hostFiles(run: PlanRun, e: Evaluation, h: HostPlan, addr: Addressing, password: string): HostFiles {
   const t = e.topology;
   const dbHost = e.hosts.find((x) => x.roles.includes('db'));
   const dbUrl =
@@ -154,17 +158,9 @@ function hostFiles(run: PlanRun, e: Evaluation, h: HostPlan, addr: Addressing, p
   if (h.roles.includes('lb')) {
     const apps = e.hosts.filter((x) => x.roles.includes('app'));
     let y = template('load-balancer.yaml');
-    y = replaceLine(y, /^(\s*)APP_HOSTS=.*$/m, (i) => `${i}APP_HOSTS="${apps.map((a) => `${addr.address[a.name]}:${APP_PORT}`).join(' ')}"`, 'load-balancer.yaml');
-    if (nginxConf && !apps.every((a) => a.weight === apps[0]!.weight)) {
-      // Unequal weights: render-config cannot write them, so the weighted config is installed after it.
-      const indented = nginxConf.split('\n').map((l) => (l === '' ? '' : `      ${l}`)).join('\n');
-      const { header, sections: secs } = sections(y);
-      const wf = secs.find((s) => s.key === 'write_files')!;
-      wf.lines.push(`  - path: /etc/polarity/polarity.conf.weighted`, `    permissions: '0644'`, `    content: |`, indented.replace(/\n+$/, ''), '');
-      const rc = secs.find((s) => s.key === 'runcmd')!;
-      rc.lines.splice(rc.lines.length - (rc.lines.at(-1) === '' ? 1 : 0), 0, `  - [bash, -c, 'install -m 0644 /etc/polarity/polarity.conf.weighted /etc/nginx/conf.d/polarity.conf && nginx -t && systemctl reload nginx']`);
-      y = [...header, ...secs.flatMap((s) => s.lines)].join('\n');
-    }
+    // The same upstreams as nginx/polarity.conf: polarity-lb-install hands them to render-config.
+    const upstreams = upstreamsOf(apps.map((a) => ({ address: addr.address[a.name]!, weight: a.weight })));
+    y = replaceLine(y, /^(\s*)APP_HOSTS=.*$/m, (i) => `${i}APP_HOSTS="${upstreams.join(' ')}"`, 'load-balancer.yaml');
     parts.push({ name: 'load-balancer.yaml', text: y });
   }
   const roles = h.roles.map((r) => (r === 'lb' ? 'load balancer' : r === 'db' ? 'database' : 'app host')).join(' + ');
@@ -186,22 +182,22 @@ export function emitDeployment(dir: string, run: PlanRun): string[] {
   const files: { path: string; what: string; text: string }[] = [];
   const apps = e.hosts.filter((h) => h.roles.includes('app'));
   const lbHost = e.hosts.find((h) => h.roles.includes('lb'));
-  let nginxConf: string | undefined;
   if (lbHost) {
-    nginxConf = renderNginx(apps.map((a) => ({ address: addr.address[a.name]!, weight: a.weight })));
-    files.push({ path: 'nginx/polarity.conf', what: `the load balancer's nginx config (deploy/nginx/render-config${apps.every((a) => a.weight === apps[0]!.weight) ? '' : ', with weights'}); cloud-init renders the same on ${lbHost.name}`, text: nginxConf });
+    const nginxConf = renderNginx(apps.map((a) => ({ address: addr.address[a.name]!, weight: a.weight })));
+    files.push({ path: 'nginx/polarity.conf', what: `the load balancer's nginx config (deploy/nginx/render-config${equalWeights(apps) ? '' : ', with weights'}); cloud-init renders the same on ${lbHost.name}`, text: nginxConf });
   }
   for (const h of e.hosts) {
-    const f = hostFiles(run, e, h, addr, password, nginxConf);
+    const f = hostFiles(run, e, h, addr, password);
     files.push({ path: `hosts/${h.name}.yaml`, what: `cloud-init user data for ${h.name} (${h.vm.id}: ${h.roles.join(' + ')})`, text: f.yaml });
     if (f.env) files.push({ path: `hosts/${h.name}.env`, what: `${h.name}'s /etc/polarity/env, read by deploy/systemd/polarity.service (--workers ${h.workers})`, text: f.env });
   }
   if (e.topology.store === 'postgres' && apps.length <= 9) {
     const workers = Math.max(...apps.map((a) => a.workers));
+    const weights = equalWeights(apps) ? '' : `POLARITY_CLUSTER_WEIGHTS=${apps.map((a) => a.weight).join(',')}\n`;
     files.push({
       path: 'local-cluster.env',
       what: 'the same shape on one machine: sudo env $(grep -v "^#" local-cluster.env) deploy/local-cluster up',
-      text: `# ${describeTopology(e.topology)}: its app hosts and workers on deploy/local-cluster (one machine, network namespaces).\n# sudo env $(grep -v '^#' local-cluster.env) deploy/local-cluster up\nPOLARITY_CLUSTER_APPS=${apps.length}\nPOLARITY_CLUSTER_WORKERS=${workers}\n`,
+      text: `# ${describeTopology(e.topology)}: its app hosts and workers on deploy/local-cluster (one machine, network namespaces).\n# sudo env $(grep -v '^#' local-cluster.env) deploy/local-cluster up\nPOLARITY_CLUSTER_APPS=${apps.length}\nPOLARITY_CLUSTER_WORKERS=${workers}\n${weights}`,
     });
   }
   const dbOn = e.hosts.find((h) => h.roles.includes('db') && h.roles.length > 1);

@@ -113,6 +113,22 @@ function checkCloudInit(t: { skip: (m: string) => void }, e: Emitted, work: stri
   if (!hasYaml()) t.skip('python3-yaml not found: YAML parsing skipped (apt-get install python3-yaml)');
 }
 
+/**
+ * What the load balancer's cloud-init renders on the VM: polarity-lb-install's render-config call
+ * with the APP_HOSTS, LISTEN and SERVER_NAME of its /etc/polarity/lb.env.
+ */
+function lbRendersAs(e: Emitted, host: string, work: string): string {
+  const doc = yamlToJson(join(e.dir, `hosts/${host}.yaml`)) as { write_files: { path: string; content: string }[] };
+  const lbEnv = doc.write_files.find((w) => w.path === '/etc/polarity/lb.env')!.content;
+  const install = doc.write_files.find((w) => w.path === '/usr/local/sbin/polarity-lb-install')!.content;
+  assert.match(install, /for h in \$APP_HOSTS; do args\+=\(--upstream "\$h"\); done/, 'polarity-lb-install passes each of APP_HOSTS as an --upstream');
+  writeFileSync(join(work, 'lb.env'), lbEnv);
+  const script = `. "$1"; args=(); for h in $APP_HOSTS; do args+=(--upstream "$h"); done; "$2" "\${args[@]}" --listen "$LISTEN" --server-name "$SERVER_NAME" --access-log /var/log/nginx/polarity-access.log`;
+  const r = spawnSync('bash', ['-c', script, 'lb', join(work, 'lb.env'), join(ROOT, 'deploy/nginx/render-config')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
 function checkEnv(e: Emitted): void {
   const known = new Set<string>([...OPTIONS.map((o) => o.env), 'DATABASE_URL']);
   for (const h of e.plan.hosts.filter((x) => x.roles.includes('app'))) {
@@ -155,9 +171,12 @@ test('emit: load balancer + app hosts + database VM — nginx -t passes, every f
   const apps = e.plan.hosts.filter((h) => h.roles.includes('app'));
   assert.ok(apps.length >= 2, e.plan.topology);
   const work = temp(t, 'polarity-plan-check-');
-  checkNginx(t, e, work);
+  const conf = checkNginx(t, e, work);
+  assert.doesNotMatch(conf, /weight=/, 'equal hosts: plain round robin');
   checkCloudInit(t, e, work);
   checkEnv(e);
+  const lbName = e.plan.hosts.find((h) => h.roles.includes('lb'))!.name;
+  if (hasYaml()) assert.equal(lbRendersAs(e, lbName, work), conf, "the load balancer's cloud-init renders nginx/polarity.conf");
   // every app host points at the database host, with the password the database is given
   const dbHost = e.plan.hosts.find((h) => h.roles.includes('db'))!;
   const dbYaml = readFileSync(join(e.dir, `hosts/${dbHost.name}.yaml`), 'utf8');
@@ -190,9 +209,20 @@ test('emit: roles sharing a VM get one merged cloud-init, and unequal hosts get 
   checkCloudInit(t, e, work);
   checkEnv(e);
   const merged = readFileSync(join(e.dir, 'hosts/app1.yaml'), 'utf8');
-  for (const p of ['/usr/local/sbin/polarity-db-install', '/usr/local/sbin/polarity-install', '/usr/local/sbin/polarity-lb-install', '/etc/polarity/polarity.conf.weighted']) assert.ok(merged.includes(p), p);
+  for (const p of ['/usr/local/sbin/polarity-db-install', '/usr/local/sbin/polarity-install', '/usr/local/sbin/polarity-lb-install']) assert.ok(merged.includes(p), p);
   // the database listens on app1's own address, which its app uses too
   assert.match(merged, new RegExp(`LISTEN_ADDRESS=${app1!.address.replace(/\./g, '\\.')}`));
+  // the load balancer's cloud-init hands the weighted hosts to render-config, which writes the same file
+  if (hasYaml()) assert.equal(lbRendersAs(e, 'app1', work), conf);
+  assert.match(merged, new RegExp(`APP_HOSTS="${app1!.address.replace(/\./g, '\\.')}:3000=${app1!.weight} `));
+  // deploy/local-cluster takes the weights too, and checks them before anything else
+  const lc = envFile(readFileSync(join(e.dir, 'local-cluster.env'), 'utf8'));
+  assert.equal(lc['POLARITY_CLUSTER_WEIGHTS'], `${app1!.weight},${app2!.weight}`);
+  const cluster = (env: Record<string, string>) => spawnSync(join(ROOT, 'deploy/local-cluster'), ['status'], { encoding: 'utf8', env: { ...process.env, ...env, POLARITY_CLUSTER_NAME: 'plnemitw', POLARITY_CLUSTER_NET: '10.77.9', POLARITY_CLUSTER_STATE: join(work, 'cluster') } });
+  const r = cluster(lc);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /cluster plnemitw: down/);
+  assert.equal(cluster({ ...lc, POLARITY_CLUSTER_WEIGHTS: String(app1!.weight) }).status, 2, 'one weight for two app hosts is refused');
 });
 
 test('emit: merging keeps every package once and every file and command of each part', () => {
