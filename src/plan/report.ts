@@ -93,7 +93,7 @@ export function reportMarkdown(run: PlanRun, addr: Addressing, files: { path: st
   const small = rec.hosts.filter((h) => h.roles.includes('app') && h.vm.memoryMiB < 1024);
   if (small.length) {
     out.push(
-      `${small.map((h) => h.name).join(', ')} ${small.length > 1 ? 'have' : 'has'} less than 1 GiB: \`deploy/cloud-init/app-host.yaml\` builds Polarity on the VM (\`npm ci\` and the TypeScript build peak at about 350 MiB), which may not fit beside the OS without swap. Add a swap file first, or install a release built elsewhere (\`npm pack\`). The memory planned above is the running service's.`,
+      `${small.map((h) => h.name).join(', ')} ${small.length > 1 ? 'have' : 'has'} less than 1 GiB: \`deploy/cloud-init/app-host.yaml\` builds Polarity on the VM (\`npm ci\` and the TypeScript build peak at about 350 MiB), more than fits beside the OS, so its install script adds a 1 GiB swap file for the build when less than 640 MiB of memory and swap is available, and removes it afterwards (this needs 2 GiB of free disk). The memory planned above is the running service's.`,
       '',
     );
   }
