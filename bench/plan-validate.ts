@@ -19,8 +19,8 @@
 //    of it to others) is recorded, and the prediction at that CPU shown beside.
 // Needs root, iproute2, nginx, PostgreSQL's server binaries and taskset. Traffic goes only to the
 // cluster's namespaces and 127.0.0.1. Results: bench/results/plan-validate.md and .json.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ import { runLoad } from '../src/loadtest/run.js';
 import { parseScenario, SEED_TEXT } from '../src/loadtest/scenario.js';
 import { calibrate, calibrateUnavailable, defaultLabel, describeMachine } from '../src/plan/calibrate.js';
 import { loadCalibration, type Calibration } from '../src/plan/calibration.js';
+import { acquireClusterLock, namespacePids as nsPids, releaseClusterLock as releaseLock, runClusterSync, waitForOk } from '../src/plan/local-cluster.js';
 import { SEED_MIX } from '../src/plan/mix.js';
 import { DEFAULT_MODEL_OPTIONS, evaluate, type Role } from '../src/plan/model.js';
 import { cpuSecondsBetween, cpuSnapshot } from '../src/plan/proc.js';
@@ -37,7 +38,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NAME = 'polv';
 const NET = '10.77.3';
 const STATE = join(tmpdir(), 'polarity-plan-validate');
-const LOCK = join(tmpdir(), 'polarity-cluster-test.lock');
 
 const { values } = parseArgs({
   options: {
@@ -51,52 +51,15 @@ const { values } = parseArgs({
 const DURATION = Number(values.duration);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function cluster(apps: number, ...args: string[]): string {
-  const env = { ...process.env, POLARITY_CLUSTER_NAME: NAME, POLARITY_CLUSTER_NET: NET, POLARITY_CLUSTER_STATE: STATE, POLARITY_CLUSTER_APPS: String(apps), POLARITY_CLUSTER_WORKERS: '1' };
-  return execFileSync(join(ROOT, 'deploy/local-cluster'), args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-function nsPids(ns: string): number[] {
-  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
+  return runClusterSync({ name: NAME, net: NET, state: STATE, apps, workers: 1 }, args, { stderr: 'inherit' });
 }
 
 function pin(pids: number[], list: string): void {
   for (const pid of pids) spawnSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' });
 }
 
-/** One cluster test (or this benchmark) at a time per machine: test/cluster's lock file. */
-async function acquireLock(): Promise<void> {
-  const deadline = performance.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const owner = Number(readFileSync(LOCK, 'utf8').trim());
-    let alive = false;
-    try {
-      alive = owner > 0 && (process.kill(owner, 0), true);
-    } catch {
-      alive = false;
-    }
-    if (!alive) rmSync(LOCK, { force: true });
-    else if (performance.now() > deadline) throw new Error(`a cluster test (pid ${owner}) holds ${LOCK}`);
-    else await sleep(1000);
-  }
-}
-
-function releaseLock(): void {
-  try {
-    if (readFileSync(LOCK, 'utf8').trim() === String(process.pid)) rmSync(LOCK);
-  } catch {
-    // gone already
-  }
-}
 
 const scenario = parseScenario(
   { name: 'seed mix', tasks: [{ method: 'POST', path: '/analyze', json: { text: SEED_TEXT }, weight: 1 }, { method: 'GET', path: '/history', weight: 2 }] },
@@ -168,7 +131,8 @@ async function run(): Promise<void> {
   const why = calibrateUnavailable();
   if (why) throw new Error(why);
   if (cpus().length < 2) throw new Error('needs 2 cores: one for the cluster, one for the load tester');
-  await acquireLock();
+  // One cluster at a time per machine (test/cluster and plan calibrate use the same lock).
+  await acquireClusterLock({ timeoutMs: 15 * 60_000, onWait: (owner) => console.log(`waiting for another cluster user (pid ${owner}) to finish …`) });
   const load0 = loadavg()[0]!;
   let sqlite: ChildProcess | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'polarity-plan-validate-'));
@@ -209,14 +173,8 @@ async function run(): Promise<void> {
         mkdirSync(join(dir, 'sqlite'), { recursive: true });
         chmodSync(join(dir, 'sqlite'), 0o777);
         sqlite = spawn('ip', ['netns', 'exec', `${NAME}-app1`, 'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', '0.0.0.0', '--port', '3001', '--workers', '1', '--db', join(dir, 'sqlite/history.db'), '--log-level', 'warn'], { stdio: 'ignore' });
-        for (let i = 0; i < 100; i++) {
-          try {
-            if ((await fetch(`http://${NET}.21:3001/readyz`, { signal: AbortSignal.timeout(1000) })).ok) break;
-          } catch {
-            // not yet
-          }
-          await sleep(100);
-        }
+        const started = sqlite;
+        await waitForOk(`http://${NET}.21:3001/readyz`, 60, () => started.exitCode === null);
         targets.push({ topology: 'one VM: app with SQLite', url: `http://${NET}.21:3001`, store: 'sqlite', roles: ['app'], ns: [`${NAME}-app1`] });
         targets.push({ topology: 'load balancer + 1 app host + PostgreSQL', url: `http://${NET}.10`, store: 'postgres', roles: ['app', 'lb', 'db'], ns: hosts });
       } else {

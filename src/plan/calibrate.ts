@@ -23,6 +23,7 @@ import { parseScenario, SEED_TEXT, type Scenario } from '../loadtest/scenario.js
 import type { Calibration, CostRole, MachineDescription, MemoryFigures, PerKind, RunRecord } from './calibration.js';
 import { formatMix, type Mix } from './mix.js';
 import { commandLine, cpuSecondsBetween, cpuSnapshot, processMemory, processTree } from './proc.js';
+import { acquireClusterLock, CLUSTER_LOCK, type ClusterSettings, LocalClusterError, namespacePids as nsPids, releaseClusterLock, runClusterSync, waitForOk } from './local-cluster.js';
 import { fetchWriteMetrics, serialWriteUsPerPost } from './write-metrics.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -84,47 +85,19 @@ export function namespacesUnavailable(): string | undefined {
   return undefined;
 }
 
-const CLUSTER = { name: 'polc', net: '10.77.4', state: join(tmpdir(), 'polarity-calibrate-cluster') };
-const LOCK = join(tmpdir(), 'polarity-cluster-test.lock');
+const CLUSTER: ClusterSettings = { name: 'polc', net: '10.77.4', state: join(tmpdir(), 'polarity-calibrate-cluster'), apps: 2, workers: 1 };
 
-/** test/cluster's lock: one cluster on the machine at a time. Re-entrant: bench/plan-validate holds it while calibrating. */
-async function acquireClusterLock(log: (l: string) => void): Promise<boolean> {
-  const deadline = performance.now() + 15 * 60_000;
-  let said = false;
-  for (;;) {
-    try {
-      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const owner = Number(readFileSync(LOCK, 'utf8').trim());
-    if (owner === process.pid) return false; // ours already
-    let alive = false;
-    try {
-      alive = owner > 0 && (process.kill(owner, 0), true);
-    } catch {
-      alive = false;
-    }
-    if (!alive) rmSync(LOCK, { force: true });
-    else if (performance.now() > deadline) throw new CalibrateError(`a cluster test (pid ${owner}) holds ${LOCK}`);
-    else {
-      if (!said) log(`waiting for a cluster test (pid ${owner}) to finish …`);
-      said = true;
-      await sleep(1000);
-    }
-  }
+/** The cluster's failures as calibration errors (the command line reports those without a stack). */
+function asCalibrateError(err: unknown): never {
+  throw err instanceof LocalClusterError ? new CalibrateError(err.message) : err;
 }
 
 function clusterCmd(...args: string[]): void {
-  const env = { ...process.env, PATH, POLARITY_CLUSTER_NAME: CLUSTER.name, POLARITY_CLUSTER_NET: CLUSTER.net, POLARITY_CLUSTER_STATE: CLUSTER.state, POLARITY_CLUSTER_APPS: '2', POLARITY_CLUSTER_WORKERS: '1' };
-  const r = spawnSync(join(ROOT, 'deploy/local-cluster'), args, { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new CalibrateError(`deploy/local-cluster ${args.join(' ')}: ${r.stderr}`);
-}
-
-function nsPids(ns: string): number[] {
-  const r = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
+  try {
+    runClusterSync(CLUSTER, args);
+  } catch (err) {
+    asCalibrateError(err);
+  }
 }
 
 export function versionOf(cmd: string, args: string[], re: RegExp): string {
@@ -163,19 +136,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitReady(url: string, seconds: number, alive: () => boolean): Promise<void> {
-  const deadline = performance.now() + seconds * 1000;
-  while (performance.now() < deadline) {
-    if (!alive()) throw new CalibrateError(`the process behind ${url} exited`);
-    try {
-      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
-    } catch {
-      // not yet
-    }
-    await sleep(100);
-  }
-  throw new CalibrateError(`no answer from ${url} within ${seconds} s`);
-}
+const waitReady = (url: string, seconds: number, alive: () => boolean): Promise<void> => waitForOk(url, seconds, alive).catch(asCalibrateError);
 
 /** Integer task weights for a mix (the load tester, like Locust, takes whole weights). */
 function mixScenario(mix: Mix): Scenario {
@@ -261,14 +222,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       }
       clusterUp = false;
     }
-    if (lockTaken) {
-      try {
-        if (readFileSync(LOCK, 'utf8').trim() === String(process.pid)) rmSync(LOCK);
-      } catch {
-        // gone already
-      }
-      lockTaken = false;
-    }
+    if (lockTaken) releaseClusterLock();
+    lockTaken = false;
     if (oldMask) spawnSync('taskset', ['-a', '-p', oldMask, String(process.pid)]);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -394,7 +349,7 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   const pss = (pid: number) => processMemory(pid)?.pssMiB ?? 0;
 
   try {
-    if (ns) lockTaken = await acquireClusterLock(log);
+    if (ns) lockTaken = await acquireClusterLock({ timeoutMs: 15 * 60_000, onWait: (owner) => log(`waiting for another cluster user (pid ${owner}, ${CLUSTER_LOCK}) to finish …`) }).catch(asCalibrateError);
     log(`network: ${ns ? `deploy/local-cluster's namespaces (${CLUSTER.name}, ${CLUSTER.net}.0/24): every hop crosses a veth pair and a bridge` : '127.0.0.1'}`);
     if (ns) {
       // deploy/local-cluster: a load balancer, two app hosts and PostgreSQL in network namespaces.

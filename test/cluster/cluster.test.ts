@@ -7,23 +7,21 @@
 // skipped with the reason. The cluster gets its own name, subnet and state directory, so a
 // developer's `deploy/local-cluster up` (pol, 10.77.0.0/24) is left alone.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT } from '../helpers.js';
+import { acquireClusterLock, releaseClusterLock as releaseLock, runCluster } from '../../src/plan/local-cluster.js';
 import { Load, percentile, send, summarize, type Outcome } from './load.js';
 
 const NAME = 'polt';
 const NET = '10.77.1';
 const STATE = join(tmpdir(), 'polarity-cluster-test');
-const SCRIPT = join(ROOT, 'deploy/local-cluster');
 const LB = `http://${NET}.10`;
 const APPS = [1, 2] as const;
 const appUrl = (i: number) => `http://${NET}.${20 + i}:3000`;
-const ENV = { ...process.env, POLARITY_CLUSTER_NAME: NAME, POLARITY_CLUSTER_NET: NET, POLARITY_CLUSTER_STATE: STATE };
 
 function skipReason(): string | undefined {
   if (process.platform !== 'linux') return 'not Linux (network namespaces)';
@@ -37,51 +35,17 @@ function skipReason(): string | undefined {
   return undefined;
 }
 
-function cluster(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(SCRIPT, args, { env: ENV, timeout: 90_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`deploy/local-cluster ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
+const cluster = (...args: string[]): Promise<string> => runCluster({ name: NAME, net: NET, state: STATE }, args);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One cluster test run at a time on a machine: several people's `npm test` in one work tree would
- * otherwise tear down each other's cluster (same names, same subnet). The lock file holds the
- * owner's pid; a lock whose owner is gone (a killed run) is taken over, and its cluster removed.
+ * otherwise tear down each other's cluster (same names, same subnet). The lock
+ * (src/plan/local-cluster.ts) holds the owner's pid; a lock whose owner is gone (a killed run) is
+ * taken over, and its cluster removed.
  */
-const LOCK = join(tmpdir(), 'polarity-cluster-test.lock');
-async function acquireLock(timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const owner = Number(readFileSync(LOCK, 'utf8').trim());
-    let alive = false;
-    try {
-      alive = owner > 0 && (process.kill(owner, 0), true);
-    } catch {
-      alive = false;
-    }
-    if (!alive) rmSync(LOCK, { force: true });
-    else if (performance.now() > deadline) throw new Error(`another cluster test (pid ${owner}) holds ${LOCK}`);
-    else await sleep(500);
-  }
-}
-function releaseLock(): void {
-  try {
-    if (readFileSync(LOCK, 'utf8').trim() === String(process.pid)) rmSync(LOCK);
-  } catch {
-    // not ours, or gone
-  }
-}
+const acquireLock = (timeoutMs: number): Promise<boolean> => acquireClusterLock({ timeoutMs, pollMs: 500 });
 const oneShot = new Agent({ keepAlive: false });
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T; headers: Record<string, string | string[] | undefined> }> {
