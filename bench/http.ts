@@ -25,6 +25,8 @@ const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 
 interface WrkResult {
+  /** This run's req/s over the reference's in the same round (1 for the reference). */
+  ratio?: number;
   rps: number;
   /** CPU time (user + system, all threads and worker processes) the server spent per request. */
   cpuUs: number;
@@ -144,8 +146,11 @@ async function run(): Promise<void> {
   for (const scenario of ['post', 'get', 'mix'] as const) {
     for (const target of targets) wrk(target.url, scripts[scenario], 2, pids.get(target.name)!); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
+      let reference = NaN;
       for (const target of targets) {
         const r = wrk(target.url, scripts[scenario], DURATION, pids.get(target.name)!);
+        if (target === targets[0]) reference = r.rps;
+        r.ratio = r.rps / reference;
         runs[target.name]![scenario]!.push(r);
         console.log(`round ${round + 1} ${target.name.padEnd(28)} ${scenario.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  ${r.cpuUs.toFixed(1)} CPU µs/req  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  errors ${r.errors}`);
       }
@@ -159,6 +164,7 @@ async function run(): Promise<void> {
     for (const [scenario, rs] of Object.entries(byScenario)) {
       results[name]![scenario] = {
         rps: median(rs.map((r) => r.rps)),
+        ratio: median(rs.map((r) => r.ratio!)),
         cpuUs: median(rs.map((r) => r.cpuUs)),
         p50ms: median(rs.map((r) => r.p50ms)),
         p99ms: median(rs.map((r) => r.p99ms)),
@@ -169,7 +175,6 @@ async function run(): Promise<void> {
   }
   rmSync(dir, { recursive: true, force: true });
 
-  const bare = results['bare node:http (reference)']!;
   const label = { post: 'POST /analyze (storing)', get: `GET /history (50 newest of ${HISTORY_ROWS.toLocaleString('en')}+ rows)`, mix: 'seed mix 1 POST : 2 GET' };
   const lines = [
     `# HTTP benchmark`,
@@ -177,6 +182,7 @@ async function run(): Promise<void> {
     `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
     `Command: \`npm run build && node dist/bench/http.js --duration ${DURATION} --connections ${CONNECTIONS} --rounds ${ROUNDS}\``,
     `wrk -t2 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} interleaved rounds per server after a 2 s warm-up, medians (errors summed); wrk runs on the same 2 cores, so every figure is a lower bound.`,
+    '"vs bare" is the median over rounds of the server\'s req/s divided by the reference\'s in the same round (run just before it): the machine\'s speed drifts by tens of percent over minutes, a round by much less.',
     'The reference is one node:http process answering each route with a fixed JSON body as large as Polarity\'s answer',
     `(POST: ${Buffer.byteLength(bodies['POST /analyze'])} bytes, GET /history: ${Buffer.byteLength(bodies['GET /history'])} bytes).`,
     '"CPU µs/req" is the user + system CPU time of the server (all its threads and worker processes) per request: less noisy than req/s on a shared machine.',
@@ -187,8 +193,7 @@ async function run(): Promise<void> {
   for (const scenario of ['post', 'get', 'mix'] as const) {
     for (const [name, r] of Object.entries(results)) {
       const s = r[scenario]!;
-      const ratio = s.rps / bare[scenario]!.rps;
-      lines.push(`| ${label[scenario]} | ${name} | ${s.rps.toFixed(0)} | ${(ratio * 100).toFixed(0)}% | ${s.cpuUs.toFixed(1)} | ${s.p50ms.toFixed(2)} | ${s.p99ms.toFixed(2)} | ${s.errors} |`);
+      lines.push(`| ${label[scenario]} | ${name} | ${s.rps.toFixed(0)} | ${(s.ratio! * 100).toFixed(0)}% | ${s.cpuUs.toFixed(1)} | ${s.p50ms.toFixed(2)} | ${s.p99ms.toFixed(2)} | ${s.errors} |`);
     }
   }
   mkdirSync(values.out!, { recursive: true });

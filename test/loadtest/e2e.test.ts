@@ -78,7 +78,9 @@ test('the seed scenario against a real Polarity app: every request counted, ever
   assert.equal(await server.sqlite.count(), post.requests, 'every 200 from POST /analyze is a stored row');
   assert.ok(get.avgContentLength > 100, 'GET /history returned the stored rows');
   assert.ok(report.avgRps > 0 && report.durationS > 1.5 && report.durationS < 4);
-  assert.ok(report.history.length >= 2 && report.history[0]!.t === 0);
+  // A sample at the start (t counts from the runner's creation, so a loaded machine may show 0.001 s), then one a second.
+  assert.ok(report.history.length >= 2, `${report.history.length} samples`);
+  assert.ok(report.history[0]!.t < 0.1, `first sample at ${report.history[0]!.t} s`);
 });
 
 test('a Polarity app failing a known fraction of inserts (503): exactly those requests are failures', async (t) => {
