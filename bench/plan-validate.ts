@@ -73,21 +73,29 @@ interface Measurement {
   /** CPU seconds per wall second the cluster's processes received (median run) */
   cores: number;
   clientCores: number;
+  /** CPU µs per request of each role's processes (median run), the load generator's as 'client' */
+  usPerRequest: Record<string, number>;
 }
 
-async function measure(url: string, roots: () => number[]): Promise<Measurement> {
+/** Each role's processes: the pids whose trees are counted as that role. */
+type RoleRoots = Record<string, () => number[]>;
+
+async function measure(url: string, roles: RoleRoots): Promise<Measurement> {
   const spec = (durationS: number) => ({ host: url, scenario, users: CONNECTIONS, spawnRate: CONNECTIONS, durationS, timeoutS: 10, stopTimeoutS: 5, maxRequests: durationS * 200_000, mode: 'max' as const, seed: 11 });
   await runLoad(spec(2), { progress: null, handleSignals: false });
-  const runs: { rps: number; cores: number; client: number; failures: number }[] = [];
+  const runs: { rps: number; cores: number; client: number; failures: number; us: Record<string, number> }[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const before = cpuSnapshot(roots());
+    const before = Object.fromEntries(Object.entries(roles).map(([k, r]) => [k, cpuSnapshot(r())]));
     const { report } = await runLoad(spec(DURATION), { progress: null, handleSignals: false });
-    const after = cpuSnapshot(roots());
-    runs.push({ rps: report.avgRps, cores: cpuSecondsBetween(before, after) / report.durationS, client: report.loadGenerator.cpuPercent / 100, failures: report.failures });
+    const seconds = Object.fromEntries(Object.entries(roles).map(([k, r]) => [k, cpuSecondsBetween(before[k]!, cpuSnapshot(r()))]));
+    const cores = Object.values(seconds).reduce((a, b) => a + b, 0) / report.durationS;
+    const client = report.loadGenerator.cpuPercent / 100;
+    const us = Object.fromEntries(Object.entries({ ...seconds, client: client * report.durationS }).map(([k, v]) => [k, Math.round((v / Math.max(1, report.requests)) * 1e6 * 10) / 10]));
+    runs.push({ rps: report.avgRps, cores, client, failures: report.failures, us });
   }
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
   const mid = sorted[Math.floor(sorted.length / 2)]!;
-  return { rps: mid.rps, rounds: runs.map((r) => Math.round(r.rps)), failures: runs.reduce((a, r) => a + r.failures, 0), cores: mid.cores, clientCores: mid.client };
+  return { rps: mid.rps, rounds: runs.map((r) => Math.round(r.rps)), failures: runs.reduce((a, r) => a + r.failures, 0), cores: mid.cores, clientCores: mid.client, usPerRequest: mid.us };
 }
 
 interface Row {
@@ -98,12 +106,14 @@ interface Row {
   /** with the shipped default calibration (bench/results/plan-calibration.json), when there is one */
   predictedShipped?: number;
   measured: Measurement;
+  /** the model's CPU µs per request of each role */
+  modelUs: Record<string, number>;
   predictedAtReceived: number;
   bottleneck: string;
 }
 
 /** The local cluster as the model sees it: one machine of `cores` vCPUs running every role. */
-function predict(cal: Calibration, store: 'sqlite' | 'postgres', appHosts: number, roles: Role[], cores: number): { rps: number; bottleneck: string } {
+function predict(cal: Calibration, store: 'sqlite' | 'postgres', appHosts: number, roles: Role[], cores: number): { rps: number; bottleneck: string; us: Record<string, number> } {
   const e = evaluate(
     { id: 'local', shape: 'local cluster', store, hosts: [{ name: 'machine', vm: { id: 'this machine', vcpus: cores, memoryMiB: 1 << 20, monthlyUsd: 0 }, roles, workers: appHosts }] },
     cal,
@@ -111,7 +121,9 @@ function predict(cal: Calibration, store: 'sqlite' | 'postgres', appHosts: numbe
     { ...DEFAULT_MODEL_OPTIONS, ignoreMemory: true },
   );
   if (!e.feasible) throw new Error(`model: ${e.reason}`);
-  return { rps: e.rps, bottleneck: e.bottleneck!.label };
+  // The model's CPU per request of each role that runs here, in µs.
+  const us = Object.fromEntries((['app', 'lb', 'db', 'client'] as const).filter((r) => r === 'app' || roles.includes(r)).map((r) => [r, Math.round(e.costs[r] * 1e7) / 10]));
+  return { rps: e.rps, bottleneck: e.bottleneck!.label, us };
 }
 
 /** The model's capacity for a fractional number of cores (the CPU the cluster really received). */
@@ -145,6 +157,7 @@ async function run(): Promise<void> {
       calibrationNote = `the calibration in \`${values.calibration}\` (${cal.date})`;
     } else {
       console.log('calibrating (polarity plan calibrate) …');
+      mkdirSync(values.out!, { recursive: true });
       cal = await calibrate({ quick: false, durationS: 5, warmupS: 1, rounds: 3, connections: CONNECTIONS, mix: SEED_MIX, label: defaultLabel(describeMachine()), command: 'bench/plan-validate.ts', log: (l) => console.log(l) });
       writeFileSync(join(values.out!, 'plan-validate-calibration.json'), JSON.stringify(cal, null, 2) + '\n');
       calibrationNote = 'a calibration made at the start of this run (`bench/results/plan-validate-calibration.json`)';
@@ -187,8 +200,13 @@ async function run(): Promise<void> {
           pin([process.pid], layout.client);
           // The SQLite host idles in app1's namespace beside the PostgreSQL one: only the target's
           // processes count (ip netns exec and setpriv exec, so the spawned pid is node's).
-          const roots = () => (t.store === 'sqlite' ? [sqlite!.pid!] : t.ns.flatMap(nsPids));
-          const m = await measure(t.url, roots);
+          const idle = sqlite?.pid;
+          const inNs = (h: string) => () => nsPids(`${NAME}-${h}`).filter((p) => p !== idle);
+          const roleRoots: RoleRoots =
+            t.store === 'sqlite'
+              ? { app: () => [sqlite!.pid!] }
+              : { lb: inNs('lb'), db: inNs('db'), app: () => Array.from({ length: apps }, (_, i) => inNs(`app${i + 1}`)()).flat() };
+          const m = await measure(t.url, roleRoots);
           const roles: Role[] = layout.clientOnCores ? [...t.roles, 'client'] : t.roles;
           const p = predict(cal, t.store, apps, roles, layout.cores);
           const received = layout.clientOnCores ? m.cores + m.clientCores : m.cores;
@@ -199,6 +217,7 @@ async function run(): Promise<void> {
             predicted: p.rps,
             ...(shipped ? { predictedShipped: predict(shipped, t.store, apps, roles, layout.cores).rps } : {}),
             measured: m,
+            modelUs: p.us,
             predictedAtReceived: predictFraction(cal, t.store, apps, roles, received),
             bottleneck: p.bottleneck,
           };
@@ -254,6 +273,19 @@ async function run(): Promise<void> {
             '',
           ]
         : []),
+      'Where the CPU went: µs of CPU per request of each role, the model\'s (from the calibration) against the measured (median run;',
+      'the load tester\'s own figure too, which the model counts only where it shares the cores). On shared cores a process that',
+      'waits its turn serves more requests per wake-up, so the measured figures depend on the layout, not only on the code.',
+      '',
+      '| topology | cores | app: model / measured | load balancer | PostgreSQL | load tester | all roles |',
+      '|---|---|---:|---:|---:|---:|---:|',
+      ...rows.map((r) => {
+        const cell = (k: string) => (r.modelUs[k] === undefined && r.measured.usPerRequest[k] === undefined ? '–' : `${r.modelUs[k] !== undefined ? Math.round(r.modelUs[k]!) : '–'} / ${r.measured.usPerRequest[k] !== undefined ? Math.round(r.measured.usPerRequest[k]!) : '–'}`);
+        const sum = (o: Record<string, number>, keys: string[]) => Math.round(keys.reduce((a, k) => a + (o[k] ?? 0), 0));
+        const keys = Object.keys(r.modelUs);
+        return `| ${r.topology} | ${r.layout} | ${cell('app')} | ${cell('lb')} | ${cell('db')} | ${cell('client')} | ${sum(r.modelUs, keys)} / ${sum(r.measured.usPerRequest, keys)} |`;
+      }),
+      '',
       `Error = (measured − predicted) / predicted. Largest |error|: **${worst.toFixed(1)}%**; mean |error|: ${mean.toFixed(1)}% (target: within 25%).`,
       '"CPU the cluster received" is the CPU time its processes (plus the load tester, in the shared layout) used per second of the run;',
       'below the cores it was given, the rest went to other work on the machine, and "predicted at that CPU" is the model for what it got.',

@@ -13,7 +13,7 @@
 // 127.0.0.1; every run is bounded in time and in requests; everything started is stopped, and
 // the temporary directory removed, also on failure.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, platform, release, tmpdir, totalmem, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -357,6 +357,10 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       clusterCmd('down');
       clusterUp = true;
       clusterCmd('up');
+      // Only the namespaces and the database are used. The cluster's own app hosts would not stay
+      // idle: every commit is notified (LISTEN/NOTIFY) to every app process on the database, which
+      // wakes it and costs PostgreSQL a notification — CPU that no real one-host topology spends.
+      for (const h of ['app1', 'app2']) clusterCmd('stop', h);
     }
     log(`calibrating on ${machine.cores} × ${machine.cpuModel}; ${pinned ? `app on core ${appCore}, load tester + PostgreSQL + nginx on core ${otherCore}` : 'no pinning'}`);
     log(`runs: ${opts.warmupS} s warm-up + ${opts.durationS} s measured, ${opts.rounds} round${opts.rounds > 1 ? 's (the fastest of each kind counts)' : ''}, ${opts.connections} connections, mix ${formatMix(opts.mix)}`);
@@ -375,10 +379,18 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     log('B  app with PostgreSQL');
     let postmaster: number;
     let dbUrl: string;
+    /** More databases owned by polarity (phase D gives each variant its own: NOTIFY stays within a database). */
+    let createDatabases: (names: string[]) => void;
     if (ns) {
       postmaster = Number(readFileSync(join(CLUSTER.state, 'db/data/postmaster.pid'), 'utf8').split('\n')[0]);
       for (const n of ['db', 'lb']) for (const pid of nsPids(`${CLUSTER.name}-${n}`)) spawnSync('taskset', ['-a', '-p', '-c', otherCore, String(pid)], { stdio: 'ignore' });
       dbUrl = `postgres://polarity@${CLUSTER.net}.30:5432/polarity`;
+      createDatabases = (names) => {
+        // The cluster admits polarity to its own database only; these go with it on `down`.
+        appendFileSync(join(CLUSTER.state, 'db/data/pg_hba.conf'), `host all polarity ${CLUSTER.net}.0/24 trust\n`);
+        asPg('pg_ctl', ['-D', join(CLUSTER.state, 'db/data'), 'reload']);
+        asPg('psql', ['-X', '-q', '-h', join(CLUSTER.state, 'db/run'), '-p', '5432', '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', ...names.flatMap((n) => ['-c', `CREATE DATABASE ${n} OWNER polarity`])]);
+      };
     } else {
       const pgDir = join(dir, 'pg');
       mkdirSync(join(pgDir, 'run'), { recursive: true });
@@ -398,6 +410,9 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       asPg('psql', ['-X', '-q', '-h', join(pgDir, 'run'), '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE ROLE polarity LOGIN', '-c', 'CREATE DATABASE polarity OWNER polarity']);
       postmaster = Number(readFileSync(join(pgDir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
       dbUrl = `postgres://polarity@127.0.0.1:${pgPort}/polarity`;
+      createDatabases = (names) => {
+        asPg('psql', ['-X', '-q', '-h', join(pgDir, 'run'), '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', ...names.flatMap((n) => ['-c', `CREATE DATABASE ${n} OWNER polarity`])]);
+      };
     }
     const pgGroup: Group = { name: 'postgres', roots: () => [postmaster] };
     app = await startApp(['--workers', '1', '--database-url', dbUrl], 'app (PostgreSQL)');
@@ -468,10 +483,15 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     }
     const s1 = await startApp(['--workers', '1', '--db', join(dir, 'sqlite/one.db')], 'app (SQLite, 1 worker)', allCores);
     const s2 = await startApp(['--workers', '2', '--db', join(dir, 'sqlite/two.db')], 'app (SQLite, 2 workers)', allCores);
-    const p1 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app (PostgreSQL, 1 worker)', allCores);
-    const p2 = await startApp(['--workers', '2', '--database-url', dbUrl], 'app (PostgreSQL, 2 workers)', allCores);
-    const h2 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app host 1 (of 2)', allCores, 1);
-    const h3 = await startApp(['--workers', '1', '--database-url', dbUrl], 'app host 2 (of 2)', allCores, 2);
+    // Each PostgreSQL variant has a database of its own, as each real topology has: the idle
+    // variants then hear nothing of the measured one's commits (NOTIFY reaches only listeners on
+    // the same database; a listener is woken by every commit).
+    createDatabases(['polarity_d1', 'polarity_d2', 'polarity_dh']);
+    const dbOf = (name: string) => dbUrl.replace(/\/polarity$/, `/${name}`);
+    const p1 = await startApp(['--workers', '1', '--database-url', dbOf('polarity_d1')], 'app (PostgreSQL, 1 worker)', allCores);
+    const p2 = await startApp(['--workers', '2', '--database-url', dbOf('polarity_d2')], 'app (PostgreSQL, 2 workers)', allCores);
+    const h2 = await startApp(['--workers', '1', '--database-url', dbOf('polarity_dh')], 'app host 1 (of 2)', allCores, 1);
+    const h3 = await startApp(['--workers', '1', '--database-url', dbOf('polarity_dh')], 'app host 2 (of 2)', allCores, 2);
     // Two nginx workers each, as a 2-vCPU load balancer has (worker_processes auto): each keeps up
     // to 64 idle upstream connections (deploy/nginx's `keepalive 64`).
     const ngOne = await startNginx('nginx-one', [p1.url], allCores, 2);
