@@ -379,18 +379,13 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     log('B  app with PostgreSQL');
     let postmaster: number;
     let dbUrl: string;
-    /** More databases owned by polarity (phase D gives each variant its own: NOTIFY stays within a database). */
-    let createDatabases: (names: string[]) => void;
+    /** PostgreSQL's Unix socket, for the superuser */
+    let pgSocket: { dir: string; port: number };
     if (ns) {
       postmaster = Number(readFileSync(join(CLUSTER.state, 'db/data/postmaster.pid'), 'utf8').split('\n')[0]);
       for (const n of ['db', 'lb']) for (const pid of nsPids(`${CLUSTER.name}-${n}`)) spawnSync('taskset', ['-a', '-p', '-c', otherCore, String(pid)], { stdio: 'ignore' });
       dbUrl = `postgres://polarity@${CLUSTER.net}.30:5432/polarity`;
-      createDatabases = (names) => {
-        // The cluster admits polarity to its own database only; these go with it on `down`.
-        appendFileSync(join(CLUSTER.state, 'db/data/pg_hba.conf'), `host all polarity ${CLUSTER.net}.0/24 trust\n`);
-        asPg('pg_ctl', ['-D', join(CLUSTER.state, 'db/data'), 'reload']);
-        asPg('psql', ['-X', '-q', '-h', join(CLUSTER.state, 'db/run'), '-p', '5432', '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', ...names.flatMap((n) => ['-c', `CREATE DATABASE ${n} OWNER polarity`])]);
-      };
+      pgSocket = { dir: join(CLUSTER.state, 'db/run'), port: 5432 };
     } else {
       const pgDir = join(dir, 'pg');
       mkdirSync(join(pgDir, 'run'), { recursive: true });
@@ -410,11 +405,18 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       asPg('psql', ['-X', '-q', '-h', join(pgDir, 'run'), '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE ROLE polarity LOGIN', '-c', 'CREATE DATABASE polarity OWNER polarity']);
       postmaster = Number(readFileSync(join(pgDir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
       dbUrl = `postgres://polarity@127.0.0.1:${pgPort}/polarity`;
-      createDatabases = (names) => {
-        asPg('psql', ['-X', '-q', '-h', join(pgDir, 'run'), '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', ...names.flatMap((n) => ['-c', `CREATE DATABASE ${n} OWNER polarity`])]);
-      };
+      pgSocket = { dir: join(pgDir, 'run'), port: pgPort };
     }
     const pgGroup: Group = { name: 'postgres', roots: () => [postmaster] };
+    /** More databases owned by polarity (phase D gives each variant its own: NOTIFY stays within a database). */
+    const createDatabases = (names: string[]): void => {
+      if (ns) {
+        // The cluster admits polarity to its own database only; these go with it on `down`.
+        appendFileSync(join(CLUSTER.state, 'db/data/pg_hba.conf'), `host all polarity ${CLUSTER.net}.0/24 trust\n`);
+        asPg('pg_ctl', ['-D', join(CLUSTER.state, 'db/data'), 'reload']);
+      }
+      asPg('psql', ['-X', '-q', '-h', pgSocket.dir, '-p', String(pgSocket.port), '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', ...names.flatMap((n) => ['-c', `CREATE DATABASE ${n} OWNER polarity`])]);
+    };
     app = await startApp(['--workers', '1', '--database-url', dbUrl], 'app (PostgreSQL)');
     const { post: bPost, get: bGet, mix: bMix } = await measureSet('B postgres', app.url, [appGroup, pgGroup], 'app');
     const appSinglePostgres = pss(app.proc.pid!);
