@@ -121,8 +121,9 @@ function predict(cal: Calibration, store: 'sqlite' | 'postgres', appHosts: numbe
     { ...DEFAULT_MODEL_OPTIONS, ignoreMemory: true },
   );
   if (!e.feasible) throw new Error(`model: ${e.reason}`);
-  // The model's CPU per request of each role that runs here, in µs.
-  const us = Object.fromEntries((['app', 'lb', 'db', 'client'] as const).filter((r) => r === 'app' || roles.includes(r)).map((r) => [r, Math.round(e.costs[r] * 1e7) / 10]));
+  // The model's CPU per request of each role that runs here, in µs (the machine's: co-located when it runs several).
+  const here = e.hosts[0]!.costs;
+  const us = Object.fromEntries((['app', 'lb', 'db', 'client'] as const).filter((r) => here[r] !== undefined).map((r) => [r, Math.round(here[r]! * 1e7) / 10]));
   return { rps: e.rps, bottleneck: e.bottleneck!.label, us };
 }
 

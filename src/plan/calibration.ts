@@ -108,8 +108,20 @@ export interface Calibration {
     readonly postgres: number;
     readonly appPostgresHost: number;
     readonly postgresHost: number;
+    /** what a second app host adds to nginx's CPU per request (absent before 2026-12-02: none) */
+    readonly nginxHost?: number;
   };
   readonly mixes: readonly MeasuredMix[];
+  /**
+   * CPU µs per request of each role when the roles share their cores instead of having one each
+   * (phase D of `plan calibrate`: every process, the load tester too, on every core). A host that
+   * runs several roles pays these: its processes take turns on the same cores, each serves fewer
+   * requests per wake-up and finds its caches cold. `postgres`: load tester → nginx (2 workers) →
+   * app (1 worker) → PostgreSQL; `sqlite`: load tester → app with SQLite. Both at the calibrated
+   * mix; the model scales a role's cost for any mix by the ratio of these to the figures above.
+   * Absent in calibrations made before 2026-12-02: no co-location cost then.
+   */
+  readonly colocated?: { readonly sqlite: MeasuredMix; readonly postgres: MeasuredMix };
   readonly memoryMiB: MemoryFigures;
   /** requests/s of the runs the figures come from (the fastest of each kind), for the record */
   readonly sustainedRps: Readonly<Record<string, number>>;
@@ -149,6 +161,21 @@ export function parseCalibration(doc: unknown, source = 'calibration'): Calibrat
   for (const k of ['share', 'appSqlite', 'appPostgres', 'postgres', 'appPostgresHost', 'postgresHost']) {
     if (typeof doc.extraWorkerUs[k] !== 'number' || !Number.isFinite(doc.extraWorkerUs[k])) throw new CalibrationError(`${source}: extraWorkerUs.${k} must be a number`);
   }
+  if (doc.colocated !== undefined) {
+    if (!isObject(doc.colocated)) throw new CalibrationError(`${source}: "colocated" must be an object`);
+    for (const store of ['sqlite', 'postgres']) {
+      const m = doc.colocated[store];
+      if (!isObject(m) || !isObject(m.cpuUs)) throw new CalibrationError(`${source}: colocated.${store} needs "post", "get" and "cpuUs"`);
+      positive(m.post, `${source}: colocated.${store}.post`);
+      positive(m.get, `${source}: colocated.${store}.get`);
+      if ((m.post as number) + (m.get as number) <= 0) throw new CalibrationError(`${source}: colocated.${store} counts no requests`);
+      for (const [role, us] of Object.entries(m.cpuUs)) {
+        if (!(COST_ROLES as readonly string[]).includes(role)) throw new CalibrationError(`${source}: colocated.${store}.cpuUs.${role} is not a role (${COST_ROLES.join(', ')})`);
+        if (typeof us !== 'number' || !Number.isFinite(us) || us <= 0) throw new CalibrationError(`${source}: colocated.${store}.cpuUs.${role} must be a number > 0`);
+      }
+    }
+  }
+  if (doc.extraWorkerUs.nginxHost !== undefined && (typeof doc.extraWorkerUs.nginxHost !== 'number' || !Number.isFinite(doc.extraWorkerUs.nginxHost))) throw new CalibrationError(`${source}: extraWorkerUs.nginxHost must be a number`);
   if (!isObject(doc.memoryMiB)) throw new CalibrationError(`${source}: "memoryMiB" missing`);
   for (const k of ['appSingleSqlite', 'appSinglePostgres', 'appPrimary', 'appWorkerSqlite', 'appWorkerPostgres', 'nginxMaster', 'nginxWorker', 'postgresFixed', 'postgresPerConnection', 'postgresSharedBuffers']) {
     positive(doc.memoryMiB[k], `${source}: memoryMiB.${k}`);
@@ -218,8 +245,23 @@ export function cpuPerRequest(cal: Calibration, role: CostRole, mix: Mix): numbe
  * writes (other workers' rows to read, notifications), so it scales with the share of POSTs.
  * A negative measurement (noise) counts as none.
  */
-export function extraWorkerCost(cal: Calibration, role: 'appSqlite' | 'appPostgres' | 'postgres' | 'appPostgresHost' | 'postgresHost', mix: Mix): number {
+export function extraWorkerCost(cal: Calibration, role: 'appSqlite' | 'appPostgres' | 'postgres' | 'appPostgresHost' | 'postgresHost' | 'nginxHost', mix: Mix): number {
   const d = cal.extraWorkerUs;
+  // nginx writes nothing: what another upstream costs it (fewer requests per connection read) does not follow the POSTs
+  if (role === 'nginxHost') return Math.max(0, d.nginxHost ?? 0) / 1e6;
   if (d.share <= 0) return 0;
   return (Math.max(0, d[role]) * (postShare(mix) / d.share)) / 1e6;
+}
+
+/**
+ * How much more CPU per request a role takes on a host where it shares the cores with other roles
+ * than on cores of its own: the co-located measurement over the dedicated figure at the same mix
+ * (1 when the calibration has no co-located measurement of that role).
+ */
+export function colocationFactor(cal: Calibration, store: 'sqlite' | 'postgres', role: CostRole): number {
+  const m = cal.colocated?.[store];
+  const us = m?.cpuUs[role];
+  if (!m || us === undefined) return 1;
+  const alone = cpuPerRequest(cal, role, { post: m.post, get: m.get }) * 1e6;
+  return alone > 0 ? us / alone : 1;
 }

@@ -77,6 +77,15 @@ export function reasoning(ctx: PlanContext, result: PlanResult): string[] {
       `and each request costs the app ${(c.app * 1e6).toFixed(0)} µs of CPU` +
       (workers > 1 && c.app > one * 1.005 ? ` (${(one * 1e6).toFixed(0)} µs with one process; each further process sharing the store adds its measured overhead).` : '.'),
   );
+  const shared = rec.hosts.filter((x) => x.colocated && x.roles.some((r) => (x.costs[r] ?? 0) > c[r] * 1.005));
+  if (shared.length) {
+    const name = { app: 'app', lb: 'nginx', db: 'PostgreSQL', client: 'load generator' } as const;
+    const x = shared[0]!;
+    lines.push(
+      `${shared.map((y) => y.name).join(', ')} run${shared.length === 1 ? 's' : ''} several roles on the same cores, and each costs more per request there than on cores of its own ` +
+        `(measured by the calibration with all of them sharing the cores): ${x.roles.map((r) => `${name[r]} ${((x.costs[r] ?? 0) * 1e6).toFixed(0)} µs instead of ${(c[r] * 1e6).toFixed(0)}`).join(', ')}.`,
+    );
+  }
   const h = headroom(rec);
   if (h) lines.push(`The next limit is ${h.label}, at ${int(h.factor * rec.rps)} req/s (×${h.factor.toFixed(2)}).`);
   const others = result.bestByShape.filter((e) => e.topology.shape !== rec.topology.shape).slice(0, 4);

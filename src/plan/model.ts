@@ -5,9 +5,13 @@
 // most v / c requests a second; the topology's capacity is the smallest such limit over all its
 // resources (the bottleneck), because every request passes through each role once:
 //
-//   app hosts   Σ_h min(workers_h, v_h − R·other_h) ≥ R·c_app   (the load balancer sends each host
-//               its share — nginx weights — and a host's other roles take their CPU first)
+//   app hosts   Σ_h min(workers_h, v_h − R·other_h) / c_app,h ≥ R   (the load balancer sends each
+//               host what it can serve — nginx weights — and a host's other roles take their CPU first)
 //   other VMs   R·Σ c_role ≤ v
+//
+// A role costs more on a host where it shares the cores with other roles than on cores of its own
+// (c_role,h = the calibration's co-located figure where h runs two roles or more): processes take
+// turns, each serves fewer requests per wake-up and finds its caches cold.
 //   DB writes   R·postShare·c_serial ≤ 1 (inserts take turns: SQLite commits hold the file's write
 //               lock one process at a time; PostgreSQL inserts hold an advisory lock until COMMIT
 //               so ids appear in order)
@@ -21,7 +25,7 @@
 //
 // Each limit is monotone in R, so the capacity is the minimum of the limits taken one at a
 // time; the app limit, the only non-linear one, is solved by bisection.
-import { cpuPerRequest, extraWorkerCost, type Calibration } from './calibration.js';
+import { colocationFactor, cpuPerRequest, extraWorkerCost, type Calibration } from './calibration.js';
 import { postShare, type Mix } from './mix.js';
 import type { ManagedDbOffer, ManagedLbOffer, VmType } from './prices.js';
 
@@ -85,6 +89,13 @@ export interface HostPlan {
   readonly weight: number;
   /** vCPUs busy at the predicted capacity */
   readonly cpuBusy: number;
+  /**
+   * CPU seconds per request of each role on this host (the app's: per request this host serves).
+   * Above `Evaluation.costs` where the host runs several roles: they share its cores.
+   */
+  readonly costs: Readonly<Partial<Record<Role, number>>>;
+  /** the roles share this host's cores (two or more of them) */
+  readonly colocated: boolean;
 }
 
 export interface Evaluation {
@@ -99,7 +110,7 @@ export interface Evaluation {
   /** every limit, tightest first */
   readonly limits: readonly Limit[];
   readonly hosts: readonly HostPlan[];
-  /** CPU seconds per request, by role, for this mix */
+  /** CPU seconds per request, by role, for this mix, each role on cores of its own (see HostPlan.costs) */
   readonly costs: Readonly<Record<'app' | 'lb' | 'db' | 'client' | 'serialWrite', number>>;
 }
 
@@ -237,25 +248,36 @@ export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOpt
   if (pg) {
     costs.app += extraWorkers * extraWorkerCost(cal, 'appPostgres', mix) + extraHosts * extraWorkerCost(cal, 'appPostgresHost', mix);
     costs.db += extraWorkers * extraWorkerCost(cal, 'postgres', mix) + extraHosts * extraWorkerCost(cal, 'postgresHost', mix);
+    costs.lb += extraHosts * extraWorkerCost(cal, 'nginxHost', mix);
   } else {
     costs.app += (workers - 1) * extraWorkerCost(cal, 'appSqlite', mix);
   }
 
-  // CPU per request of each host's roles other than the app (they are served first).
-  const other = t.hosts.map((h) => {
-    let c = 0;
-    if (h.roles.includes('lb')) c += costs.lb;
-    if (h.roles.includes('db')) c += costs.db;
-    if (h.roles.includes('client')) c += costs.client;
-    return c;
+  // Each host's CPU per request of its roles: more where several roles share the cores (measured
+  // by the calibration with all of them on the same cores; the extra-process costs above were
+  // measured so already and are not scaled again).
+  const calRole = { app: pg ? 'appPostgres' : 'appSqlite', lb: 'nginx', db: 'postgres', client: 'client' } as const;
+  const extras = { app: costs.app - cpuPerRequest(cal, calRole.app, mix), lb: costs.lb - cpuPerRequest(cal, 'nginx', mix), db: costs.db - cpuPerRequest(cal, 'postgres', mix), client: 0 };
+  const hostCosts = t.hosts.map((h) => {
+    const colocated = h.roles.length >= 2;
+    const c: Partial<Record<Role, number>> = {};
+    for (const role of h.roles) {
+      const base = costs[role] - extras[role];
+      c[role] = base * (colocated ? colocationFactor(cal, t.store, calRole[role]) : 1) + extras[role];
+    }
+    return { colocated, c };
   });
+  // CPU per request of each host's roles other than the app (they are served first).
+  const other = hostCosts.map(({ c }) => (c.lb ?? 0) + (c.db ?? 0) + (c.client ?? 0));
   const appCores = (i: number, r: number): number => {
     const h = t.hosts[i]!;
     if (!h.roles.includes('app')) return 0;
     return Math.max(0, Math.min(plan.workers[i]!, h.vm.vcpus - r * other[i]!));
   };
+  /** requests/s host i's app can serve while its other roles carry r */
+  const appRps = (i: number, r: number): number => (t.hosts[i]!.roles.includes('app') ? appCores(i, r) / hostCosts[i]!.c.app! : 0);
   const totalVcpus = t.hosts.reduce((a, h) => a + h.vm.vcpus, 0);
-  const ceiling = (totalVcpus + (t.managedDb?.vcpus ?? 0)) / Math.max(costs.app, 1e-12) + 1;
+  const ceiling = (totalVcpus + (t.managedDb?.vcpus ?? 0)) / Math.max(Math.min(costs.app, ...hostCosts.map(({ c }) => c.app ?? Infinity)), 1e-12) + 1;
 
   const limits: Limit[] = [];
   const appLabel = (() => {
@@ -267,7 +289,7 @@ export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOpt
     if (memLimited) s += ', workers limited by memory or connections';
     return s;
   })();
-  const appCapacity = bisect((r) => t.hosts.reduce((a, _, i) => a + appCores(i, r), 0) >= r * costs.app, ceiling);
+  const appCapacity = bisect((r) => t.hosts.reduce((a, _, i) => a + appRps(i, r), 0) >= r, ceiling);
   limits.push({ id: 'app', label: appLabel, short: 'app CPU', capacityRps: appCapacity });
   t.hosts.forEach((h, i) => {
     if (other[i]! <= 0) return;
@@ -289,11 +311,12 @@ export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOpt
   const bottleneck = limits[0]!;
   const rps = bottleneck.capacityRps;
 
-  const cores = t.hosts.map((_, i) => appCores(i, rps));
-  const sumCores = cores.reduce((a, b) => a + b, 0);
-  const maxCores = Math.max(...cores);
+  // The load balancer sends each host what its cores can serve.
+  const served = t.hosts.map((_, i) => appRps(i, rps));
+  const sumServed = served.reduce((a, b) => a + b, 0);
+  const maxServed = Math.max(...served);
   const hosts: HostPlan[] = t.hosts.map((h, i) => {
-    const share = h.roles.includes('app') && sumCores > 0 ? cores[i]! / sumCores : 0;
+    const share = h.roles.includes('app') && sumServed > 0 ? served[i]! / sumServed : 0;
     return {
       name: h.name,
       vm: h.vm,
@@ -302,8 +325,10 @@ export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOpt
       memoryUsedMiB: plan.memory[i]!.used,
       memoryParts: plan.memory[i]!.parts,
       share,
-      weight: share > 0 ? Math.max(1, Math.round((10 * cores[i]!) / maxCores)) : 0,
-      cpuBusy: rps * other[i]! + rps * share * costs.app,
+      weight: share > 0 ? Math.max(1, Math.round((10 * served[i]!) / maxServed)) : 0,
+      cpuBusy: rps * other[i]! + rps * share * (hostCosts[i]!.c.app ?? 0),
+      costs: hostCosts[i]!.c,
+      colocated: hostCosts[i]!.colocated,
     };
   });
   return { topology: t, costUsd, feasible: true, rps, bottleneck, limits, hosts, costs };

@@ -34,6 +34,12 @@ test('plan calibrate --quick: a valid calibration, then a plan from it', { timeo
   assert.ok(cal.runs.filter((x) => x.phase === 'A sqlite' && x.kind !== 'get').every((x) => (x.writeLockUsPerPost ?? 0) > 0));
   assert.ok(cal.memoryMiB.appSingleSqlite > 10 && cal.memoryMiB.appWorkerPostgres > 10 && cal.memoryMiB.nginxWorker > 0);
   assert.ok(cal.runs.length >= 15 && cal.runs.every((x) => x.failures === 0));
+  // the shared-core figures come from phase D's one-process runs, which the calibration keeps
+  const d1 = cal.runs.find((x) => x.phase === 'D 1 host')!;
+  assert.ok(cal.colocated, 'colocated figures recorded');
+  assert.equal(cal.colocated.postgres.post + cal.colocated.postgres.get, d1.requests);
+  for (const role of ['appPostgres', 'nginx', 'postgres', 'client'] as const) assert.ok((cal.colocated.postgres.cpuUs[role] ?? 0) > 0, `colocated ${role}`);
+  assert.ok((cal.colocated.sqlite.cpuUs.appSqlite ?? 0) > 0 && cal.extraWorkerUs.nginxHost !== undefined);
   // everything it started is gone, and so is its temporary directory
   const left = readdirSync(tmpdir()).filter((f) => f.startsWith('polarity-calibrate-') && !before.has(f));
   assert.deepEqual(left, []);

@@ -1,11 +1,17 @@
 // The bottleneck model against capacities computed by hand from test/plan/fixtures.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cpuPerRequest } from '../../src/plan/calibration.js';
+import { colocationFactor, cpuPerRequest, parseCalibration } from '../../src/plan/calibration.js';
 import { SEED_MIX, type Mix } from '../../src/plan/mix.js';
 import { DEFAULT_MODEL_OPTIONS, evaluate, headroom, type HostSpec, type Topology } from '../../src/plan/model.js';
 import type { ManagedDbOffer, ManagedLbOffer } from '../../src/plan/prices.js';
 import { handCalibration, vm } from './fixtures.js';
+
+// Shared-core figures at the seed mix: app 1.5 ×, nginx 1.5 ×, PostgreSQL 2 × their figures alone (50, 20, 25 µs); SQLite app 1.2 × 30 µs.
+const COLOCATED = {
+  postgres: { post: 1, get: 2, cpuUs: { appPostgres: 75, nginx: 30, postgres: 50 } },
+  sqlite: { post: 1, get: 2, cpuUs: { appSqlite: 36 } },
+};
 
 const lbOffer: ManagedLbOffer = { id: 'mlb', monthlyUsdPerNode: 12, maxRpsPerNode: 10_000, maxNodes: 10 };
 const dbOffer = (over: Partial<ManagedDbOffer> = {}): ManagedDbOffer => ({ id: 'mdb', vcpus: 2, memoryMiB: 1024, monthlyUsd: 15, maxConnections: 22, ...over });
@@ -180,13 +186,16 @@ const cases: Case[] = [
       { name: 'app2', vm: vm('v2', 2, 4096), roles: ['app'] },
       { name: 'db', vm: vm('v4', 4, 4096), roles: ['db'] },
     ]),
-    cal: { extraWorkerUs: { share: 1 / 3, appSqlite: 0, appPostgres: 5, postgres: 2, appPostgresHost: 3, postgresHost: 1 } },
-    // 4 workers on 2 hosts: 2 extra workers, 1 extra host → app 50 + 2×5 + 3 = 63 µs, PostgreSQL 25 + 2×2 + 1 = 30 µs
+    cal: { extraWorkerUs: { share: 1 / 3, appSqlite: 0, appPostgres: 5, postgres: 2, appPostgresHost: 3, postgresHost: 1, nginxHost: 4 } },
+    // 4 workers on 2 hosts: 2 extra workers, 1 extra host → app 50 + 2×5 + 3 = 63 µs, PostgreSQL 25 + 2×2 + 1 = 30 µs, nginx 20 + 4 µs
     rps: 4 / 63e-6,
     bottleneck: 'app',
     workers: [0, 2, 2, 0],
     check: (e) => {
       assert.ok(Math.abs(e.costs.db - 30e-6) < 1e-12);
+      assert.ok(Math.abs(e.limits.find((l) => l.id === 'cpu:lb')!.capacityRps - 2 / 24e-6) < 1e-6);
+      // not scaled by the POSTs: the same 4 µs with reads only
+      assert.ok(Math.abs(evaluate(e.topology, handCalibration({ extraWorkerUs: { share: 1 / 3, appSqlite: 0, appPostgres: 5, postgres: 2, appPostgresHost: 3, postgresHost: 1, nginxHost: 4 } }), { post: 0, get: 1 }).costs.lb - 24e-6) < 1e-12);
       assert.ok(Math.abs(e.limits.find((l) => l.id === 'cpu:db')!.capacityRps - 4 / 30e-6) < 1e-6);
     },
   },
@@ -198,6 +207,60 @@ const cases: Case[] = [
     rps: 1 / 95e-6,
     bottleneck: 'app',
     workers: [2],
+  },
+  {
+    name: 'co-located roles: app + PostgreSQL on one core cost their shared-core figures (75 + 50 µs)',
+    topology: topo('postgres', [{ name: 'app1', vm: vm('v1', 1, 1024), roles: ['app', 'db'] }]),
+    cal: { colocated: COLOCATED },
+    rps: 1 / 125e-6,
+    bottleneck: 'app',
+    check: (e) => {
+      const h = e.hosts[0]!;
+      assert.equal(h.colocated, true);
+      assert.ok(Math.abs(h.costs.app! - 75e-6) < 1e-12 && Math.abs(h.costs.db! - 50e-6) < 1e-12);
+      // the topology's own figures stay those of a role alone
+      assert.ok(Math.abs(e.costs.app - 50e-6) < 1e-12 && Math.abs(e.costs.db - 25e-6) < 1e-12);
+    },
+  },
+  {
+    name: 'co-located figures do not touch hosts with one role each (LB VM + 2 app hosts + DB VM: 40,000)',
+    topology: topo('postgres', [
+      { name: 'lb', vm: vm('v1', 1, 1024), roles: ['lb'] },
+      { name: 'app1', vm: vm('v1', 1, 1024), roles: ['app'] },
+      { name: 'app2', vm: vm('v1', 1, 1024), roles: ['app'] },
+      { name: 'db', vm: vm('v2', 2, 2048), roles: ['db'] },
+    ]),
+    cal: { colocated: COLOCATED },
+    rps: 40_000,
+    check: (e) => assert.deepEqual(e.hosts.map((h) => h.colocated), [false, false, false, false]),
+  },
+  {
+    name: 'LB on app host 1, co-located: that host serves (2 − 30 µs·R) / 75 µs, the other 2 / 50 µs',
+    topology: topo('postgres', [
+      { name: 'app1', vm: vm('v2', 2, 4096), roles: ['app', 'lb'] },
+      { name: 'app2', vm: vm('v2', 2, 4096), roles: ['app'] },
+      { name: 'db', vm: vm('v2', 2, 2048), roles: ['db'] },
+    ]),
+    cal: { colocated: COLOCATED },
+    // 2/75 µs − 0.4·R + 40,000 = R  →  R = (26,666.7 + 40,000) / 1.4
+    rps: (2 / 75e-6 + 40_000) / 1.4,
+    bottleneck: 'app',
+    check: (e) => {
+      const r = (2 / 75e-6 + 40_000) / 1.4;
+      const served1 = (2 - 30e-6 * r) / 75e-6; // ≈ 7,619 req/s
+      assert.ok(Math.abs(e.hosts[0]!.share - served1 / r) < 1e-9);
+      assert.deepEqual(e.hosts.map((h) => h.weight), [2, 10, 0]);
+      assert.ok(Math.abs(e.hosts[0]!.cpuBusy - 2) < 1e-6, `app1 busy ${e.hosts[0]!.cpuBusy}`);
+    },
+  },
+  {
+    name: 'co-location without a measured figure for a role leaves that role as it is (SQLite app ×1.2, load generator ×1)',
+    topology: topo('sqlite', [{ name: 'machine', vm: vm('here', 2, 1 << 20), roles: ['app', 'client'], workers: 1 }]),
+    cal: { colocated: COLOCATED },
+    ignoreMemory: true,
+    // one worker: 1 core / 36 µs; the load generator's 10 µs·R leaves more than that core
+    rps: 1 / 36e-6,
+    check: (e) => assert.ok(Math.abs(e.hosts[0]!.costs.client! - 10e-6) < 1e-12),
   },
   {
     name: 'several app hosts without PostgreSQL are refused',
@@ -252,4 +315,25 @@ test('calibration: per-request cost is the straight line between the measured po
   assert.ok(Math.abs(us({ post: 3, get: 1 }) - 47.5) < 1e-9); // share 3/4: halfway from 40 to 55
   // roles without a measured mix: the two ends
   assert.ok(Math.abs(cpuPerRequest(cal, 'appSqlite', SEED_MIX) * 1e6 - 30) < 1e-9);
+});
+
+test('calibration: the co-location factor is the shared-core figure over the figure alone at the same mix', () => {
+  const cal = handCalibration({ colocated: COLOCATED });
+  assert.ok(Math.abs(colocationFactor(cal, 'postgres', 'postgres') - 2) < 1e-9);
+  assert.ok(Math.abs(colocationFactor(cal, 'postgres', 'appPostgres') - 1.5) < 1e-9);
+  assert.equal(colocationFactor(cal, 'postgres', 'client'), 1);
+  assert.equal(colocationFactor(handCalibration(), 'postgres', 'nginx'), 1); // calibrations before 2026-12-02
+  // measured at 1 POST : 1 GET, where PostgreSQL alone costs (55 + 10) / 2 = 32.5 µs
+  const half = handCalibration({ colocated: { ...COLOCATED, postgres: { post: 5, get: 5, cpuUs: { postgres: 65 } } } });
+  assert.ok(Math.abs(colocationFactor(half, 'postgres', 'postgres') - 2) < 1e-9);
+});
+
+test('calibration: a malformed "colocated" is refused with what is wrong', () => {
+  const doc = (colocated: unknown) => JSON.parse(JSON.stringify({ ...handCalibration(), colocated }));
+  assert.doesNotThrow(() => parseCalibration(doc(COLOCATED)));
+  assert.doesNotThrow(() => parseCalibration(JSON.parse(JSON.stringify(handCalibration()))));
+  assert.throws(() => parseCalibration(doc({ sqlite: COLOCATED.sqlite })), /colocated\.postgres needs/);
+  assert.throws(() => parseCalibration(doc({ ...COLOCATED, sqlite: { post: 1, get: 2, cpuUs: { redis: 3 } } })), /colocated\.sqlite\.cpuUs\.redis is not a role/);
+  assert.throws(() => parseCalibration(doc({ ...COLOCATED, sqlite: { post: 1, get: 2, cpuUs: { appSqlite: 0 } } })), /must be a number > 0/);
+  assert.throws(() => parseCalibration(doc({ ...COLOCATED, sqlite: { post: 0, get: 0, cpuUs: { appSqlite: 3 } } })), /counts no requests/);
 });
