@@ -9,7 +9,8 @@
 //    namespace); on the one-host cluster it also starts a SQLite app host in app1's namespace
 //    (the one-VM topology, as bench/cluster.ts does).
 // 3. For each topology and two core layouts, runs the load tester in --max mode (64 keep-alive
-//    connections, the seed mix, medians of ROUNDS runs) and compares requests/s with the model:
+//    connections, the seed mix, medians of ROUNDS runs; each round runs every topology and layout
+//    of the cluster in turn) and compares requests/s with the model:
 //      "1 core":  every cluster process pinned to core 0, the load tester to core 1
 //                 → the cluster is one machine with 1 vCPU running every role;
 //      "2 cores": everything, the load tester too, on both cores
@@ -31,7 +32,7 @@ import { calibrate, calibrateUnavailable, defaultLabel, describeMachine } from '
 import { loadCalibration, type Calibration } from '../src/plan/calibration.js';
 import { acquireClusterLock, namespacePids as nsPids, releaseClusterLock as releaseLock, runClusterSync, waitForOk } from '../src/plan/local-cluster.js';
 import { SEED_MIX } from '../src/plan/mix.js';
-import { DEFAULT_MODEL_OPTIONS, evaluate, type Role } from '../src/plan/model.js';
+import { evaluateLocalCluster, type Role } from '../src/plan/model.js';
 import { cpuSecondsBetween, cpuSnapshot } from '../src/plan/proc.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -80,19 +81,29 @@ interface Measurement {
 /** Each role's processes: the pids whose trees are counted as that role. */
 type RoleRoots = Record<string, () => number[]>;
 
-async function measure(url: string, roles: RoleRoots): Promise<Measurement> {
+interface Run {
+  rps: number;
+  cores: number;
+  client: number;
+  failures: number;
+  us: Record<string, number>;
+}
+
+/** One measured run after a 2-s warm-up (the previous run was another topology or layout). */
+async function runOnce(url: string, roles: RoleRoots): Promise<Run> {
   const spec = (durationS: number) => ({ host: url, scenario, users: CONNECTIONS, spawnRate: CONNECTIONS, durationS, timeoutS: 10, stopTimeoutS: 5, maxRequests: durationS * 200_000, mode: 'max' as const, seed: 11 });
   await runLoad(spec(2), { progress: null, handleSignals: false });
-  const runs: { rps: number; cores: number; client: number; failures: number; us: Record<string, number> }[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const before = Object.fromEntries(Object.entries(roles).map(([k, r]) => [k, cpuSnapshot(r())]));
-    const { report } = await runLoad(spec(DURATION), { progress: null, handleSignals: false });
-    const seconds = Object.fromEntries(Object.entries(roles).map(([k, r]) => [k, cpuSecondsBetween(before[k]!, cpuSnapshot(r()))]));
-    const cores = Object.values(seconds).reduce((a, b) => a + b, 0) / report.durationS;
-    const client = report.loadGenerator.cpuPercent / 100;
-    const us = Object.fromEntries(Object.entries({ ...seconds, client: client * report.durationS }).map(([k, v]) => [k, Math.round((v / Math.max(1, report.requests)) * 1e6 * 10) / 10]));
-    runs.push({ rps: report.avgRps, cores, client, failures: report.failures, us });
-  }
+  const before = Object.fromEntries(Object.entries(roles).map(([k, r]) => [k, cpuSnapshot(r())]));
+  const { report } = await runLoad(spec(DURATION), { progress: null, handleSignals: false });
+  const seconds = Object.fromEntries(Object.entries(roles).map(([k, r]) => [k, cpuSecondsBetween(before[k]!, cpuSnapshot(r()))]));
+  const cores = Object.values(seconds).reduce((a, b) => a + b, 0) / report.durationS;
+  const client = report.loadGenerator.cpuPercent / 100;
+  const us = Object.fromEntries(Object.entries({ ...seconds, client: client * report.durationS }).map(([k, v]) => [k, Math.round((v / Math.max(1, report.requests)) * 1e6 * 10) / 10]));
+  return { rps: report.avgRps, cores, client, failures: report.failures, us };
+}
+
+/** The median run of a topology's rounds. */
+function summarize(runs: Run[]): Measurement {
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
   const mid = sorted[Math.floor(sorted.length / 2)]!;
   return { rps: mid.rps, rounds: runs.map((r) => Math.round(r.rps)), failures: runs.reduce((a, r) => a + r.failures, 0), cores: mid.cores, clientCores: mid.client, usPerRequest: mid.us };
@@ -114,12 +125,7 @@ interface Row {
 
 /** The local cluster as the model sees it: one machine of `cores` vCPUs running every role. */
 function predict(cal: Calibration, store: 'sqlite' | 'postgres', appHosts: number, roles: Role[], cores: number): { rps: number; bottleneck: string; us: Record<string, number> } {
-  const e = evaluate(
-    { id: 'local', shape: 'local cluster', store, hosts: [{ name: 'machine', vm: { id: 'this machine', vcpus: cores, memoryMiB: 1 << 20, monthlyUsd: 0 }, roles, workers: appHosts }] },
-    cal,
-    SEED_MIX,
-    { ...DEFAULT_MODEL_OPTIONS, ignoreMemory: true },
-  );
+  const e = evaluateLocalCluster(cal, store, appHosts, roles, cores, SEED_MIX);
   if (!e.feasible) throw new Error(`model: ${e.reason}`);
   // The model's CPU per request of each role that runs here, in µs (the machine's: co-located when it runs several).
   const here = e.hosts[0]!.costs;
@@ -130,13 +136,7 @@ function predict(cal: Calibration, store: 'sqlite' | 'postgres', appHosts: numbe
 /** The model's capacity for a fractional number of cores (the CPU the cluster really received). */
 function predictFraction(cal: Calibration, store: 'sqlite' | 'postgres', appHosts: number, roles: Role[], cores: number): number {
   // vCPUs are whole in price tables; here the model is linear in the cores below the per-worker cap.
-  const e = evaluate(
-    { id: 'local', shape: 'local cluster', store, hosts: [{ name: 'machine', vm: { id: 'received', vcpus: cores, memoryMiB: 1 << 20, monthlyUsd: 0 }, roles, workers: appHosts }] },
-    cal,
-    SEED_MIX,
-    { ...DEFAULT_MODEL_OPTIONS, ignoreMemory: true },
-  );
-  return e.rps;
+  return evaluateLocalCluster(cal, store, appHosts, roles, cores, SEED_MIX).rps;
 }
 
 async function run(): Promise<void> {
@@ -194,10 +194,12 @@ async function run(): Promise<void> {
       } else {
         targets.push({ topology: 'load balancer + 2 app hosts + PostgreSQL', url: `http://${NET}.10`, store: 'postgres', roles: ['app', 'lb', 'db'], ns: hosts });
       }
-      for (const t of targets) {
-        for (const layout of layouts) {
-          const nsAll = hosts.flatMap(nsPids);
-          pin(nsAll, layout.cluster);
+      // Round by round, every topology and layout in turn: a slow minute of a shared machine then
+      // falls on one run of several rows, not on every run of one row.
+      const cells = targets.flatMap((t) => layouts.map((layout) => ({ t, layout, runs: [] as Run[] })));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const { t, layout, runs } of cells) {
+          pin(hosts.flatMap(nsPids), layout.cluster);
           pin([process.pid], layout.client);
           // The SQLite host idles in app1's namespace beside the PostgreSQL one: only the target's
           // processes count (ip netns exec and setpriv exec, so the spawned pid is node's).
@@ -207,24 +209,27 @@ async function run(): Promise<void> {
             t.store === 'sqlite'
               ? { app: () => [sqlite!.pid!] }
               : { lb: inNs('lb'), db: inNs('db'), app: () => Array.from({ length: apps }, (_, i) => inNs(`app${i + 1}`)()).flat() };
-          const m = await measure(t.url, roleRoots);
-          const roles: Role[] = layout.clientOnCores ? [...t.roles, 'client'] : t.roles;
-          const p = predict(cal, t.store, apps, roles, layout.cores);
-          const received = layout.clientOnCores ? m.cores + m.clientCores : m.cores;
-          const row: Row = {
-            topology: t.topology,
-            layout: layout.name,
-            cores: layout.cores,
-            predicted: p.rps,
-            ...(shipped ? { predictedShipped: predict(shipped, t.store, apps, roles, layout.cores).rps } : {}),
-            measured: m,
-            modelUs: p.us,
-            predictedAtReceived: predictFraction(cal, t.store, apps, roles, received),
-            bottleneck: p.bottleneck,
-          };
-          rows.push(row);
-          console.log(`${t.topology.padEnd(42)} ${layout.name.padEnd(36)} predicted ${Math.round(p.rps)}  measured ${Math.round(m.rps)} (${m.rounds.join(', ')})  error ${(((m.rps - p.rps) / p.rps) * 100).toFixed(1)}%  cluster CPU ${received.toFixed(2)} cores`);
+          runs.push(await runOnce(t.url, roleRoots));
         }
+      }
+      for (const { t, layout, runs } of cells) {
+        const m = summarize(runs);
+        const roles: Role[] = layout.clientOnCores ? [...t.roles, 'client'] : t.roles;
+        const p = predict(cal, t.store, apps, roles, layout.cores);
+        const received = layout.clientOnCores ? m.cores + m.clientCores : m.cores;
+        const row: Row = {
+          topology: t.topology,
+          layout: layout.name,
+          cores: layout.cores,
+          predicted: p.rps,
+          ...(shipped ? { predictedShipped: predict(shipped, t.store, apps, roles, layout.cores).rps } : {}),
+          measured: m,
+          modelUs: p.us,
+          predictedAtReceived: predictFraction(cal, t.store, apps, roles, received),
+          bottleneck: p.bottleneck,
+        };
+        rows.push(row);
+        console.log(`${t.topology.padEnd(42)} ${layout.name.padEnd(36)} predicted ${Math.round(p.rps)}  measured ${Math.round(m.rps)} (${m.rounds.join(', ')})  error ${(((m.rps - p.rps) / p.rps) * 100).toFixed(1)}%  cluster CPU ${received.toFixed(2)} cores`);
       }
       sqlite?.kill('SIGKILL');
       sqlite = undefined;
@@ -248,7 +253,8 @@ async function run(): Promise<void> {
       `Load average (1 min) before and after: ${load0.toFixed(2)}, ${load1.toFixed(2)} (a shared machine: other people's work runs on the same cores).`,
       '',
       `Predictions come from \`src/plan/model.ts\` with ${calibrationNote}; measurements from the built-in load tester`,
-      `(\`--max\` mode, ${CONNECTIONS} keep-alive connections, the seed mix 1 POST /analyze : 2 GET /history, ${DURATION} s, median of ${ROUNDS} runs after a 2 s warm-up)`,
+      `(\`--max\` mode, ${CONNECTIONS} keep-alive connections, the seed mix 1 POST /analyze : 2 GET /history, ${DURATION} s, median of ${ROUNDS} runs, each after a 2 s warm-up;`,
+      'the rounds take every topology and layout of a cluster in turn, so that a slow minute of the machine falls on one run of several rows)',
       "against deploy/local-cluster (nginx, app hosts with `--workers 1`, PostgreSQL, each in its own network namespace), and a SQLite",
       'app host in app host 1\'s namespace for the one-VM topology.',
       '',

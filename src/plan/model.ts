@@ -345,3 +345,17 @@ export function headroom(e: Evaluation): { label: string; short: string; factor:
 export function seedUsers(rps: number): number {
   return rps * 3;
 }
+
+/**
+ * deploy/local-cluster as the model sees it (bench/plan-validate.ts): every "host" shares the same
+ * cores, so the topology is one machine of `cores` vCPUs (fractional: the CPU a run really received)
+ * running every role, with `appHosts` one-worker app processes; memory is not the limit there.
+ */
+export function evaluateLocalCluster(cal: Calibration, store: Store, appHosts: number, roles: readonly Role[], cores: number, mix: Mix): Evaluation {
+  return evaluate(
+    { id: 'local', shape: 'local cluster', store, hosts: [{ name: 'machine', vm: { id: 'this machine', vcpus: cores, memoryMiB: 1 << 20, monthlyUsd: 0 }, roles, workers: appHosts }] },
+    cal,
+    mix,
+    { ...DEFAULT_MODEL_OPTIONS, ignoreMemory: true },
+  );
+}

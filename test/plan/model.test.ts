@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { colocationFactor, cpuPerRequest, parseCalibration } from '../../src/plan/calibration.js';
 import { SEED_MIX, type Mix } from '../../src/plan/mix.js';
-import { DEFAULT_MODEL_OPTIONS, evaluate, headroom, type HostSpec, type Topology } from '../../src/plan/model.js';
+import { DEFAULT_MODEL_OPTIONS, evaluate, evaluateLocalCluster, headroom, type HostSpec, type Topology } from '../../src/plan/model.js';
 import type { ManagedDbOffer, ManagedLbOffer } from '../../src/plan/prices.js';
 import { handCalibration, vm } from './fixtures.js';
 
@@ -336,4 +336,12 @@ test('calibration: a malformed "colocated" is refused with what is wrong', () =>
   assert.throws(() => parseCalibration(doc({ ...COLOCATED, sqlite: { post: 1, get: 2, cpuUs: { redis: 3 } } })), /colocated\.sqlite\.cpuUs\.redis is not a role/);
   assert.throws(() => parseCalibration(doc({ ...COLOCATED, sqlite: { post: 1, get: 2, cpuUs: { appSqlite: 0 } } })), /must be a number > 0/);
   assert.throws(() => parseCalibration(doc({ ...COLOCATED, sqlite: { post: 0, get: 0, cpuUs: { appSqlite: 3 } } })), /counts no requests/);
+});
+
+test('model: the local cluster is one machine of the cores it received (fractional), memory not counted', () => {
+  // 2 one-worker app hosts, nginx and PostgreSQL on half a core: (0.5 − 45 µs·R) = 50 µs·R
+  const e = evaluateLocalCluster(handCalibration(), 'postgres', 2, ['app', 'lb', 'db'], 0.5, SEED_MIX);
+  assert.ok(e.feasible, e.reason);
+  assert.ok(Math.abs(e.rps - 0.5 / 95e-6) < 1e-6, `${e.rps}`);
+  assert.deepEqual(Object.keys(e.hosts[0]!.memoryParts).sort(), ['app', 'db', 'lb']); // no OS reserve
 });
