@@ -10,7 +10,7 @@
 //    (the one-VM topology, as bench/cluster.ts does).
 // 3. For each topology and two core layouts, runs the load tester in --max mode (64 keep-alive
 //    connections, the seed mix, medians of ROUNDS runs; each round runs every topology and layout
-//    of the cluster in turn) and compares requests/s with the model:
+//    of the cluster with the same store in turn) and compares requests/s with the model:
 //      "1 core":  every cluster process pinned to core 0, the load tester to core 1
 //                 → the cluster is one machine with 1 vCPU running every role;
 //      "2 cores": everything, the load tester too, on both cores
@@ -194,23 +194,28 @@ async function run(): Promise<void> {
       } else {
         targets.push({ topology: 'load balancer + 2 app hosts + PostgreSQL', url: `http://${NET}.10`, store: 'postgres', roles: ['app', 'lb', 'db'], ns: hosts });
       }
-      // Round by round, every topology and layout in turn: a slow minute of a shared machine then
-      // falls on one run of several rows, not on every run of one row.
+      // Round by round, every topology and layout of one store in turn: a slow minute of a shared
+      // machine then falls on one run of several rows, not on every run of one row. The SQLite rows
+      // run before any PostgreSQL load: interleaved with the PostgreSQL rows they measured 20–50 %
+      // lower in two runs, most likely from PostgreSQL's deferred work after a run (autovacuum,
+      // checkpoints) on the same cores — which a one-VM SQLite topology never has beside it.
       const cells = targets.flatMap((t) => layouts.map((layout) => ({ t, layout, runs: [] as Run[] })));
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const { t, layout, runs } of cells) {
-          pin(hosts.flatMap(nsPids), layout.cluster);
-          pin([process.pid], layout.client);
-          // The SQLite host idles in app1's namespace beside the PostgreSQL one: only the target's
-          // processes count (ip netns exec and setpriv exec, so the spawned pid is node's).
-          const idle = sqlite?.pid;
-          const inNs = (h: string) => () => nsPids(`${NAME}-${h}`).filter((p) => p !== idle);
-          const roleRoots: RoleRoots =
-            t.store === 'sqlite'
-              ? { app: () => [sqlite!.pid!] }
-              : { lb: inNs('lb'), db: inNs('db'), app: () => Array.from({ length: apps }, (_, i) => inNs(`app${i + 1}`)()).flat() };
-          runs.push(await runOnce(t.url, roleRoots));
-        }
+      const schedule = (['sqlite', 'postgres'] as const).flatMap((store) => {
+        const group = cells.filter((c) => c.t.store === store);
+        return Array.from({ length: ROUNDS }, () => group).flat();
+      });
+      for (const { t, layout, runs } of schedule) {
+        pin(hosts.flatMap(nsPids), layout.cluster);
+        pin([process.pid], layout.client);
+        // The SQLite host idles in app1's namespace beside the PostgreSQL one: only the target's
+        // processes count (ip netns exec and setpriv exec, so the spawned pid is node's).
+        const idle = sqlite?.pid;
+        const inNs = (h: string) => () => nsPids(`${NAME}-${h}`).filter((p) => p !== idle);
+        const roleRoots: RoleRoots =
+          t.store === 'sqlite'
+            ? { app: () => [sqlite!.pid!] }
+            : { lb: inNs('lb'), db: inNs('db'), app: () => Array.from({ length: apps }, (_, i) => inNs(`app${i + 1}`)()).flat() };
+        runs.push(await runOnce(t.url, roleRoots));
       }
       for (const { t, layout, runs } of cells) {
         const m = summarize(runs);
@@ -254,7 +259,8 @@ async function run(): Promise<void> {
       '',
       `Predictions come from \`src/plan/model.ts\` with ${calibrationNote}; measurements from the built-in load tester`,
       `(\`--max\` mode, ${CONNECTIONS} keep-alive connections, the seed mix 1 POST /analyze : 2 GET /history, ${DURATION} s, median of ${ROUNDS} runs, each after a 2 s warm-up;`,
-      'the rounds take every topology and layout of a cluster in turn, so that a slow minute of the machine falls on one run of several rows)',
+      'the rounds take every topology and layout of a cluster with the same store in turn, so that a slow minute of the machine falls on one run of several rows;',
+      'the SQLite rows run before any PostgreSQL load, whose deferred work would otherwise share their cores)',
       "against deploy/local-cluster (nginx, app hosts with `--workers 1`, PostgreSQL, each in its own network namespace), and a SQLite",
       'app host in app host 1\'s namespace for the one-VM topology.',
       '',
