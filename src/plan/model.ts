@@ -8,15 +8,15 @@
 //   app hosts   Σ_h min(workers_h, v_h − R·other_h) / c_app,h ≥ R   (the load balancer sends each
 //               host what it can serve — nginx weights — and a host's other roles take their CPU first)
 //   other VMs   R·Σ c_role ≤ v
-//
-// A role costs more on a host where it shares the cores with other roles than on cores of its own
-// (c_role,h = the calibration's co-located figure where h runs two roles or more): processes take
-// turns, each serves fewer requests per wake-up and finds its caches cold.
 //   DB writes   R·postShare·c_serial ≤ 1 (inserts take turns: SQLite commits hold the file's write
 //               lock one process at a time; PostgreSQL inserts hold an advisory lock until COMMIT
 //               so ids appear in order)
 //   managed LB  R ≤ nodes × the provider's stated requests/s per node
 //   managed DB  R·c_db ≤ its vCPUs, and its connection limit bounds the app's workers
+//
+// A role costs more on a host where it shares the cores with other roles than on cores of its own
+// (c_role,h = the calibration's co-located figure where h runs two roles or more): processes take
+// turns, each serves fewer requests per wake-up and finds its caches cold.
 //
 // Memory decides the workers: a host runs one worker per vCPU unless its RAM (minus the OS
 // reserve and its other roles) holds fewer; a host that cannot hold one is infeasible. Each
