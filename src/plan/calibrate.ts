@@ -332,13 +332,14 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
    * process serves fewer requests per event-loop turn, so each costs more CPU: the fastest run is
    * the one closest to the saturated process whose capacity the model predicts.
    */
+  /** The run that went fastest: the one least disturbed by other work. */
+  const fastest = (ms: Measured[]) => [...ms].sort((a, b) => b.record.rps - a.record.rps)[0]!;
   const measureSet = async (phase: string, url: string, groups: Group[], key: string, writeMetricsOf?: string): Promise<Record<'post' | 'get' | 'mix', Measured>> => {
     const got: Record<'post' | 'get' | 'mix', Measured[]> = { post: [], get: [], mix: [] };
     for (let r = 0; r < opts.rounds; r++) {
       for (const kind of ['post', 'get', 'mix'] as const) got[kind].push(await measure(phase, kind, url, groups, writeMetricsOf));
     }
     void key;
-    const fastest = (ms: Measured[]) => [...ms].sort((a, b) => b.record.rps - a.record.rps)[0]!;
     return { post: fastest(got.post), get: fastest(got.get), mix: fastest(got.mix) };
   };
   const us = (m: Measured, group: string) => (m.cpuS[group]! / m.record.requests) * 1e6;
@@ -514,7 +515,6 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       variants.host1.push(await measure('D 1 host', 'mix', ngOne.url, [nginxOf(ngOne.master), appOf(p1), pgGroup]));
       variants.host2.push(await measure('D 2 hosts', 'mix', ngTwo.url, [nginxOf(ngTwo.master), appOf(h2, h3), pgGroup]));
     }
-    const fastest = (ms: Measured[]) => [...ms].sort((a, b) => b.record.rps - a.record.rps)[0]!;
     const v = Object.fromEntries(Object.entries(variants).map(([k, ms]) => [k, fastest(ms)])) as Record<keyof typeof variants, Measured>;
     const share = v.s2.posts / Math.max(1, v.s2.posts + v.s2.gets);
     const deltas = {
@@ -535,14 +535,9 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     for (const x of [s1, s2, p1, p2, h2, h3]) await stopApp(x.proc);
     log(`  a second process adds, µs per request (fastest runs of ${opts.rounds}): ` + Object.entries(deltas).map(([k, d]) => `${k} ${d.toFixed(1)}`).join(', '));
     // The one-process variants are also what each role costs when every role shares the cores.
-    const colocatedMix = (m: Measured, groups: Partial<Record<CostRole, string>>) => ({
-      post: m.posts,
-      get: m.gets,
-      cpuUs: Object.fromEntries(Object.entries(groups).map(([role, g]) => [role, round(us(m, g!))])),
-    });
     const colocated = {
-      sqlite: colocatedMix(v.s1, { appSqlite: 'app', client: 'client' }),
-      postgres: colocatedMix(v.host1, { appPostgres: 'app', nginx: 'nginx', postgres: 'postgres', client: 'client' }),
+      sqlite: mixPoint(v.s1, { appSqlite: 'app', client: 'client' }),
+      postgres: mixPoint(v.host1, { appPostgres: 'app', nginx: 'nginx', postgres: 'postgres', client: 'client' }),
     };
     log('  every role on shared cores, µs per request: ' + Object.entries(colocated).map(([k, m]) => `${k}: ${Object.entries(m.cpuUs).map(([r, x]) => `${r} ${x.toFixed(1)}`).join(', ')}`).join('; '));
 
