@@ -3,21 +3,24 @@
 //
 //   npm run build && sudo node dist/bench/plan-validate.js [--calibration FILE] [--duration 8] [--rounds 3]
 //
-// 1. Calibrates this machine (`polarity plan calibrate`), unless --calibration names a file.
-// 2. Builds deploy/local-cluster under its own name (polv, 10.77.3.0/24): first with one app host,
+// Runs ROUNDS rounds; each round
+// 1. calibrates this machine (`polarity plan calibrate`, one round of each phase), unless
+//    --calibration names a file;
+// 2. builds deploy/local-cluster under its own name (polv, 10.77.3.0/24): first with one app host,
 //    then with two (load balancer + app hosts with --workers 1 + PostgreSQL, each in a network
 //    namespace); on the one-host cluster it also starts a SQLite app host in app1's namespace
-//    (the one-VM topology, as bench/cluster.ts does).
-// 3. For each topology and two core layouts, runs the load tester in --max mode (64 keep-alive
-//    connections, the seed mix, medians of ROUNDS runs; each round runs every topology and layout
-//    of the cluster with the same store in turn) and compares requests/s with the model:
+//    (the one-VM topology, as bench/cluster.ts does);
+// 3. runs the load tester once per topology and core layout, in --max mode (64 keep-alive
+//    connections, the seed mix):
 //      "1 core":  every cluster process pinned to core 0, the load tester to core 1
 //                 → the cluster is one machine with 1 vCPU running every role;
 //      "2 cores": everything, the load tester too, on both cores
 //                 → one machine with 2 vCPUs running every role and the load generator.
-//    All "hosts" share the same cores here, so the model is scaled to the cores the cluster
-//    actually has; the CPU the cluster's processes really received (a shared machine lends some
-//    of it to others) is recorded, and the prediction at that CPU shown beside.
+// Then compares, per topology and layout, the median run's requests/s with the model's prediction
+// from the median of the rounds' calibrations: both sides come from the same minutes of the machine.
+// All "hosts" share the same cores here, so the model is scaled to the cores the cluster actually
+// has; the CPU the cluster's processes really received (a shared machine lends some of it to
+// others) is recorded, and the prediction at that CPU shown beside.
 // Needs root, iproute2, nginx, PostgreSQL's server binaries and taskset. Traffic goes only to the
 // cluster's namespaces and 127.0.0.1. Results: bench/results/plan-validate.md and .json.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -29,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { runLoad } from '../src/loadtest/run.js';
 import { parseScenario, SEED_TEXT } from '../src/loadtest/scenario.js';
 import { calibrate, calibrateUnavailable, defaultLabel, describeMachine } from '../src/plan/calibrate.js';
-import { loadCalibration, type Calibration } from '../src/plan/calibration.js';
+import { loadCalibration, medianCalibration, type Calibration } from '../src/plan/calibration.js';
 import { acquireClusterLock, namespacePids as nsPids, releaseClusterLock as releaseLock, runClusterSync, waitForOk } from '../src/plan/local-cluster.js';
 import { SEED_MIX } from '../src/plan/mix.js';
 import { evaluateLocalCluster, type Role } from '../src/plan/model.js';
@@ -116,6 +119,8 @@ interface Row {
   predicted: number;
   /** with the shipped default calibration (bench/results/plan-calibration.json), when there is one */
   predictedShipped?: number;
+  /** from each round's own calibration, in order (the rounds' measurements are in measured.rounds) */
+  predictedEachRound?: number[];
   measured: Measurement;
   /** the model's CPU µs per request of each role */
   modelUs: Record<string, number>;
@@ -151,96 +156,106 @@ async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'polarity-plan-validate-'));
   chmodSync(dir, 0o755);
   try {
-    let cal: Calibration;
-    let calibrationNote: string;
-    if (values.calibration) {
-      cal = loadCalibration(values.calibration);
-      calibrationNote = `the calibration in \`${values.calibration}\` (${cal.date})`;
-    } else {
-      console.log('calibrating (polarity plan calibrate) …');
-      mkdirSync(values.out!, { recursive: true });
-      cal = await calibrate({ quick: false, durationS: 5, warmupS: 1, rounds: 3, connections: CONNECTIONS, mix: SEED_MIX, label: defaultLabel(describeMachine()), command: 'bench/plan-validate.ts', log: (l) => console.log(l) });
-      writeFileSync(join(values.out!, 'plan-validate-calibration.json'), JSON.stringify(cal, null, 2) + '\n');
-      calibrationNote = 'a calibration made at the start of this run (`bench/results/plan-validate-calibration.json`)';
-    }
+    const given = values.calibration ? loadCalibration(values.calibration) : undefined;
+    if (!given) mkdirSync(values.out!, { recursive: true });
     let shipped: Calibration | undefined;
     try {
-      shipped = values.calibration ? undefined : loadCalibration(join(ROOT, 'bench/results/plan-calibration.json'));
+      shipped = given ? undefined : loadCalibration(join(ROOT, 'bench/results/plan-calibration.json'));
     } catch {
       shipped = undefined;
     }
-    const rows: Row[] = [];
     const all = `0-${cpus().length - 1}`;
     const layouts = [
       { name: '1 core (load tester on the other)', cluster: '0', client: '1', cores: 1, clientOnCores: false },
       { name: `${cpus().length} cores, shared with the load tester`, cluster: all, client: all, cores: cpus().length, clientOnCores: true },
     ];
     const oldMask = /mask:\s*([0-9a-f]+)/.exec(spawnSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).stdout)?.[1];
+    const topologies = [
+      { apps: 1, topology: 'one VM: app with SQLite', url: `http://${NET}.21:3001`, store: 'sqlite' as const, roles: ['app'] as Role[] },
+      { apps: 1, topology: 'load balancer + 1 app host + PostgreSQL', url: `http://${NET}.10`, store: 'postgres' as const, roles: ['app', 'lb', 'db'] as Role[] },
+      { apps: 2, topology: 'load balancer + 2 app hosts + PostgreSQL', url: `http://${NET}.10`, store: 'postgres' as const, roles: ['app', 'lb', 'db'] as Role[] },
+    ];
+    const cells = topologies.flatMap((t) => layouts.map((layout) => ({ t, layout, runs: [] as Run[] })));
+    const calibrations: Calibration[] = [];
 
-    for (const apps of [1, 2]) {
-      cluster(apps, 'down');
-      console.log(`local cluster with ${apps} app host${apps > 1 ? 's' : ''} …`);
-      cluster(apps, 'up');
-      const hosts = ['lb', 'db', ...Array.from({ length: apps }, (_, i) => `app${i + 1}`)].map((h) => `${NAME}-${h}`);
-      const targets: { topology: string; url: string; store: 'sqlite' | 'postgres'; roles: Role[]; ns: string[] }[] = [];
-      if (apps === 1) {
-        mkdirSync(join(dir, 'sqlite'), { recursive: true });
-        chmodSync(join(dir, 'sqlite'), 0o777);
-        sqlite = spawn('ip', ['netns', 'exec', `${NAME}-app1`, 'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', '0.0.0.0', '--port', '3001', '--workers', '1', '--db', join(dir, 'sqlite/history.db'), '--log-level', 'warn'], { stdio: 'ignore' });
-        const started = sqlite;
-        await waitForOk(`http://${NET}.21:3001/readyz`, 60, () => started.exitCode === null);
-        targets.push({ topology: 'one VM: app with SQLite', url: `http://${NET}.21:3001`, store: 'sqlite', roles: ['app'], ns: [`${NAME}-app1`] });
-        targets.push({ topology: 'load balancer + 1 app host + PostgreSQL', url: `http://${NET}.10`, store: 'postgres', roles: ['app', 'lb', 'db'], ns: hosts });
-      } else {
-        targets.push({ topology: 'load balancer + 2 app hosts + PostgreSQL', url: `http://${NET}.10`, store: 'postgres', roles: ['app', 'lb', 'db'], ns: hosts });
+    // Round by round: a one-round calibration, then one run of every topology and layout. The
+    // prediction (from the median of the calibrations) and the measurement (the median run) then
+    // come from the same minutes of a machine whose speed changes from one quarter of an hour to
+    // the next, and a slow minute falls on one run of several rows, not on every run of one row.
+    // In each round the SQLite rows run first, on a fresh cluster: measured behind PostgreSQL load
+    // they were 20–50 % lower in two runs, most likely from PostgreSQL's deferred work after a run
+    // (autovacuum, checkpoints) on the same cores — which a one-VM SQLite topology never has beside it.
+    for (let round = 0; round < ROUNDS; round++) {
+      if (!given) {
+        console.log(`round ${round + 1} of ${ROUNDS}: calibrating (polarity plan calibrate, one round) …`);
+        calibrations.push(await calibrate({ quick: false, durationS: 5, warmupS: 1, rounds: 1, connections: CONNECTIONS, mix: SEED_MIX, label: defaultLabel(describeMachine()), command: 'bench/plan-validate.ts', log: (l) => console.log(l) }));
       }
-      // Round by round, every topology and layout of one store in turn: a slow minute of a shared
-      // machine then falls on one run of several rows, not on every run of one row. The SQLite rows
-      // run before any PostgreSQL load: interleaved with the PostgreSQL rows they measured 20–50 %
-      // lower in two runs, most likely from PostgreSQL's deferred work after a run (autovacuum,
-      // checkpoints) on the same cores — which a one-VM SQLite topology never has beside it.
-      const cells = targets.flatMap((t) => layouts.map((layout) => ({ t, layout, runs: [] as Run[] })));
-      const schedule = (['sqlite', 'postgres'] as const).flatMap((store) => {
-        const group = cells.filter((c) => c.t.store === store);
-        return Array.from({ length: ROUNDS }, () => group).flat();
-      });
-      for (const { t, layout, runs } of schedule) {
-        pin(hosts.flatMap(nsPids), layout.cluster);
-        pin([process.pid], layout.client);
-        // The SQLite host idles in app1's namespace beside the PostgreSQL one: only the target's
-        // processes count (ip netns exec and setpriv exec, so the spawned pid is node's).
-        const idle = sqlite?.pid;
-        const inNs = (h: string) => () => nsPids(`${NAME}-${h}`).filter((p) => p !== idle);
-        const roleRoots: RoleRoots =
-          t.store === 'sqlite'
-            ? { app: () => [sqlite!.pid!] }
-            : { lb: inNs('lb'), db: inNs('db'), app: () => Array.from({ length: apps }, (_, i) => inNs(`app${i + 1}`)()).flat() };
-        runs.push(await runOnce(t.url, roleRoots));
+      for (const apps of [1, 2]) {
+        cluster(apps, 'down');
+        console.log(`round ${round + 1} of ${ROUNDS}: local cluster with ${apps} app host${apps > 1 ? 's' : ''} …`);
+        cluster(apps, 'up');
+        const hosts = ['lb', 'db', ...Array.from({ length: apps }, (_, i) => `app${i + 1}`)].map((h) => `${NAME}-${h}`);
+        if (apps === 1) {
+          rmSync(join(dir, 'sqlite'), { recursive: true, force: true });
+          mkdirSync(join(dir, 'sqlite'), { recursive: true });
+          chmodSync(join(dir, 'sqlite'), 0o777);
+          sqlite = spawn('ip', ['netns', 'exec', `${NAME}-app1`, 'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', '0.0.0.0', '--port', '3001', '--workers', '1', '--db', join(dir, 'sqlite/history.db'), '--log-level', 'warn'], { stdio: 'ignore' });
+          const started = sqlite;
+          await waitForOk(`http://${NET}.21:3001/readyz`, 60, () => started.exitCode === null);
+        }
+        for (const { t, layout, runs } of cells.filter((c) => c.t.apps === apps)) {
+          pin(hosts.flatMap(nsPids), layout.cluster);
+          pin([process.pid], layout.client);
+          // The SQLite host idles in app1's namespace beside the PostgreSQL one: only the target's
+          // processes count (ip netns exec and setpriv exec, so the spawned pid is node's).
+          const idle = sqlite?.pid;
+          const inNs = (h: string) => () => nsPids(`${NAME}-${h}`).filter((p) => p !== idle);
+          const roleRoots: RoleRoots =
+            t.store === 'sqlite'
+              ? { app: () => [sqlite!.pid!] }
+              : { lb: inNs('lb'), db: inNs('db'), app: () => Array.from({ length: apps }, (_, i) => inNs(`app${i + 1}`)()).flat() };
+          const r = await runOnce(t.url, roleRoots);
+          runs.push(r);
+          console.log(`  ${t.topology.padEnd(42)} ${layout.name.padEnd(36)} ${Math.round(r.rps)} req/s`);
+        }
+        if (oldMask) spawnSync('taskset', ['-a', '-p', oldMask, String(process.pid)]);
+        sqlite?.kill('SIGKILL');
+        sqlite = undefined;
+        cluster(apps, 'down');
       }
-      for (const { t, layout, runs } of cells) {
-        const m = summarize(runs);
-        const roles: Role[] = layout.clientOnCores ? [...t.roles, 'client'] : t.roles;
-        const p = predict(cal, t.store, apps, roles, layout.cores);
-        const received = layout.clientOnCores ? m.cores + m.clientCores : m.cores;
-        const row: Row = {
-          topology: t.topology,
-          layout: layout.name,
-          cores: layout.cores,
-          predicted: p.rps,
-          ...(shipped ? { predictedShipped: predict(shipped, t.store, apps, roles, layout.cores).rps } : {}),
-          measured: m,
-          modelUs: p.us,
-          predictedAtReceived: predictFraction(cal, t.store, apps, roles, received),
-          bottleneck: p.bottleneck,
-        };
-        rows.push(row);
-        console.log(`${t.topology.padEnd(42)} ${layout.name.padEnd(36)} predicted ${Math.round(p.rps)}  measured ${Math.round(m.rps)} (${m.rounds.join(', ')})  error ${(((m.rps - p.rps) / p.rps) * 100).toFixed(1)}%  cluster CPU ${received.toFixed(2)} cores`);
-      }
-      sqlite?.kill('SIGKILL');
-      sqlite = undefined;
-      cluster(apps, 'down');
     }
-    if (oldMask) spawnSync('taskset', ['-a', '-p', oldMask, String(process.pid)]);
+
+    let cal: Calibration;
+    let calibrationNote: string;
+    if (given) {
+      cal = given;
+      calibrationNote = `the calibration in \`${values.calibration}\` (${cal.date})`;
+    } else {
+      cal = medianCalibration(calibrations, `bench/plan-validate.ts: the median of ${ROUNDS} one-round calibrations, one before each round of the validation's measurements`);
+      writeFileSync(join(values.out!, 'plan-validate-calibration.json'), JSON.stringify(cal, null, 2) + '\n');
+      calibrationNote = `the median of ${ROUNDS} one-round calibrations, one made before each round of measurements (\`bench/results/plan-validate-calibration.json\`, every run in it)`;
+    }
+    const rows: Row[] = [];
+    for (const { t, layout, runs } of cells) {
+      const m = summarize(runs);
+      const roles: Role[] = layout.clientOnCores ? [...t.roles, 'client'] : t.roles;
+      const p = predict(cal, t.store, t.apps, roles, layout.cores);
+      const received = layout.clientOnCores ? m.cores + m.clientCores : m.cores;
+      const row: Row = {
+        topology: t.topology,
+        layout: layout.name,
+        cores: layout.cores,
+        predicted: p.rps,
+        ...(shipped ? { predictedShipped: predict(shipped, t.store, t.apps, roles, layout.cores).rps } : {}),
+        ...(calibrations.length > 1 ? { predictedEachRound: calibrations.map((c) => Math.round(predict(c, t.store, t.apps, roles, layout.cores).rps)) } : {}),
+        measured: m,
+        modelUs: p.us,
+        predictedAtReceived: predictFraction(cal, t.store, t.apps, roles, received),
+        bottleneck: p.bottleneck,
+      };
+      rows.push(row);
+      console.log(`${t.topology.padEnd(42)} ${layout.name.padEnd(36)} predicted ${Math.round(p.rps)}  measured ${Math.round(m.rps)} (${m.rounds.join(', ')})  error ${(((m.rps - p.rps) / p.rps) * 100).toFixed(1)}%  cluster CPU ${received.toFixed(2)} cores`);
+    }
 
     const load1 = loadavg()[0]!;
     const m = cal.machine;
@@ -259,8 +274,9 @@ async function run(): Promise<void> {
       '',
       `Predictions come from \`src/plan/model.ts\` with ${calibrationNote}; measurements from the built-in load tester`,
       `(\`--max\` mode, ${CONNECTIONS} keep-alive connections, the seed mix 1 POST /analyze : 2 GET /history, ${DURATION} s, median of ${ROUNDS} runs, each after a 2 s warm-up;`,
-      'the rounds take every topology and layout of a cluster with the same store in turn, so that a slow minute of the machine falls on one run of several rows;',
-      'the SQLite rows run before any PostgreSQL load, whose deferred work would otherwise share their cores)',
+      `${given ? 'each round runs' : 'each round is a one-round calibration, then'} one run of every topology and layout, so that the prediction and the measurement come from the same minutes`,
+      'of the machine and a slow minute falls on one run of several rows; in each round the SQLite rows run first, on a fresh cluster,',
+      'before any PostgreSQL load, whose deferred work would otherwise share their cores)',
       "against deploy/local-cluster (nginx, app hosts with `--workers 1`, PostgreSQL, each in its own network namespace), and a SQLite",
       'app host in app host 1\'s namespace for the one-VM topology.',
       '',
@@ -269,11 +285,11 @@ async function run(): Promise<void> {
       'worker), plus the load generator when it shares them. "1 core" pins every cluster process to core 0 and the',
       'load tester to core 1; "2 cores" lets everything, the load tester too, use both.',
       '',
-      '| topology | cores | predicted req/s | measured req/s | error | runs | failures | CPU the cluster received | predicted at that CPU | error there | model\'s bottleneck |',
-      '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---|',
+      '| topology | cores | predicted req/s | measured req/s | error | runs | each round\'s calibration predicted | failures | CPU the cluster received | predicted at that CPU | error there | model\'s bottleneck |',
+      '|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---|',
       ...rows.map(
         (r) =>
-          `| ${r.topology} | ${r.layout} | ${Math.round(r.predicted)} | ${Math.round(r.measured.rps)} | ${sign(pct(r))} | ${r.measured.rounds.join(', ')} | ${r.measured.failures} | ${(r.layout.startsWith('1') ? r.measured.cores : r.measured.cores + r.measured.clientCores).toFixed(2)} cores | ${Math.round(r.predictedAtReceived)} | ${sign(pctReceived(r))} | ${r.bottleneck} |`,
+          `| ${r.topology} | ${r.layout} | ${Math.round(r.predicted)} | ${Math.round(r.measured.rps)} | ${sign(pct(r))} | ${r.measured.rounds.join(', ')} | ${r.predictedEachRound?.join(', ') ?? '–'} | ${r.measured.failures} | ${(r.layout.startsWith('1') ? r.measured.cores : r.measured.cores + r.measured.clientCores).toFixed(2)} cores | ${Math.round(r.predictedAtReceived)} | ${sign(pctReceived(r))} | ${r.bottleneck} |`,
       ),
       '',
       ...(rows.some((r) => r.predictedShipped !== undefined)

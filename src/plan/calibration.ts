@@ -265,3 +265,52 @@ export function colocationFactor(cal: Calibration, store: 'sqlite' | 'postgres',
   const alone = cpuPerRequest(cal, role, { post: m.post, get: m.get }) * 1e6;
   return alone > 0 ? us / alone : 1;
 }
+
+/** The middle value; the mean of the two middle ones when there is an even number. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Several calibrations of one machine as one: every figure the median of theirs (field by field,
+ * the measured mixes point by point), their runs together. bench/plan-validate makes one
+ * calibration before each round of its measurements, so that the prediction and the measurement
+ * come from the same minutes of a machine whose speed changes, and predicts from this median.
+ * Strings (label, machine description) come from the first; `date` from the last.
+ */
+export function medianCalibration(cals: readonly Calibration[], command: string): Calibration {
+  if (cals.length === 0) throw new CalibrationError('medianCalibration: no calibrations');
+  const merge = (values: unknown[], where: string): unknown => {
+    const present = values.filter((v) => v !== undefined);
+    const first = present[0];
+    if (typeof first === 'number') {
+      if (!present.every((v) => typeof v === 'number')) throw new CalibrationError(`medianCalibration: ${where} is not a number in every calibration`);
+      return median(present as number[]);
+    }
+    if (Array.isArray(first)) {
+      const arrays = present as unknown[][];
+      if (!arrays.every((a) => Array.isArray(a) && a.length === first.length)) throw new CalibrationError(`medianCalibration: ${where} differs in length`);
+      return first.map((_, i) => merge(arrays.map((a) => a[i]), `${where}[${i}]`));
+    }
+    if (isObject(first)) {
+      const objects = present as Record<string, unknown>[];
+      const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))];
+      return Object.fromEntries(keys.map((k) => [k, merge(objects.map((o) => o[k]), where ? `${where}.${k}` : k)]));
+    }
+    return first;
+  };
+  const merged = merge(
+    cals.map((c) => Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'runs'))),
+    '',
+  ) as Omit<Calibration, 'runs'>;
+  return {
+    ...merged,
+    date: cals.at(-1)!.date,
+    quick: cals.some((c) => c.quick),
+    command,
+    settings: { ...merged.settings, rounds: cals.reduce((a, c) => a + (c.settings.rounds ?? 1), 0) },
+    runs: cals.flatMap((c) => c.runs),
+  };
+}
