@@ -4,12 +4,14 @@ import { test } from 'node:test';
 import { CalibrationError, medianCalibration, parseCalibration, type RunRecord } from '../../src/plan/calibration.js';
 import { handCalibration } from './fixtures.js';
 
+// each calibration is one round of plan-validate's
+const oneRound = { durationS: 5, warmupS: 1, connections: 64, rounds: 1, pinned: true };
 const run = (phase: string, rps: number): RunRecord => ({ phase, kind: 'mix', requests: rps * 5, failures: 0, wallS: 5, rps, cpuS: { app: 1 } });
 
 test('medianCalibration: each figure the median of the calibrations, mixes point by point, runs kept', () => {
   const a = handCalibration({
     date: '2026-12-02T10:00:00.000Z',
-    settings: { durationS: 5, warmupS: 1, connections: 64, rounds: 1, pinned: true },
+    settings: oneRound,
     cpuUs: { appSqlite: { post: 50, get: 20 }, appPostgres: { post: 70, get: 40 }, nginx: { post: 20, get: 20 }, postgres: { post: 55, get: 10 }, client: { post: 10, get: 10 } },
     extraWorkerUs: { share: 0.33, appSqlite: 10, appPostgres: 30, postgres: 5, appPostgresHost: 60, postgresHost: 20, nginxHost: 7 },
     mixes: [{ post: 100, get: 200, cpuUs: { appSqlite: 40 } }],
@@ -18,7 +20,7 @@ test('medianCalibration: each figure the median of the calibrations, mixes point
   });
   const b = handCalibration({
     date: '2026-12-02T10:05:00.000Z',
-    settings: { durationS: 5, warmupS: 1, connections: 64, rounds: 1, pinned: true },
+    settings: oneRound,
     cpuUs: { appSqlite: { post: 90, get: 36 }, appPostgres: { post: 75, get: 44 }, nginx: { post: 30, get: 26 }, postgres: { post: 50, get: 12 }, client: { post: 12, get: 9 } },
     extraWorkerUs: { share: 0.34, appSqlite: -4, appPostgres: 50, postgres: 9, appPostgresHost: 163, postgresHost: 30 },
     mixes: [{ post: 90, get: 180, cpuUs: { appSqlite: 70 } }],
@@ -27,7 +29,7 @@ test('medianCalibration: each figure the median of the calibrations, mixes point
   });
   const c = handCalibration({
     date: '2026-12-02T10:10:00.000Z',
-    settings: { durationS: 5, warmupS: 1, connections: 64, rounds: 1, pinned: true },
+    settings: oneRound,
     cpuUs: { appSqlite: { post: 55, get: 22 }, appPostgres: { post: 65, get: 42 }, nginx: { post: 22, get: 24 }, postgres: { post: 60, get: 11 }, client: { post: 11, get: 11 } },
     extraWorkerUs: { share: 0.32, appSqlite: 12, appPostgres: 40, postgres: 7, appPostgresHost: 90, postgresHost: 25, nginxHost: 9 },
     mixes: [{ post: 110, get: 220, cpuUs: { appSqlite: 42 } }],
