@@ -1,16 +1,72 @@
 // The HTTP API as the page uses it: relative URLs only (the page is served by the API itself),
 // errors turned into ApiError with the server's problem+json `detail` when it sent one.
+// The shapes mirror src/http/schemas.ts.
 
 export type Label = 'positive' | 'negative' | 'neutral';
-export type Assessment = [words: string[], polarity: number, subjectivity: number, label: null | 'mood' | 'irony' | 'profanity'];
+
+export const ENGINES = ['textblob', 'vader', 'blend'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export function isEngineName(name: unknown): name is EngineName {
+  return typeof name === 'string' && (ENGINES as readonly string[]).includes(name);
+}
+
+/** [offset, length] of a word in the analysed text, in UTF-16 code units. */
+export type Span = [offset: number, length: number];
+
+/** Engine textblob: TextBlob's assessment plus one span per word. */
+export type Assessment = [
+  words: string[],
+  polarity: number,
+  subjectivity: number,
+  label: null | 'mood' | 'irony' | 'profanity',
+  spans: Span[],
+];
+
+/** Engines vader and blend: a word (or emoji) carrying valence after VADER's rules (about −4…+4). */
+export interface WordValence {
+  word: string;
+  offset: number;
+  length: number;
+  valence: number;
+}
+
+/** Engine blend: one model feature's share of the score. */
+export interface Contribution {
+  feature: string;
+  value: number;
+  contribution: number;
+}
+
+export interface VaderScores {
+  compound: number;
+  pos: number;
+  neu: number;
+  neg: number;
+}
+
+export interface SentenceScore {
+  offset: number;
+  length: number;
+  sentiment: number;
+  subjectivity: number;
+  label: Label;
+  engine: EngineName;
+}
 
 export interface Analysis {
   sentiment: number;
   subjectivity: number;
+  /** By the engine's own thresholds: always shown as sent, never recomputed here. */
   label: Label;
+  engine: EngineName;
   id?: number;
   createdAt?: string;
-  assessments?: Assessment[];
+  vader?: VaderScores;
+  /** textblob: Assessment[]; vader and blend: WordValence[]. */
+  assessments?: (Assessment | WordValence)[];
+  contributions?: Contribution[];
+  sentences?: SentenceScore[];
 }
 
 export interface HistoryRow {
@@ -19,6 +75,8 @@ export interface HistoryRow {
   sentiment: number;
   subjectivity: number;
   label: Label;
+  /** Rows stored before engines could be chosen are 'textblob'. */
+  engine: EngineName;
   createdAt: string;
 }
 
@@ -65,11 +123,11 @@ async function request(url: string, init?: RequestInit): Promise<Response> {
   throw new ApiError(message, res.status, problem);
 }
 
-export async function analyze(text: string): Promise<Analysis> {
+export async function analyze(text: string, engine: EngineName): Promise<Analysis> {
   const res = await request('analyze', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ text, explain: true }),
+    body: JSON.stringify({ text, engine, explain: true, sentences: true }),
   });
   return (await res.json()) as Analysis;
 }

@@ -1,5 +1,5 @@
 // How numbers, labels and times read on the page. Shared by the result and the history list.
-import type { Label } from './api.js';
+import { isEngineName, type EngineName, type Label } from './api.js';
 
 /** +0.50, −0.35, 0.00: always two decimals and a real minus sign, so scores line up. */
 export function formatScore(n: number): string {
@@ -40,4 +40,37 @@ export function countChars(text: string): number {
   let n = 0;
   for (const _ of text) n++;
   return n;
+}
+
+const ENGINE_TITLES: Readonly<Record<EngineName, string>> = { textblob: 'TextBlob', vader: 'VADER', blend: 'Blend' };
+
+/** "TextBlob", "VADER", "Blend"; an engine this page does not know yet is shown as the server names it. */
+export function engineTitle(engine: string): string {
+  return isEngineName(engine) ? ENGINE_TITLES[engine] : engine;
+}
+
+/** A plain number: whole numbers as they are, others with two decimals. */
+export function formatNumber(n: number): string {
+  return Number.isInteger(n) ? String(n).replace('-', '\u2212') : n.toFixed(2).replace('-', '\u2212');
+}
+
+// Words that name something in a blend feature ("vader_compound" → "VADER compound").
+const FEATURE_WORDS: Readonly<Record<string, string>> = {
+  vader: 'VADER', textblob: 'TextBlob', tb: 'TextBlob', pos: 'positive', neg: 'negative', neu: 'neutral',
+  subj: 'subjectivity', pol: 'polarity', caps: 'capitals', excl: 'exclamation marks', num: 'number of', n: 'number of',
+  avg: 'average', mean: 'mean', abs: 'absolute', len: 'length', frac: 'share of', ratio: 'ratio', qmark: 'question marks',
+};
+const FEATURE_NAMES: Readonly<Record<string, string>> = { bias: 'Baseline', intercept: 'Baseline' };
+
+/** A model feature's name made readable: "vader_compound" → "VADER compound", "capsRatio" → "Capitals ratio". */
+export function featureName(feature: string): string {
+  const known = FEATURE_NAMES[feature.toLowerCase()];
+  if (known !== undefined) return known;
+  const words = feature
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[\s_.:/-]+/)
+    .filter((w) => w !== '')
+    .map((w) => FEATURE_WORDS[w.toLowerCase()] ?? w.toLowerCase());
+  const name = words.join(' ');
+  return name === '' ? feature : name.charAt(0).toUpperCase() + name.slice(1);
 }

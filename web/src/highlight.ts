@@ -1,61 +1,84 @@
-// Maps the engine's assessments back onto the text the user typed, so the words that moved the
-// score can be highlighted in place. TextBlob reports each assessment as lower-cased tokens
-// (["not", "good"], ["very", "good", "!"], [":)"]) in text order; we find each token in the
-// original text, case-insensitively, moving forward only, and mark the span from an assessment's
-// first token to its last.
+// Cuts the text the user typed into plain and marked segments, from the offsets the server sends
+// (UTF-16 code units into the analysed text, i.e. JavaScript string indices). Nothing is searched
+// for: the engine says where each word is. The server is trusted for where, not for being sane:
+// a span out of range is clipped, one overlapping an earlier one is left unmarked, one that would
+// cut a surrogate pair is widened to the whole character, and joining the segments' text always
+// gives back the text exactly.
 import type { Assessment } from './api.js';
 
-export interface Segment {
+export interface Mark<T> {
+  readonly offset: number;
+  readonly length: number;
+  readonly item: T;
+}
+
+export interface Segment<T> {
   readonly text: string;
-  /** The assessment this span shows, or undefined for plain text. */
-  readonly assessment?: Assessment;
+  /** The item this span shows, or undefined for plain text. */
+  readonly item?: T;
 }
 
-const WORD_CHAR = /[\p{L}\p{N}]/u;
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Where `token` next occurs at or after `from`: as a whole word if possible, else anywhere. */
-function find(text: string, token: string, from: number): { start: number; end: number } | undefined {
-  if (token === '') return undefined;
-  const body = escapeRegExp(token);
-  // "good" must not match inside "goodness"; but "n't" (from "isn't") has letters on its left.
-  const left = WORD_CHAR.test(token[0]!) ? '(?<![\\p{L}\\p{N}])' : '';
-  const right = WORD_CHAR.test(token[token.length - 1]!) ? '(?![\\p{L}\\p{N}])' : '';
-  for (const pattern of [left + body + right, body]) {
-    const re = new RegExp(pattern, 'giu');
-    re.lastIndex = from;
-    const m = re.exec(text);
-    if (m) return { start: m.index, end: m.index + m[0].length };
-  }
-  return undefined;
+function isInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n);
 }
 
 /**
- * Splits `text` into plain and highlighted segments. Tokens that cannot be found (the engine may
- * normalise some characters) are skipped; an assessment none of whose tokens is found is left out.
- * Joining the segments' text always gives back `text` exactly.
+ * Where a TextBlob assessment is in the text: from its first word to the end of its last. Taken as
+ * the smallest offset and the largest end, because TextBlob puts a negation in front of the words
+ * it negates, whatever the order of the text. Undefined when the server sent no usable span.
  */
-export function highlight(text: string, assessments: readonly Assessment[]): Segment[] {
-  const segments: Segment[] = [];
+export function assessmentSpan(a: Assessment): { offset: number; length: number } | undefined {
+  const spans: unknown = a[4];
+  if (!Array.isArray(spans)) return undefined;
+  let start = Infinity;
+  let end = -Infinity;
+  for (const s of spans as unknown[]) {
+    if (!Array.isArray(s) || !isInt(s[0]) || !isInt(s[1]) || s[1] < 0) continue;
+    start = Math.min(start, s[0]);
+    end = Math.max(end, s[0] + s[1]);
+  }
+  return start === Infinity ? undefined : { offset: start, length: end - start };
+}
+
+const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/** [start, end) clipped to the text and widened to whole characters, or undefined if empty. */
+function clip(text: string, offset: number, length: number): [number, number] | undefined {
+  if (!isInt(offset) || !isInt(length)) return undefined;
+  let start = Math.max(0, Math.min(offset, text.length));
+  let end = Math.max(start, Math.min(offset + length, text.length));
+  if (start > 0 && isLow(text.charCodeAt(start)) && isHigh(text.charCodeAt(start - 1))) start--;
+  if (end > 0 && end < text.length && isLow(text.charCodeAt(end)) && isHigh(text.charCodeAt(end - 1))) end++;
+  return end > start ? [start, end] : undefined;
+}
+
+/**
+ * Splits `text` into plain and marked segments, marks in text order. A mark that is empty, out of
+ * range or not made of integers is skipped; so is one overlapping a mark that starts earlier (or
+ * at the same place and came first). Never throws.
+ */
+export function highlight<T>(text: string, marks: readonly Mark<T>[]): Segment<T>[] {
+  const spans: { start: number; end: number; item: T }[] = [];
+  for (const m of marks) {
+    const span = clip(text, m.offset, m.length);
+    if (span) spans.push({ start: span[0], end: span[1], item: m.item });
+  }
+  spans.sort((a, b) => a.start - b.start); // stable: equal starts keep the server's order
+  const segments: Segment<T>[] = [];
   let cursor = 0;
-  for (const assessment of assessments) {
-    const words = assessment[0];
-    let start: number | undefined;
-    let end = cursor;
-    for (const word of words) {
-      const hit = find(text, word, end);
-      if (!hit) continue;
-      start ??= hit.start;
-      end = hit.end;
-    }
-    if (start === undefined) continue;
+  for (const { start, end, item } of spans) {
+    if (start < cursor) continue;
     if (start > cursor) segments.push({ text: text.slice(cursor, start) });
-    segments.push({ text: text.slice(start, end), assessment });
+    segments.push({ text: text.slice(start, end), item });
     cursor = end;
   }
   if (cursor < text.length) segments.push({ text: text.slice(cursor) });
   return segments;
+}
+
+/** The text of [offset, offset + length), clipped like a mark; '' when nothing is left. */
+export function sliceOf(text: string, offset: number, length: number): string {
+  const span = clip(text, offset, length);
+  return span ? text.slice(span[0], span[1]) : '';
 }

@@ -3,7 +3,7 @@
 // arrives twice (our own POST, then the stream; or a page overlapping the stream) shows once.
 import { ApiError, historyPage, type HistoryRow } from './api.js';
 import { h } from './dom.js';
-import { countChars, formatScore, formatTime, labelSymbol, labelText } from './format.js';
+import { countChars, engineTitle, formatScore, formatTime, labelSymbol, labelText } from './format.js';
 
 const PAGE_SIZE = 20;
 /** Longer texts are shortened in the list behind a "Show more" toggle. */
@@ -40,6 +40,7 @@ function renderRow(row: HistoryRow): HTMLLIElement {
       text.textContent = open ? row.text : short;
     });
   }
+  // The server's label, by the row's engine's own thresholds.
   const tone = row.label === 'positive' ? 'pos' : row.label === 'negative' ? 'neg' : 'neu';
   return h('li', { class: 'item', attrs: { 'data-id': String(row.id) } },
     h('div', { class: `item-score ${tone}` },
@@ -50,6 +51,9 @@ function renderRow(row: HistoryRow): HTMLLIElement {
       text,
       toggle,
       h('p', { class: 'item-meta' },
+        // Rows stored before engines could be chosen were all scored by TextBlob.
+        h('span', { class: 'engine-badge' }, engineTitle(row.engine ?? 'textblob')),
+        ' ',
         h('time', { attrs: { datetime: row.createdAt, title: new Date(row.createdAt).toLocaleString() } }, formatTime(row.createdAt)),
         h('span', { attrs: { 'aria-hidden': 'true' } }, ' \u00B7 '),
         `subjectivity ${row.subjectivity.toFixed(2)}`,

@@ -1,11 +1,12 @@
 // Entry point: wires the analyze form, the result, and the history panel together.
-import { analyze, ApiError, type HistoryRow } from './api.js';
+import { analyze, ApiError, isEngineName, type EngineName, type HistoryRow } from './api.js';
 import { byId } from './dom.js';
 import { countChars } from './format.js';
 import { HistoryView } from './history.js';
 import { announcement, renderResult } from './result.js';
 
 const DRAFT_KEY = 'polarity.draft';
+const ENGINE_KEY = 'polarity.engine';
 /** The server's default limit (MAX_TEXT_CHARS); a 422 text-too-long answer tells us the real one. */
 let maxChars = 20_000;
 
@@ -17,6 +18,7 @@ const errorBox = byId<HTMLElement>('error');
 const resultBox = byId<HTMLElement>('result');
 const announcer = byId<HTMLElement>('announce');
 const shortcut = byId<HTMLElement>('shortcut-key');
+const engineInputs = Array.from(form.querySelectorAll<HTMLInputElement>('input[name="engine"]'));
 
 const history = new HistoryView({
   list: byId<HTMLOListElement>('history-list'),
@@ -40,6 +42,27 @@ function restoreDraft(): void {
   try {
     const draft = localStorage.getItem(DRAFT_KEY);
     if (draft !== null && textarea.value === '') textarea.value = draft;
+  } catch { /* storage unavailable */ }
+}
+
+/** The engine picked in the form; TextBlob (the server's default) if none is. */
+function chosenEngine(): EngineName {
+  const value = engineInputs.find((i) => i.checked)?.value;
+  return isEngineName(value) ? value : 'textblob';
+}
+
+// The engine choice is kept like the draft; a stored name this page does not offer is ignored.
+function saveEngine(): void {
+  try {
+    localStorage.setItem(ENGINE_KEY, chosenEngine());
+  } catch { /* storage unavailable or full */ }
+}
+
+function restoreEngine(): void {
+  try {
+    const stored = localStorage.getItem(ENGINE_KEY);
+    const input = engineInputs.find((i) => i.value === stored);
+    if (input) input.checked = true;
   } catch { /* storage unavailable */ }
 }
 
@@ -73,14 +96,15 @@ async function submit(): Promise<void> {
   button.textContent = 'Analyzing\u2026';
   errorBox.hidden = true;
   try {
-    const result = await analyze(text);
+    const result = await analyze(text, chosenEngine());
     renderResult(resultBox, text, result);
     // The same sentence twice would not be read again: vary it invisibly.
     const said = announcement(result);
     announcer.textContent = announcer.textContent === said ? `${said}\u00A0` : said;
     if (result.id !== undefined && result.createdAt !== undefined) {
       const row: HistoryRow = {
-        id: result.id, text, sentiment: result.sentiment, subjectivity: result.subjectivity, label: result.label, createdAt: result.createdAt,
+        id: result.id, text, sentiment: result.sentiment, subjectivity: result.subjectivity, label: result.label,
+        engine: result.engine, createdAt: result.createdAt,
       };
       history.add(row, true);
     }
@@ -115,6 +139,9 @@ textarea.addEventListener('input', () => {
   saveDraft();
 });
 
+for (const input of engineInputs) input.addEventListener('change', saveEngine);
+
 restoreDraft();
+restoreEngine();
 updateCounter();
 void history.loadFirst();
