@@ -4,6 +4,9 @@
  *
  * The tokenizers feed words one at a time, already classified (known lexicon word, negation, "!",
  * "(!)", emoticon, anything else), so the fast path can score without building word strings.
+ * Every word is fed as exactly one known() or unknown() call (then possibly exclamation(), irony()
+ * or mood() for that same word), so the scorer can number the words itself: with `positions`, each
+ * chunk also records the number of each of its words, for explain() to map to the text.
  */
 import type { Analysis, Assessment, AssessmentLabel } from './index.js';
 import type { LexiconEntry } from './lexicon.js';
@@ -14,15 +17,25 @@ function clamp(x: number): number {
 }
 
 interface Chunk {
+  /** The words in order, except those put in front (below). */
   words: string[];
   p: number;
   s: number;
   i: number;
   negated: boolean;
   label: AssessmentLabel;
-  /** How many words were put in front (negations), so that rollback() can take them out. */
-  front: number;
+  /**
+   * Negations put in front of the words ("not very good"), most recent last: TextBlob inserts at
+   * index 0, which done in place would be quadratic on "very no very no … good". Null when none.
+   */
+  front: string[] | null;
+  /** With positions: the number of each word of `words`, and of `front` (null otherwise). */
+  at: number[] | null;
+  frontAt: number[] | null;
 }
+
+/** An assessment with, for each of its words, the number of the word it came from (0-based). */
+export type NumberedAssessment = [...Assessment, positions: number[]];
 
 /**
  * One text's scoring state. A known word opens a chunk, unless the previous known word was a
@@ -34,6 +47,10 @@ interface Chunk {
  */
 export class Scorer {
   private readonly a: Chunk[] = [];
+  /** The number of the current word: known() and unknown() each start a word. */
+  private k = -1;
+  /** The number of the negation word `n`. */
+  private nAt = -1;
   /** A preceding modifier is pending (TextBlob's `m`). */
   private m = false;
   /** …and its word ends with "ly" (TextBlob's `self.modifier(m[0])`). */
@@ -46,6 +63,8 @@ export class Scorer {
   private savedM = false;
   private savedMLy = false;
   private savedN: string | null = null;
+  private savedK = -1;
+  private savedNAt = -1;
   private savedWords = 0;
   private savedFront = 0;
   private savedP = 0;
@@ -54,6 +73,9 @@ export class Scorer {
   private savedNegated = false;
   private savedLabel: AssessmentLabel = null;
 
+  /** With `positions`, chunks record the number of each word (see NumberedAssessment). */
+  constructor(private readonly positions = false) {}
+
   /** Remembers the state (at a sentence start), to go back to it with rollback(). */
   mark(): void {
     const a = this.a;
@@ -61,10 +83,12 @@ export class Scorer {
     this.savedM = this.m;
     this.savedMLy = this.mLy;
     this.savedN = this.n;
+    this.savedK = this.k;
+    this.savedNAt = this.nAt;
     if (a.length > 0) {
       const last = a[a.length - 1]!;
       this.savedWords = last.words.length;
-      this.savedFront = last.front;
+      this.savedFront = last.front === null ? 0 : last.front.length;
       this.savedP = last.p;
       this.savedS = last.s;
       this.savedI = last.i;
@@ -80,11 +104,14 @@ export class Scorer {
     this.m = this.savedM;
     this.mLy = this.savedMLy;
     this.n = this.savedN;
+    this.k = this.savedK;
+    this.nAt = this.savedNAt;
     if (a.length > 0) {
       const last = a[a.length - 1]!;
-      last.words.splice(0, last.front - this.savedFront);
       last.words.length = this.savedWords;
-      last.front = this.savedFront;
+      if (last.front !== null) last.front.length = this.savedFront;
+      if (last.at !== null) last.at.length = this.savedWords;
+      if (last.frontAt !== null) last.frontAt.length = this.savedFront;
       last.p = this.savedP;
       last.s = this.savedS;
       last.i = this.savedI;
@@ -96,23 +123,25 @@ export class Scorer {
   /** A word found in the lexicon; `w` is the lower-cased word. */
   known(w: string, e: LexiconEntry): void {
     const a = this.a;
+    const k = ++this.k;
     let last: Chunk;
     if (!this.m) {
-      last = { words: [w], p: e.polarity, s: e.subjectivity, i: e.intensity, negated: false, label: e.label as AssessmentLabel, front: 0 };
+      last = this.chunk(w, e.polarity, e.subjectivity, e.intensity, e.label as AssessmentLabel);
       a.push(last);
     } else {
       // Known word after a modifier ("really good"): joins the last chunk.
       last = a[a.length - 1]!;
       last.words.push(w);
+      if (last.at !== null) last.at.push(k);
       last.p = clamp(e.polarity * last.i);
       last.s = clamp(e.subjectivity * last.i);
       last.i = e.intensity;
       last.label = e.label as AssessmentLabel;
     }
     if (this.n !== null) {
-      // Known word after a negation ("not really good").
-      last.words.unshift(this.n);
-      last.front++;
+      // Known word after a negation ("not really good"): TextBlob's ws.insert(0, n).
+      (last.front ??= []).push(this.n);
+      if (this.positions) (last.frontAt ??= []).push(this.nAt);
       last.i = 1.0 / last.i;
       last.negated = true;
     }
@@ -127,12 +156,16 @@ export class Scorer {
    * `len` its length in code points and `strippedLen` that of w.strip("'").
    */
   unknown(negation: string | null, len: number, strippedLen: number): void {
-    if (negation !== null) this.n = negation;
-    else if (this.n !== null && strippedLen > 1) this.n = null; // kept across "a", "'", "!", …
+    const k = ++this.k;
+    if (negation !== null) {
+      this.n = negation;
+      this.nAt = k;
+    } else if (this.n !== null && strippedLen > 1) this.n = null; // kept across "a", "'", "!", …
     if (this.n !== null && this.m && this.mLy) {
       // A negation after an "-ly" modifier ("really not good") joins the modifier's chunk.
       const last = this.a[this.a.length - 1]!;
       last.words.push(this.n);
+      if (last.at !== null) last.at.push(this.nAt);
       last.negated = true;
       this.n = null;
     } else if (this.m && len > 2) {
@@ -146,18 +179,24 @@ export class Scorer {
     if (a.length > 0) {
       const last = a[a.length - 1]!;
       last.words.push('!');
+      if (last.at !== null) last.at.push(this.k);
       last.p = clamp(last.p * 1.25);
     }
   }
 
   /** "(!)" (after unknown()): sarcasm. */
   irony(): void {
-    this.a.push({ words: ['(!)'], p: 0.0, s: 1.0, i: 1.0, negated: false, label: 'irony', front: 0 });
+    this.a.push(this.chunk('(!)', 0.0, 1.0, 1.0, 'irony'));
   }
 
   /** An emoticon (after unknown()), with its group's polarity. */
   mood(w: string, polarity: number): void {
-    this.a.push({ words: [w], p: polarity, s: 1.0, i: 1.0, negated: false, label: 'mood', front: 0 });
+    this.a.push(this.chunk(w, polarity, 1.0, 1.0, 'mood'));
+  }
+
+  /** A new chunk of the current word. */
+  private chunk(w: string, p: number, s: number, i: number, label: AssessmentLabel): Chunk {
+    return { words: [w], p, s, i, negated: false, label, front: null, at: this.positions ? [this.k] : null, frontAt: null };
   }
 
   /**
@@ -173,11 +212,30 @@ export class Scorer {
       const c = a[k]!;
       // "not good" = slightly bad, "not bad" = slightly good.
       const p = c.negated ? c.p * -0.5 : c.p;
-      assessments[k] = [c.words, p, c.s, c.label];
+      assessments[k] = [withFront(c.front, c.words), p, c.s, c.label];
       sp += p;
       ss += c.s;
     }
     const count = a.length || 1;
     return { polarity: sp / count, subjectivity: ss / count, assessments };
   }
+
+  /** finish(), each assessment with the numbers of its words (the scorer was made with positions). */
+  finishNumbered(): { polarity: number; subjectivity: number; assessments: NumberedAssessment[] } {
+    const { polarity, subjectivity, assessments } = this.finish();
+    const numbered = assessments.map((x, k): NumberedAssessment => {
+      const c = this.a[k]!;
+      return [...x, withFront(c.frontAt, c.at!)];
+    });
+    return { polarity, subjectivity, assessments: numbered };
+  }
+}
+
+/** The words put in front (most recent first, as repeated insert(0, …) leaves them), then the rest. */
+function withFront<T>(front: T[] | null, rest: T[]): T[] {
+  if (front === null) return rest;
+  const all: T[] = [];
+  for (let k = front.length - 1; k >= 0; k--) all.push(front[k]!);
+  for (const x of rest) all.push(x);
+  return all;
 }
