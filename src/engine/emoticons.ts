@@ -154,28 +154,57 @@ const SINGLE_CHARACTER_FORMS: ReadonlyMap<number, readonly string[]> = new Map(
  * separated by "\n": RE_SARCASM `\( ?\! ?\)` -> "(!)", then RE_EMOTICONS `(e1|e2|…)($|\s)` -> the
  * emoticon without the spaces inside it, keeping what follows. Both scan left to right, leftmost
  * match first, resuming after each match (Python's re.sub). Linear in the length.
+ *
+ * Both rewrites only ever delete spaces. With `removed`, the offsets in `text` of the deleted
+ * spaces are appended to it in increasing order: the tokenizer uses them to tell which tokens were
+ * joined into one word.
  */
-export function rewriteSentences(text: string): string {
-  let s = text;
-  if (s.indexOf('(') >= 0) {
-    let out = '';
-    let last = 0;
-    for (let p = s.indexOf('('); p >= 0 && p < s.length; p = s.indexOf('(', p)) {
-      let q = p + 1;
-      if (s.charCodeAt(q) === 0x20) q++;
-      if (s.charCodeAt(q) === 0x21) {
-        q++;
-        if (s.charCodeAt(q) === 0x20) q++;
-        if (s.charCodeAt(q) === 0x29) {
-          out += s.slice(last, p) + '(!)';
-          last = p = q + 1;
-          continue;
-        }
-      }
-      p++;
-    }
-    if (last > 0) s = out + s.slice(last);
+export function rewriteSentences(text: string, removed?: number[]): string {
+  const sarcasm: number[] = [];
+  const s = rewriteSarcasm(text, sarcasm);
+  if (removed === undefined) return rewriteEmoticons(s, undefined);
+  const emoticon: number[] = [];
+  const out = rewriteEmoticons(s, emoticon);
+  // Merge the two lists, the second mapped from the offsets of `s` back to those of `text`: a
+  // character of `s` at j is at j + (the number of spaces deleted before it) in `text`.
+  let k = 0;
+  for (const j of emoticon) {
+    while (k < sarcasm.length && sarcasm[k]! - k <= j) removed.push(sarcasm[k++]!);
+    removed.push(j + k);
   }
+  while (k < sarcasm.length) removed.push(sarcasm[k++]!);
+  return out;
+}
+
+/** RE_SARCASM `\( ?\! ?\)` -> "(!)"; the offsets of the deleted spaces go to `removed`. */
+function rewriteSarcasm(s: string, removed: number[]): string {
+  if (s.indexOf('(') < 0) return s;
+  let out = '';
+  let last = 0;
+  for (let p = s.indexOf('('); p >= 0 && p < s.length; p = s.indexOf('(', p)) {
+    let q = p + 1;
+    const space1 = s.charCodeAt(q) === 0x20 ? q++ : -1;
+    if (s.charCodeAt(q) === 0x21) {
+      q++;
+      const space2 = s.charCodeAt(q) === 0x20 ? q++ : -1;
+      if (s.charCodeAt(q) === 0x29) {
+        if (space1 >= 0) removed.push(space1);
+        if (space2 >= 0) removed.push(space2);
+        out += s.slice(last, p) + '(!)';
+        last = p = q + 1;
+        continue;
+      }
+    }
+    p++;
+  }
+  return last > 0 ? out + s.slice(last) : s;
+}
+
+/**
+ * RE_EMOTICONS `(e1|e2|…)($|\s)` -> the emoticon without its spaces; the offsets of the deleted
+ * spaces go to `removed` if given.
+ */
+function rewriteEmoticons(s: string, removed: number[] | undefined): string {
   let out = '';
   let last = 0;
   let p = 0;
@@ -194,6 +223,7 @@ export function rewriteSentences(text: string): string {
         const q = matchForm(s, p, form);
         // Group 2 `($|\s)`: the end, a space, or the sentence break standing for the end.
         if (q < 0 || (q < n && s.charCodeAt(q) !== 0x20 && s.charCodeAt(q) !== 0x0a)) continue;
+        if (removed !== undefined) for (let r = p; r < q; r++) if (s.charCodeAt(r) === 0x20) removed.push(r);
         out += s.slice(last, p) + form;
         p = last = q;
         matched = true;

@@ -376,14 +376,21 @@ export function findTokens(text: string): string[] {
 const SENTENCE_BREAK = '\n';
 
 /**
- * Step 4, streaming: collects the tokens joined by " ", with a SENTENCE_BREAK where find_tokens
- * ends a sentence and without END-OF-SENTENCE. A sentence ends after a terminator (".", "!", "?",
- * "..." or END-OF-SENTENCE) and the closers that follow it (terminators, ")", "”", "’").
- * find_tokens also lists ' and " as closers but stops at them whenever the sentence holds an even
- * number of them — and the list it counts in is always still empty then, so it always stops.
+ * Step 4, streaming: collects the tokens, with a SENTENCE_BREAK where find_tokens ends a sentence
+ * and without END-OF-SENTENCE, and where each token is in the text. A sentence ends after a
+ * terminator (".", "!", "?", "..." or END-OF-SENTENCE) and the closers that follow it
+ * (terminators, ")", "”", "’"). find_tokens also lists ' and " as closers but stops at them
+ * whenever the sentence holds an even number of them — and the list it counts in is always still
+ * empty then, so it always stops.
+ *
+ * Every token is a slice of the text as typed (a word, one character, or the last three dots of
+ * a run), so its source is just its start; END-OF-SENTENCE, the dots before an ellipsis and the
+ * whitespace are the only things find_tokens drops.
  */
 class SentenceSink implements TokenSink {
   readonly pieces: string[] = [];
+  /** The offset in the text of each piece (-1 for a SENTENCE_BREAK). */
+  readonly starts: number[] = [];
   /** After a terminator: closers still belong to the sentence. */
   private closing = false;
   halted = false;
@@ -402,9 +409,11 @@ class SentenceSink implements TokenSink {
         return;
       }
       this.pieces.push(SENTENCE_BREAK);
+      this.starts.push(-1);
       this.closing = false;
     }
     this.pieces.push(t);
+    this.starts.push(at);
     if (terminator) this.closing = true;
   }
   word(s: number, e: number): void {
@@ -432,32 +441,69 @@ export function isCloserChar(c: number): boolean {
 }
 
 /**
+ * Receives a word PatternAnalyzer scores (before lower-casing) and where it came from: the text
+ * from `start` to `end` (exclusive), which is the word as typed — or, for an emoticon or "(!)"
+ * the rewrites joined from several tokens (": )", "( ! )"), the word with whitespace in between.
+ */
+export type WordCallback = (word: string, start: number, end: number) => void;
+
+/**
+ * Step 5 on the collected sentences, then the words: find_tokens runs its two rewrites sentence by
+ * sentence; here they run once over all sentences joined by " " within a sentence and "\n" between
+ * sentences. No match can cross a "\n" (the patterns only skip spaces), and "\n" satisfies the
+ * emoticon pattern's `($|\s)` exactly where the sentence end would — so the result is the same,
+ * with one string instead of one per sentence. The rewrites only delete spaces, so each word of
+ * the result is one token or several consecutive ones, and its source runs from the first one's
+ * start to the last one's end.
+ */
+function emitWords(sink: SentenceSink, each: WordCallback): void {
+  const { pieces, starts } = sink;
+  const removed: number[] = [];
+  rewriteSentences(pieces.join(' '), removed);
+  let r = 0; // the next deleted space
+  let pos = 0; // where pieces[k] starts in the joined string
+  for (let k = 0; k < pieces.length; ) {
+    if (pieces[k] === SENTENCE_BREAK) {
+      pos += SENTENCE_BREAK.length + 1;
+      k++;
+      continue;
+    }
+    // pieces[k], and the next ones as long as the space before them was deleted.
+    const first = k;
+    let word = pieces[k]!;
+    pos += word.length;
+    while (r < removed.length && removed[r] === pos) {
+      r++;
+      word += pieces[++k]!;
+      pos += 1 + pieces[k]!.length;
+    }
+    each(word, starts[first]!, starts[k]! + pieces[k]!.length);
+    pos++; // the space after it
+    k++;
+  }
+}
+
+/**
  * The full path for one sentence: find_tokens' tokens of the sentence starting at `start`, with
  * its rewrites applied, passed to `each` as words. Returns where the next sentence starts, or -1
  * at the end of the text.
  */
-export function forEachWordOfSentence(text: string, start: number, each: (word: string) => void): number {
+export function forEachWordOfSentence(text: string, start: number, each: WordCallback): number {
   const sink = new SentenceSink(text, true);
   scan(text, sink, false, start);
-  for (const w of rewriteSentences(sink.pieces.join(' ')).split(' ')) if (w !== '') each(w);
+  emitWords(sink, each);
   return sink.next;
 }
 
 /**
  * Steps 4 and 5: calls `each` with the words PatternAnalyzer scores,
- * `" ".join(find_tokens(text)).split()`, before lower-casing — from `start`, a sentence start.
- *
- * find_tokens runs its two rewrites sentence by sentence; here they run once over all sentences
- * joined by " " within a sentence and "\n" between sentences. No match can cross a "\n" (the
- * patterns only skip spaces), and "\n" satisfies the emoticon pattern's `($|\s)` exactly where
- * the sentence end would — so the result is the same, with one string instead of one per sentence.
+ * `" ".join(find_tokens(text)).split()`, before lower-casing, and where each is in the text —
+ * from `start`, a sentence start.
  */
-export function forEachWord(text: string, each: (word: string) => void, start = 0): void {
+export function forEachWord(text: string, each: WordCallback, start = 0): void {
   const sink = new SentenceSink(text, false);
   scan(text, sink, false, start);
-  for (const w of rewriteSentences(sink.pieces.join(' ')).split(' ')) {
-    if (w !== '' && w !== SENTENCE_BREAK) each(w);
-  }
+  emitWords(sink, each);
 }
 
 /** The words PatternAnalyzer scores, `" ".join(find_tokens(text)).split()`, before lower-casing. */
