@@ -1,7 +1,7 @@
 /**
  * analyze(): tokenizer + scorer, with a fast path for the common text.
  */
-import type { Analysis } from './index.js';
+import type { Analysis, ExplainedAnalysis, SpannedAssessment } from './index.js';
 import { classify, classifySpan, NON_ASCII } from './lexicon.js';
 import { Scorer } from './scorer.js';
 import { forEachWord, forEachWordOfSentence, isCloserChar, scan, type TokenSink } from './tokenizer.js';
@@ -156,4 +156,28 @@ export function analyzeFullPath(text: string): Analysis {
   const scorer = new Scorer();
   forEachWord(text, (w) => feedWord(scorer, pyLower(w)));
   return scorer.finish();
+}
+
+/**
+ * analyze() with the source of every assessment word: the full path, the scorer numbering the
+ * words it is fed and the tokenizer saying where each word is in the text (see README.md).
+ */
+export function explain(text: string): ExplainedAnalysis {
+  const input = String(text);
+  const scorer = new Scorer(true);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  forEachWord(input, (w, s, e) => {
+    starts.push(s);
+    ends.push(e);
+    feedWord(scorer, pyLower(w));
+  });
+  const { polarity, subjectivity, assessments } = scorer.finishNumbered();
+  return {
+    polarity,
+    subjectivity,
+    assessments: assessments.map(
+      ([words, p, s, label, numbers]): SpannedAssessment => [words, p, s, label, numbers.map((k) => [starts[k]!, ends[k]! - starts[k]!])],
+    ),
+  };
 }

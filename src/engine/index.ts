@@ -26,5 +26,26 @@ export interface Analysis {
   assessments: Assessment[];
 }
 
-export { analyze } from './analyze.js';
+/**
+ * An assessment with, for each of its words, where the word is in the analysed text: offset and
+ * length in UTF-16 code units, so `text.slice(offset, offset + length)` is the word as typed
+ * (before lower-casing), or for an emoticon or "(!)" joined from pieces (": )", "( ! )") the
+ * whole of it, whitespace included.
+ */
+export type SpannedAssessment = [
+  words: string[],
+  polarity: number,
+  subjectivity: number,
+  label: AssessmentLabel,
+  spans: [offset: number, length: number][],
+];
+
+/** analyze()'s result, each assessment with the source of each of its words. */
+export interface ExplainedAnalysis {
+  polarity: number;
+  subjectivity: number;
+  assessments: SpannedAssessment[];
+}
+
+export { analyze, explain } from './analyze.js';
 export { tokenize } from './tokenizer.js';
