@@ -54,23 +54,50 @@ export function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n).replace('-', '\u2212') : n.toFixed(2).replace('-', '\u2212');
 }
 
-// Words that name something in a blend feature ("vader_compound" → "VADER compound").
-const FEATURE_WORDS: Readonly<Record<string, string>> = {
-  vader: 'VADER', textblob: 'TextBlob', tb: 'TextBlob', pos: 'positive', neg: 'negative', neu: 'neutral',
-  subj: 'subjectivity', pol: 'polarity', caps: 'capitals', excl: 'exclamation marks', num: 'number of', n: 'number of',
-  avg: 'average', mean: 'mean', abs: 'absolute', len: 'length', frac: 'share of', ratio: 'ratio', qmark: 'question marks',
-};
-const FEATURE_NAMES: Readonly<Record<string, string>> = { bias: 'Baseline', intercept: 'Baseline' };
+// The blend model's features (src/engine/blend/features.ts FEATURE_NAMES) as a reader would say them.
+const FEATURE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
+  tbPolarity: 'TextBlob polarity',
+  tbSubjectivity: 'TextBlob subjectivity',
+  tbEvidence: 'TextBlob polarity \u00D7 \u221Aphrases',
+  tbAssessments: 'TextBlob phrases (log)',
+  tbMax: 'Most positive TextBlob phrase',
+  tbMin: 'Most negative TextBlob phrase',
+  tbNegated: 'Negated TextBlob phrases',
+  tbEmoticons: 'Emoticons',
+  vCompound: 'VADER compound',
+  vPos: 'VADER positive share',
+  vNeu: 'VADER neutral share',
+  vNeg: 'VADER negative share',
+  vSum: 'Sum of VADER valences',
+  vPunct: 'VADER punctuation emphasis',
+  vPosSum: 'Sum of positive valences',
+  vNegSum: 'Sum of negative valences',
+  vMaxPositive: 'Most positive word',
+  vMaxNegative: 'Most negative word',
+  vPositiveWords: 'Positive words',
+  vNegativeWords: 'Negative words',
+  negations: 'Negations',
+  buts: '\u201CBut\u201D',
+  exclamations: 'Exclamation marks',
+  questions: 'Question marks',
+  capsWords: 'Words in capitals',
+  emoji: 'Emoji',
+  logTokens: 'Length (log words)',
+  tbTimesVader: 'TextBlob \u00D7 VADER',
+  vaderIfNoTextblob: 'VADER where TextBlob found nothing',
+  textblobIfNoVader: 'TextBlob where VADER found nothing',
+}));
+const FEATURE_WORDS: ReadonlyMap<string, string> = new Map([['tb', 'TextBlob'], ['textblob', 'TextBlob'], ['v', 'VADER'], ['vader', 'VADER']]);
 
-/** A model feature's name made readable: "vader_compound" → "VADER compound", "capsRatio" → "Capitals ratio". */
+/** A model feature's name made readable; one this page does not know is split into words ("vFooBar" → "VADER foo bar"). */
 export function featureName(feature: string): string {
-  const known = FEATURE_NAMES[feature.toLowerCase()];
+  const known = FEATURE_NAMES.get(feature);
   if (known !== undefined) return known;
   const words = feature
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .split(/[\s_.:/-]+/)
     .filter((w) => w !== '')
-    .map((w) => FEATURE_WORDS[w.toLowerCase()] ?? w.toLowerCase());
+    .map((w) => FEATURE_WORDS.get(w.toLowerCase()) ?? w.toLowerCase());
   const name = words.join(' ');
   return name === '' ? feature : name.charAt(0).toUpperCase() + name.slice(1);
 }

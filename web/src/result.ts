@@ -116,7 +116,7 @@ function whyVader(text: string, result: Analysis): (Node | string)[] {
   }
   if (result.vader) out.push(vaderShares(result.vader));
   if (marks.length > 0) {
-    out.push(note('Each word\u2019s valence (about \u22124\u2026+4) is after VADER\u2019s rules for negation, boosters, capitals and \u201Cbut\u201D; the score is their sum scaled into \u22121\u2026+1.'));
+    out.push(note('Valences (about \u22124\u2026+4) are after VADER\u2019s rules for negation, boosters, capitals and \u201Cbut\u201D; the score is their sum, scaled into \u22121\u2026+1.'));
   }
   return out;
 }
