@@ -49,3 +49,4 @@ export interface ExplainedAnalysis {
 
 export { analyze, explain } from './analyze.js';
 export { tokenize } from './tokenizer.js';
+export { splitSentences, type SentenceSpan } from './sentences.js';
