@@ -86,7 +86,7 @@ function stop(child: ChildProcess): Promise<void> {
 
 async function seed(dbPath: string): Promise<void> {
   const store = new SqliteHistoryStore(dbPath);
-  const batch = Array.from({ length: 1000 }, (_, i) => ({ text: `seeded row ${i}: ${SEED_TEXT}`, sentiment: 0, subjectivity: 0 }));
+  const batch = Array.from({ length: 1000 }, (_, i) => ({ text: `seeded row ${i}: ${SEED_TEXT}`, sentiment: 0, subjectivity: 0, engine: 'textblob' as const }));
   for (let i = 0; i < HISTORY_ROWS / 1000; i++) await store.insert(batch);
   await store.close();
 }

@@ -80,7 +80,7 @@ test('a stalled SQLite database: inserts fail fast with 503 store-unavailable; w
 test('the write queue is bounded: past 20,000 waiting rows an insert fails at once', async (t) => {
   const store = new SqliteHistoryStore(join(tempDir(t), 'q.db'));
   t.after(() => store.close());
-  const row = { text: 'x', sentiment: 0, subjectivity: 0 };
+  const row = { text: 'x', sentiment: 0, subjectivity: 0, engine: 'textblob' as const };
   const big = Array.from({ length: 10_000 }, () => row);
   const a = store.insert(big);
   const b = store.insert(big);

@@ -36,7 +36,7 @@ const postgres: Backend = {
   },
 };
 
-const row = (text: string, sentiment = 0, subjectivity = 0): NewRow => ({ text, sentiment, subjectivity });
+const row = (text: string, sentiment = 0, subjectivity = 0, engine: NewRow['engine'] = 'textblob'): NewRow => ({ text, sentiment, subjectivity, engine });
 
 export function storeSuite(backend: Backend, skip?: string): void {
   describe(`HistoryStore: ${backend.name}`, { skip }, () => {
@@ -50,6 +50,18 @@ export function storeSuite(backend: Backend, skip?: string): void {
       });
       return { store: s.store, reopen: async () => { const e = await s.reopen(); extra.push(e); return e; } };
     };
+
+    test('each row keeps the engine that scored it, and its label follows that engine', async (t) => {
+      const { store, reopen } = await setup(t);
+      const saved = await store.insert([row('tb', 0.01, 0.5), row('vd', 0.01, 0.5, 'vader'), row('vd2', -0.05, 0.5, 'vader'), row('bl', 0.3, 0.5, 'blend')]);
+      assert.deepEqual(saved.map((r) => [r.engine, r.label]), [['textblob', 'positive'], ['vader', 'neutral'], ['vader', 'negative'], ['blend', 'positive']]);
+      const other = await reopen();
+      const page = await other.list({ limit: 10 });
+      assert.deepEqual(page.rows.map((r) => [r.text, r.engine, r.label]), [['bl', 'blend', 'positive'], ['vd2', 'vader', 'negative'], ['vd', 'vader', 'neutral'], ['tb', 'textblob', 'positive']]);
+      assert.deepEqual(JSON.parse((await other.newestPageJson(2)).json).map((r: { engine: string }) => r.engine), ['blend', 'vader']);
+      assert.equal((await other.get(saved[1]!.id))?.engine, 'vader');
+      assert.deepEqual((await other.rowsAfter(0, 10)).map((r) => r.engine), ['textblob', 'vader', 'vader', 'blend']);
+    });
 
     test('insert answers ids in order and rows read back newest first', async (t) => {
       const { store } = await setup(t);

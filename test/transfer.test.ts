@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { score } from '../src/engine/engines.js';
 import { analyze } from '../src/engine/index.js';
 import { SqliteHistoryStore } from '../src/store/sqlite.js';
 import { CsvParser, exportHistory, importHistory } from '../src/store/transfer.js';
@@ -32,9 +33,9 @@ describe('export and import', () => {
     test(`${format}: every text survives a round trip, order and times kept`, async (t) => {
       const source = newStore(t);
       const when = new Date('2020-01-02T03:04:05.678Z');
-      await source.insert(TRICKY.map((text) => ({ text, ...(() => { const r = analyze(text); return { sentiment: r.polarity, subjectivity: r.subjectivity }; })(), createdAt: when })));
+      await source.insert(TRICKY.map((text) => ({ text, ...(() => { const r = analyze(text); return { sentiment: r.polarity, subjectivity: r.subjectivity, engine: 'textblob' as const }; })(), createdAt: when })));
       const dump = await collect((out) => exportHistory(source, format, out));
-      if (format === 'csv') assert.ok(dump.startsWith('id,text,sentiment,subjectivity,label,createdAt\r\n'));
+      if (format === 'csv') assert.ok(dump.startsWith('id,text,sentiment,subjectivity,label,engine,createdAt\r\n'));
       const target = newStore(t);
       const report = await importHistory(target, 'auto', Readable.from([dump]));
       assert.deepEqual(report, { imported: TRICKY.length, skipped: 0, sentimentMismatches: 0, errors: [] });
@@ -79,6 +80,27 @@ describe('export and import', () => {
       assert.equal(rows[0]!.sentiment, analyze('I love it').polarity);
       assert.equal(rows[2]!.sentiment, analyze('edited by hand').polarity, 'the engine scores, not the file');
     }
+  });
+
+  test('each row keeps its engine through export and import (both formats); rows without one are textblob', async (t) => {
+    const source = newStore(t);
+    const rows = (['textblob', 'vader', 'blend'] as const).map((engine) => {
+      const r = score('Not bad at all!', engine);
+      return { text: 'Not bad at all!', sentiment: r.sentiment, subjectivity: r.subjectivity, engine };
+    });
+    await source.insert(rows);
+    for (const format of ['ndjson', 'csv'] as const) {
+      const dump = await collect((out) => exportHistory(source, format, out));
+      const target = newStore(t);
+      const report = await importHistory(target, 'auto', Readable.from([dump]));
+      assert.deepEqual(report, { imported: 3, skipped: 0, sentimentMismatches: 0, errors: [] }, format);
+      assert.deepEqual((await target.rowsAfter(0, 10)).map((r) => [r.engine, r.sentiment]), rows.map((r) => [r.engine, r.sentiment]), format);
+    }
+    const target = newStore(t);
+    const report = await importHistory(target, 'ndjson', Readable.from(['{"text": "good"}\n{"text": "good", "engine": "afinn"}\n{"text": "good", "engine": "vader"}\n']));
+    assert.deepEqual([report.imported, report.skipped], [2, 1]);
+    assert.match(report.errors[0]!, /^line 2: unknown engine "afinn"/);
+    assert.deepEqual((await target.rowsAfter(0, 10)).map((r) => [r.engine, r.sentiment]), [['textblob', analyze('good').polarity], ['vader', score('good', 'vader').sentiment]]);
   });
 
   test('bad records are skipped and reported; good ones still land', async (t) => {

@@ -1,12 +1,15 @@
-// The history: what was analysed, newest first. SQLite implements it now; PostgreSQL will too,
-// and both must pass the same suite (test/store.test.ts).
+// The history: what was analysed, newest first. SQLite and PostgreSQL implement it, and both must
+// pass the same suite (test/store.test.ts).
+import { labelOf, type EngineName, type Label } from '../engine/engines.js';
 
-export type Label = 'positive' | 'negative' | 'neutral';
+export { labelOf, type EngineName, type Label };
 
 export interface NewRow {
   readonly text: string;
   readonly sentiment: number;
   readonly subjectivity: number;
+  /** The engine that scored it (rows stored before engines could be chosen are 'textblob'). */
+  readonly engine: EngineName;
   /** Defaults to now. Import keeps the original time when it has one. */
   readonly createdAt?: Date;
 }
@@ -17,6 +20,7 @@ export interface HistoryRow {
   readonly sentiment: number;
   readonly subjectivity: number;
   readonly label: Label;
+  readonly engine: EngineName;
   readonly createdAt: string;
 }
 
@@ -63,8 +67,4 @@ export interface HistoryStore {
 export interface RetentionPolicy {
   readonly maxRows?: number | undefined;
   readonly maxAgeMs?: number | undefined;
-}
-
-export function labelOf(sentiment: number): Label {
-  return sentiment > 0 ? 'positive' : sentiment < 0 ? 'negative' : 'neutral';
 }

@@ -13,7 +13,7 @@
 //   they all arrived, so each still sees every row acknowledged before it was sent.
 // - Other hosts' commits are heard through LISTEN/NOTIFY and reported to onCommit listeners.
 import pg from 'pg';
-import type { HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
+import type { EngineName, HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
 import { labelOf } from './history-store.js';
 
 const CHANNEL = 'polarity_history';
@@ -36,6 +36,12 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX analyses_created_at ON analyses (created_at);
     `,
   },
+  {
+    version: 2,
+    // The engine that scored the row; every row before engines could be chosen was TextBlob's.
+    // A constant default: PostgreSQL 11+ adds the column without rewriting the table.
+    sql: `ALTER TABLE analyses ADD COLUMN engine text NOT NULL DEFAULT 'textblob';`,
+  },
 ];
 
 interface DbRow {
@@ -44,10 +50,11 @@ interface DbRow {
   text_bytes: Buffer | null;
   sentiment: number;
   subjectivity: number;
+  engine: string;
   created_at: Date;
 }
 
-const COLUMNS = 'id, text, text_bytes, sentiment, subjectivity, created_at';
+const COLUMNS = 'id, text, text_bytes, sentiment, subjectivity, engine, created_at';
 
 function toRow(r: DbRow): HistoryRow {
   return {
@@ -55,7 +62,8 @@ function toRow(r: DbRow): HistoryRow {
     text: r.text_bytes === null ? r.text : r.text_bytes.toString('utf8'),
     sentiment: r.sentiment,
     subjectivity: r.subjectivity,
-    label: labelOf(r.sentiment),
+    label: labelOf(r.sentiment, r.engine as EngineName),
+    engine: r.engine as EngineName,
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -221,19 +229,19 @@ export class PostgresHistoryStore implements HistoryStore {
       const result = await this.pool.query<{ id: string; created_at: Date }>(
         `WITH lock AS (SELECT pg_advisory_xact_lock(${INSERT_LOCK})),
          ins AS (
-           INSERT INTO ${this.table} (text, text_bytes, sentiment, subjectivity, created_at)
-           SELECT u.t, u.b, u.s, u.j, u.c
-           FROM lock, unnest($1::text[], $2::bytea[], $3::float8[], $4::float8[], $5::timestamptz[]) WITH ORDINALITY AS u(t, b, s, j, c, n)
+           INSERT INTO ${this.table} (text, text_bytes, sentiment, subjectivity, engine, created_at)
+           SELECT u.t, u.b, u.s, u.j, u.e, u.c
+           FROM lock, unnest($1::text[], $2::bytea[], $3::float8[], $4::float8[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u(t, b, s, j, e, c, n)
            ORDER BY u.n
            RETURNING id, created_at
          )
          SELECT ins.id, ins.created_at, pg_notify('${CHANNEL}', '') AS notified FROM ins ORDER BY ins.id`,
-        [texts, bytes, rows.map((r) => r.sentiment), rows.map((r) => r.subjectivity), rows.map((r) => r.createdAt ?? now)],
+        [texts, bytes, rows.map((r) => r.sentiment), rows.map((r) => r.subjectivity), rows.map((r) => r.engine), rows.map((r) => r.createdAt ?? now)],
       );
       // Ids were drawn in input order (ORDER BY u.n), so ascending ids map onto the input rows.
       const saved: HistoryRow[] = result.rows.map((db, i) => {
         const r = rows[i]!;
-        return { id: Number(db.id), text: r.text, sentiment: r.sentiment, subjectivity: r.subjectivity, label: labelOf(r.sentiment), createdAt: db.created_at.toISOString() };
+        return { id: Number(db.id), text: r.text, sentiment: r.sentiment, subjectivity: r.subjectivity, label: labelOf(r.sentiment, r.engine), engine: r.engine, createdAt: db.created_at.toISOString() };
       });
       this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, saved.length);
       let at = 0;

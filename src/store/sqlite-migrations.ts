@@ -20,6 +20,13 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       INSERT INTO meta (key, value) VALUES ('generation', 0);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- The engine that scored the row; every row before engines could be chosen was TextBlob's.
+      ALTER TABLE analyses ADD COLUMN engine TEXT NOT NULL DEFAULT 'textblob';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -20,7 +20,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
+import type { EngineName, HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
 import { labelOf } from './history-store.js';
 import { migrate } from './sqlite-migrations.js';
 
@@ -47,6 +47,7 @@ interface DbRow {
   text: string;
   sentiment: number;
   subjectivity: number;
+  engine: string;
   created_at: number;
 }
 
@@ -62,7 +63,8 @@ function toRow(r: DbRow): HistoryRow {
     text: r.text,
     sentiment: r.sentiment,
     subjectivity: r.subjectivity,
-    label: labelOf(r.sentiment),
+    label: labelOf(r.sentiment, r.engine as EngineName),
+    engine: r.engine as EngineName,
     createdAt: new Date(r.created_at).toISOString(),
   };
 }
@@ -119,19 +121,19 @@ export class SqliteHistoryStore implements HistoryStore {
     this.db.pragma('busy_timeout = 0');
     this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.stmt = this.prepare();
-    const insert = this.db.prepare('INSERT INTO analyses (text, sentiment, subjectivity, created_at) VALUES (?, ?, ?, ?)');
+    const insert = this.db.prepare('INSERT INTO analyses (text, sentiment, subjectivity, engine, created_at) VALUES (?, ?, ?, ?, ?)');
     this.insertMany = this.db.transaction((rows: readonly NewRow[], now: number) =>
-      rows.map((r) => Number(insert.run(r.text, r.sentiment, r.subjectivity, r.createdAt ? r.createdAt.getTime() : now).lastInsertRowid)),
+      rows.map((r) => Number(insert.run(r.text, r.sentiment, r.subjectivity, r.engine, r.createdAt ? r.createdAt.getTime() : now).lastInsertRowid)),
     );
   }
 
   private prepare() {
     const db = this.db;
     return {
-      newest: db.prepare<[number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses ORDER BY id DESC LIMIT ?'),
-      before: db.prepare<[number, number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses WHERE id < ? ORDER BY id DESC LIMIT ?'),
-      after: db.prepare<[number, number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses WHERE id > ? ORDER BY id ASC LIMIT ?'),
-      get: db.prepare<[number], DbRow>('SELECT id, text, sentiment, subjectivity, created_at FROM analyses WHERE id = ?'),
+      newest: db.prepare<[number], DbRow>('SELECT id, text, sentiment, subjectivity, engine, created_at FROM analyses ORDER BY id DESC LIMIT ?'),
+      before: db.prepare<[number, number], DbRow>('SELECT id, text, sentiment, subjectivity, engine, created_at FROM analyses WHERE id < ? ORDER BY id DESC LIMIT ?'),
+      after: db.prepare<[number, number], DbRow>('SELECT id, text, sentiment, subjectivity, engine, created_at FROM analyses WHERE id > ? ORDER BY id ASC LIMIT ?'),
+      get: db.prepare<[number], DbRow>('SELECT id, text, sentiment, subjectivity, engine, created_at FROM analyses WHERE id = ?'),
       delete: db.prepare('DELETE FROM analyses WHERE id = ?'),
       deleteAll: db.prepare('DELETE FROM analyses'),
       nthNewestId: db.prepare<[number], number>('SELECT id FROM analyses ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
@@ -199,7 +201,8 @@ export class SqliteHistoryStore implements HistoryStore {
         text: r.text,
         sentiment: r.sentiment,
         subjectivity: r.subjectivity,
-        label: labelOf(r.sentiment),
+        label: labelOf(r.sentiment, r.engine),
+        engine: r.engine,
         createdAt: new Date(r.createdAt ? r.createdAt.getTime() : now).toISOString(),
       };
     }

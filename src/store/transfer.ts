@@ -3,13 +3,13 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
-import { analyze } from '../engine/index.js';
+import { isEngineName, score, type EngineName } from '../engine/engines.js';
 import type { HistoryRow, HistoryStore, NewRow } from './history-store.js';
 
 export type ExportFormat = 'ndjson' | 'csv';
 export type ImportFormat = 'ndjson' | 'csv' | 'json-array';
 
-const CSV_COLUMNS = ['id', 'text', 'sentiment', 'subjectivity', 'label', 'createdAt'] as const;
+const CSV_COLUMNS = ['id', 'text', 'sentiment', 'subjectivity', 'label', 'engine', 'createdAt'] as const;
 const EXPORT_PAGE = 1000;
 const IMPORT_BATCH = 500;
 
@@ -121,21 +121,28 @@ function parseDate(v: unknown): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-export type ImportRecord = { text?: unknown; sentiment?: unknown; createdAt?: unknown; _id?: unknown };
+export type ImportRecord = { text?: unknown; sentiment?: unknown; engine?: unknown; createdAt?: unknown; _id?: unknown };
 
 /**
- * Turns one input record into a row: the text is scored again by the engine (so subjectivity
- * and labels exist for old rows); a recorded sentiment that disagrees is counted, not trusted.
+ * Turns one input record into a row: the text is scored again by the engine the record names
+ * (`textblob` when it names none: the original app's rows, and our exports from before engines
+ * could be chosen), so subjectivity and labels exist for old rows; a recorded sentiment that
+ * disagrees is counted, not trusted.
  */
 export function toNewRow(rec: ImportRecord): { row: NewRow; mismatch: boolean } | string {
   if (typeof rec.text !== 'string') return 'no string field "text"';
   if (!rec.text.isWellFormed()) return 'text contains a lone UTF-16 surrogate';
-  const r = analyze(rec.text);
+  let engine: EngineName = 'textblob';
+  if (rec.engine !== undefined && rec.engine !== '') {
+    if (!isEngineName(rec.engine)) return `unknown engine ${JSON.stringify(rec.engine).slice(0, 40)} (textblob, vader or blend)`;
+    engine = rec.engine;
+  }
+  const r = score(rec.text, engine);
   const recorded = typeof rec.sentiment === 'number' ? rec.sentiment : typeof rec.sentiment === 'string' && rec.sentiment !== '' ? Number(rec.sentiment) : undefined;
   const createdAt = parseDate(rec.createdAt) ?? objectIdTime(rec._id);
   return {
-    row: { text: rec.text, sentiment: r.polarity, subjectivity: r.subjectivity, ...(createdAt ? { createdAt } : {}) },
-    mismatch: recorded !== undefined && !(Math.abs(recorded - r.polarity) <= 1e-12),
+    row: { text: rec.text, sentiment: r.sentiment, subjectivity: r.subjectivity, engine, ...(createdAt ? { createdAt } : {}) },
+    mismatch: recorded !== undefined && !(Math.abs(recorded - r.sentiment) <= 1e-12),
   };
 }
 
