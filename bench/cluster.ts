@@ -52,7 +52,7 @@ async function waitReady(url: string): Promise<void> {
 
 async function storedCount(base: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  return Number(/^polarity_analyses_total\{stored="true"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  return Number(/^polarity_analyses_total\{engine="textblob",stored="true"\} (\d+)$/m.exec(text)?.[1] ?? 0);
 }
 
 async function run(): Promise<void> {

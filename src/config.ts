@@ -2,6 +2,7 @@
 // which win over defaults. Everything is validated once at start and the result is frozen.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { DEFAULT_ENGINE, ENGINE_NAMES, isEngineName, type EngineName } from './engine/engines.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -43,6 +44,8 @@ export interface Config {
   readonly rateLimit: number | undefined;
   /** Proxies whose X-Forwarded-For names the client (Fastify trustProxy: IPs, CIDRs, "loopback"). */
   readonly trustProxy: readonly string[];
+  /** The engine of requests that name none (`textblob`: the original app's scores). */
+  readonly defaultEngine: EngineName;
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +69,7 @@ export const OPTIONS = [
   { flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT_MS', help: 'idle keep-alive timeout in ms', def: '72000' },
   { flag: 'rate-limit', env: 'RATE_LIMIT', help: 'API requests per client per minute, per worker (429 past it)', def: '(no limit)' },
   { flag: 'trust-proxy', env: 'TRUST_PROXY', help: 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is trusted', def: '(none)' },
+  { flag: 'default-engine', env: 'DEFAULT_ENGINE', help: 'engine for requests that name none: textblob (the original\'s scores), vader or blend', def: DEFAULT_ENGINE },
   { flag: 'max-inflight', env: 'MAX_INFLIGHT', help: 'requests one worker handles at once; more get 503 + Retry-After', def: '1024' },
 ] as const;
 
@@ -172,6 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
   const logLevel = (pick('log-level', 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const engineRaw = pick('default-engine', 'DEFAULT_ENGINE') ?? DEFAULT_ENGINE;
+  if (!isEngineName(engineRaw)) throw new ConfigError(`default-engine must be one of ${ENGINE_NAMES.join(', ')}, got "${engineRaw}"`);
+
   return Object.freeze({
     host,
     port,
@@ -190,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     trustProxy: Object.freeze((pick('trust-proxy', 'TRUST_PROXY') ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
     sqliteSync: sqliteSync(pick('sqlite-sync', 'SQLITE_SYNC') ?? 'normal'),
     maxInflight: integer('max-inflight', pick('max-inflight', 'MAX_INFLIGHT') ?? '1024', 1, 1_000_000),
+    defaultEngine: engineRaw,
     keepAliveTimeoutMs: integer('keep-alive-timeout', pick('keep-alive-timeout', 'KEEP_ALIVE_TIMEOUT_MS') ?? '72000', 1000, 3_600_000),
   });
 }

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { runAnalyze } from '../src/cli/analyze.js';
+import { scoreExplained } from '../src/engine/engines.js';
 import { analyze } from '../src/engine/index.js';
+import { vader } from '../src/engine/vader/index.js';
 
 /** Runs the command with the given stdin chunks; collects stdout and stderr. */
 async function run(argv: string[], stdinChunks: (string | Buffer)[] = [], stdout: Writable | null = null) {
@@ -150,4 +152,23 @@ test('--jsonl: waits for a slow stdout (backpressure) and keeps every line in or
   const ids = received.join('').trimEnd().split('\n').map((l) => JSON.parse(l).id);
   assert.deepEqual(ids, Array.from({ length: n }, (_, k) => k));
   assert.ok(drains > 0, 'stdout signalled backpressure and the command waited for drain');
+});
+
+test('analyze --engine prints the API\'s explained answer for that engine', async () => {
+  for (const engine of ['textblob', 'vader', 'blend'] as const) {
+    const { code, out } = await run(['--engine', engine, 'The food was GREAT!!! :)']);
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(out), JSON.parse(JSON.stringify(scoreExplained('The food was GREAT!!! :)', engine))));
+    assert.equal(JSON.parse(out).engine, engine);
+  }
+  const lines = await run(['--jsonl', '--engine', 'vader'], ['{"id":1,"text":"good"}\n{"id":2,"text":"bad"}\n']);
+  assert.equal(lines.code, 0);
+  assert.deepEqual(lines.out.trim().split('\n').map((l) => JSON.parse(l).sentiment), [vader('good').compound, vader('bad').compound]);
+});
+
+test('analyze --engine with an unknown name is a usage error (exit 2)', async () => {
+  const { code, out, err } = await run(['--engine', 'afinn', 'good']);
+  assert.equal(code, 2);
+  assert.equal(out, '');
+  assert.match(err, /--engine must be one of textblob, vader, blend/);
 });

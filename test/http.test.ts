@@ -44,7 +44,7 @@ describe('POST /analyze', () => {
     assert.ok(!Number.isNaN(Date.parse(body.createdAt)));
     assert.equal(body.assessments, undefined);
     const history = (await app.inject({ url: '/history' })).json();
-    assert.deepEqual(history[0], { id: body.id, text, sentiment: body.sentiment, subjectivity: body.subjectivity, label: body.label, createdAt: body.createdAt });
+    assert.deepEqual(history[0], { id: body.id, text, sentiment: body.sentiment, subjectivity: body.subjectivity, label: body.label, engine: 'textblob', createdAt: body.createdAt });
   });
 
   test('charset in the content type and extra fields are accepted', async (t) => {
@@ -156,7 +156,7 @@ describe('POST /analyze/batch', () => {
 describe('GET /history', () => {
   test('default page of 50, newest first, Link header walks every page', async (t) => {
     const { app, store } = await makeApp(t);
-    await store.insert(Array.from({ length: 120 }, (_, i) => ({ text: `row ${i}`, sentiment: 0, subjectivity: 0 })));
+    await store.insert(Array.from({ length: 120 }, (_, i) => ({ text: `row ${i}`, sentiment: 0, subjectivity: 0, engine: 'textblob' as const })));
     let url: string | undefined = '/history';
     const seen: string[] = [];
     let pages = 0;
@@ -177,7 +177,7 @@ describe('GET /history', () => {
 
   test('limit bounds: 1..1000; before must be a positive integer', async (t) => {
     const { app, store } = await makeApp(t);
-    await store.insert(Array.from({ length: 3 }, (_, i) => ({ text: `r${i}`, sentiment: 0, subjectivity: 0 })));
+    await store.insert(Array.from({ length: 3 }, (_, i) => ({ text: `r${i}`, sentiment: 0, subjectivity: 0, engine: 'textblob' as const })));
     assert.equal((await app.inject({ url: '/history?limit=2' })).json().length, 2);
     assert.equal((await app.inject({ url: '/history?limit=1000' })).json().length, 3);
     assertProblem(await app.inject({ url: '/history?limit=1001' }), 400, 'invalid-request');
@@ -267,8 +267,8 @@ describe('routing, operations, headers', () => {
     assert.match(String(metrics.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     assert.match(metrics.body, /^http_requests_total\{method="POST",route="\/analyze",status_code="200"\} 2$/m);
     assert.match(metrics.body, /^http_request_duration_seconds_bucket\{method="POST",route="\/analyze",status_code="200",le="\+Inf"\} 2$/m);
-    assert.match(metrics.body, /^polarity_analyses_total\{stored="true"\} 1$/m);
-    assert.match(metrics.body, /^polarity_analyses_total\{stored="false"\} 1$/m);
+    assert.match(metrics.body, /^polarity_analyses_total\{engine="textblob",stored="true"\} 1$/m);
+    assert.match(metrics.body, /^polarity_analyses_total\{engine="textblob",stored="false"\} 1$/m);
     assert.match(metrics.body, /^polarity_history_rows 1$/m);
     assert.match(metrics.body, /^polarity_store_write_duration_seconds_count \d+$/m);
     const spec = (await app.inject({ url: '/openapi.json' })).json();
@@ -428,7 +428,7 @@ describe('GET /history/stream (Server-Sent Events)', () => {
     // Another process's writes: a second store handle on the same file.
     const { SqliteHistoryStore } = await import('../src/store/sqlite.js');
     const other = new SqliteHistoryStore(dbPath);
-    await other.insert([{ text: 'four', sentiment: 0, subjectivity: 0 }]);
+    await other.insert([{ text: 'four', sentiment: 0, subjectivity: 0, engine: 'textblob' }]);
     await other.close();
     await waitFor(() => s.events.length >= 4);
     assert.deepEqual(s.events.map((e) => e.row.text), ['one', 'two', 'three', 'four']);

@@ -22,7 +22,7 @@ test('two workers share the port and the history; SIGTERM finishes an in-flight 
   }
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(metrics, /^polarity_workers 2$/m);
-  assert.match(metrics, /^polarity_analyses_total\{stored="true"\} 60$/m, 'metrics are summed over both workers');
+  assert.match(metrics, /^polarity_analyses_total\{engine="textblob",stored="true"\} 60$/m, 'metrics are summed over both workers');
 
   // A request whose body is still arriving when SIGTERM comes must still be answered.
   const { port } = new URL(server.url);

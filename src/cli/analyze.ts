@@ -1,7 +1,8 @@
-// polarity analyze — score a text, or a JSON-lines stream, with the TextBlob-compatible engine.
+// polarity analyze — score a text, or a JSON-lines stream, with one of the engines.
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
+import { ENGINE_NAMES, isEngineName, scoreExplained, type EngineName } from '../engine/engines.js';
 import { analyze } from '../engine/index.js';
 
 export interface AnalyzeIO {
@@ -14,19 +15,23 @@ export const ANALYZE_USAGE = `Usage: polarity analyze TEXT
        polarity analyze -            (score all of stdin as one text)
        polarity analyze --jsonl      (score {"id", "text"} lines from stdin)
 
-Scores text exactly as TextBlob 0.18's default analyser (PatternAnalyzer) does.
-
-TEXT mode prints one JSON object:
+Without --engine, scores text exactly as TextBlob 0.18's default analyser (PatternAnalyzer) does,
+with TextBlob's field names. TEXT mode prints one JSON object:
   {"polarity": <-1..1>, "subjectivity": <0..1>, "assessments": [[words, polarity, subjectivity, label], ...]}
 
+With --engine textblob|vader|blend, prints what POST /analyze answers with "explain": true:
+  {"engine", "sentiment": <-1..1>, "subjectivity": <0..1>, "label", "assessments": [...]}
+  (vader adds "vader": {compound, pos, neu, neg}; blend adds "contributions").
+
 --jsonl reads one JSON object per line, {"id": <any>, "text": <string>}, and writes one line per
-input line, in input order: {"id", "polarity", "subjectivity", "assessments"}. Blank lines are
+input line, in input order: {"id", ...the fields above}. Blank lines are
 skipped. A malformed line (bad JSON, missing or non-string "text") gets
 {"id": <id or null>, "line": <line number>, "error": "<why>"} and the run goes on.
 
 Exit status: 0 on success, 1 if any --jsonl line failed, 2 on a usage error.
 
 Options:
+  --engine NAME  textblob, vader or blend (see above)
   --jsonl     read JSON lines from stdin
   -h, --help  show this help
 `;
@@ -37,7 +42,7 @@ export async function runAnalyze(argv: string[], io: AnalyzeIO): Promise<number>
   try {
     parsed = parseArgs({
       args: argv,
-      options: { jsonl: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { jsonl: { type: 'boolean' }, engine: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
@@ -50,21 +55,34 @@ export async function runAnalyze(argv: string[], io: AnalyzeIO): Promise<number>
     await write(io.stdout, ANALYZE_USAGE);
     return 0;
   }
+  const engine = values.engine;
+  if (engine !== undefined && !isEngineName(engine)) {
+    io.stderr.write(`polarity analyze: --engine must be one of ${ENGINE_NAMES.join(', ')}, got "${engine}"\n`);
+    return 2;
+  }
   if (values.jsonl) {
     if (positionals.length > 0) {
       io.stderr.write(`polarity analyze: --jsonl reads stdin and takes no TEXT\n${ANALYZE_USAGE}`);
       return 2;
     }
-    return analyzeLines(io.stdin, io.stdout);
+    return analyzeLines(io.stdin, io.stdout, engine);
   }
   if (positionals.length === 0) {
     io.stderr.write(`polarity analyze: missing TEXT (or --jsonl)\n${ANALYZE_USAGE}`);
     return 2;
   }
   const text = positionals.length === 1 && positionals[0] === '-' ? await readAll(io.stdin) : positionals.join(' ');
-  const { polarity, subjectivity, assessments } = analyze(text);
-  await write(io.stdout, JSON.stringify({ polarity, subjectivity, assessments }) + '\n');
+  await write(io.stdout, JSON.stringify(scoreText(text, engine)) + '\n');
   return 0;
+}
+
+/** TextBlob's own field names without --engine (scripts rely on them); the API's shape with it. */
+function scoreText(text: string, engine: EngineName | undefined): object {
+  if (engine === undefined) {
+    const { polarity, subjectivity, assessments } = analyze(text);
+    return { polarity, subjectivity, assessments };
+  }
+  return scoreExplained(text, engine);
 }
 
 /** Writes and, when the stream asks for it, waits for 'drain' (backpressure). */
@@ -80,7 +98,7 @@ async function readAll(input: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** The output line for one input line (without the newline), and whether it is an error. */
-function scoreLine(line: string, lineNo: number): { out: string; failed: boolean } {
+function scoreLine(line: string, lineNo: number, engine: EngineName | undefined): { out: string; failed: boolean } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -94,8 +112,7 @@ function scoreLine(line: string, lineNo: number): { out: string; failed: boolean
   const id = Object.hasOwn(record, 'id') ? record.id : null;
   if (!Object.hasOwn(record, 'text')) return fail(id, lineNo, 'missing "text"');
   if (typeof record.text !== 'string') return fail(id, lineNo, '"text" must be a string');
-  const { polarity, subjectivity, assessments } = analyze(record.text);
-  return { out: JSON.stringify({ id, polarity, subjectivity, assessments }), failed: false };
+  return { out: JSON.stringify({ id, ...scoreText(record.text, engine) }), failed: false };
 }
 
 function fail(id: unknown, line: number, error: string): { out: string; failed: boolean } {
@@ -107,7 +124,7 @@ function fail(id: unknown, line: number, error: string): { out: string; failed: 
  * and written as one chunk, and the next input chunk is only read once stdout has room again.
  * Memory stays bounded by the largest line plus one input chunk.
  */
-async function analyzeLines(input: NodeJS.ReadableStream, out: NodeJS.WritableStream): Promise<number> {
+async function analyzeLines(input: NodeJS.ReadableStream, out: NodeJS.WritableStream, engine: EngineName | undefined): Promise<number> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let lineNo = 0;
@@ -125,7 +142,7 @@ async function analyzeLines(input: NodeJS.ReadableStream, out: NodeJS.WritableSt
       lineNo++;
       if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1); // a UTF-8 byte-order mark
       if (line.trim() !== '') {
-        const r = scoreLine(line, lineNo);
+        const r = scoreLine(line, lineNo, engine);
         if (r.failed) failures++;
         batch += r.out + '\n';
       }

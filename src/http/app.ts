@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import type { Config } from '../config.js';
+import { ENGINE_NAMES } from '../engine/engines.js';
 import type { HistoryStore } from '../store/history-store.js';
 import { Problem, problemBody, type ProblemCode } from './errors.js';
 import { LiveFeed } from './live.js';
@@ -103,6 +104,7 @@ function toProblem(err: FastifyError & { validation?: { keyword: string; instanc
         return new Problem('text-required', 'Send a JSON object with a string field "text", e.g. {"text": "I love it"}');
       }
       if (first.instancePath === '/text' && first.keyword === 'type') return new Problem('text-not-string', 'Send "text" as a JSON string, e.g. {"text": "I love it"}');
+      if (first.instancePath === '/engine') return new Problem('unknown-engine', `"engine" must be one of ${ENGINE_NAMES.map((e) => `"${e}"`).join(', ')}`, { engines: ENGINE_NAMES });
     }
     if (where === 'querystring' && first?.instancePath === '/before') return new Problem('invalid-cursor');
     if (where === 'params') return new Problem('not-found');

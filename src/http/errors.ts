@@ -11,6 +11,7 @@ export const PROBLEMS = {
   'invalid-request': { status: 400, title: 'The request does not match the API schema' },
   'text-required': { status: 400, title: 'The "text" field is required' },
   'text-not-string': { status: 400, title: 'The "text" field must be a string' },
+  'unknown-engine': { status: 400, title: 'The "engine" field names no engine of this server' },
   'invalid-text': { status: 422, title: 'The text is not valid Unicode' },
   'text-too-long': { status: 422, title: 'The text is longer than the configured limit' },
   'batch-too-large': { status: 422, title: 'The batch has more texts than the configured limit' },

@@ -15,8 +15,8 @@ interface Histogram {
 export interface MetricsSnapshot {
   requests: Record<string, number>; // key: method|route|status
   durations: Record<string, Histogram>; // key: method|route|status
-  analyses: number;
-  analysesStored: number;
+  /** Texts scored, by `engine|stored` (stored: "true" or "false"). */
+  analyses: Record<string, number>;
   writes: Histogram;
   writeRows: number;
   rss: number;
@@ -53,8 +53,7 @@ export class Metrics {
 
   private readonly requests = new Map<string, number>();
   private readonly durations = new Map<string, Histogram>();
-  private analyses = 0;
-  private analysesStored = 0;
+  private readonly analyses = new Map<string, number>();
   private readonly writes = newHistogram();
   private writeRows = 0;
 
@@ -70,9 +69,9 @@ export class Metrics {
     observe(h, seconds);
   }
 
-  recordAnalyses(count: number, stored: boolean): void {
-    this.analyses += count;
-    if (stored) this.analysesStored += count;
+  recordAnalyses(count: number, stored: boolean, engine: string): void {
+    const key = `${engine}|${stored}`;
+    this.analyses.set(key, (this.analyses.get(key) ?? 0) + count);
   }
 
   recordWrite(seconds: number, rows: number): void {
@@ -85,8 +84,7 @@ export class Metrics {
     const snap: MetricsSnapshot = {
       requests: Object.fromEntries(this.requests),
       durations: Object.fromEntries(this.durations),
-      analyses: this.analyses,
-      analysesStored: this.analysesStored,
+      analyses: Object.fromEntries(this.analyses),
       writes: this.writes,
       writeRows: this.writeRows,
       rss: mem.rss,
@@ -108,14 +106,13 @@ function mergeHistogram(into: Histogram, from: Histogram): void {
 
 export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSnapshot {
   const out: MetricsSnapshot = {
-    requests: {}, durations: {}, analyses: 0, analysesStored: 0, writes: newHistogram(), writeRows: 0, rss: 0, heapUsed: 0,
+    requests: {}, durations: {}, analyses: {}, writes: newHistogram(), writeRows: 0, rss: 0, heapUsed: 0,
     loopDelayP99: 0, loopDelayMax: 0, openFds: 0,
   };
   for (const s of snapshots) {
     for (const [k, v] of Object.entries(s.requests)) out.requests[k] = (out.requests[k] ?? 0) + v;
     for (const [k, h] of Object.entries(s.durations)) mergeHistogram((out.durations[k] ??= newHistogram()), h);
-    out.analyses += s.analyses;
-    out.analysesStored += s.analysesStored;
+    for (const [k, v] of Object.entries(s.analyses)) out.analyses[k] = (out.analyses[k] ?? 0) + v;
     mergeHistogram(out.writes, s.writes);
     out.writeRows += s.writeRows;
     out.rss += s.rss;
@@ -125,6 +122,17 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
     out.openFds += s.openFds;
   }
   return out;
+}
+
+/** One line per engine and stored flag; textblob's two lines always (the default engine's zeros). */
+function analysesLines(analyses: Record<string, number>): string[] {
+  const counts = { 'textblob|true': 0, 'textblob|false': 0, ...analyses };
+  return Object.entries(counts)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, n]) => {
+      const [engine, stored] = key.split('|');
+      return `polarity_analyses_total{engine="${escapeLabel(engine!)}",stored="${stored}"} ${n}`;
+    });
 }
 
 function escapeLabel(v: string): string {
@@ -154,10 +162,9 @@ export function renderMetrics(s: MetricsSnapshot, historyRows: number | undefine
     '# HELP http_request_duration_seconds Time from request received to response sent.',
     '# TYPE http_request_duration_seconds histogram',
     ...Object.entries(s.durations).flatMap(([k, h]) => histogramLines('http_request_duration_seconds', labels(k), h)),
-    '# HELP polarity_analyses_total Texts scored by the engine.',
+    '# HELP polarity_analyses_total Texts scored, by engine and by whether they were stored.',
     '# TYPE polarity_analyses_total counter',
-    `polarity_analyses_total{stored="true"} ${s.analysesStored}`,
-    `polarity_analyses_total{stored="false"} ${s.analyses - s.analysesStored}`,
+    ...analysesLines(s.analyses),
     '# HELP polarity_store_write_duration_seconds Duration of one group commit to the history store.',
     '# TYPE polarity_store_write_duration_seconds histogram',
     ...histogramLines('polarity_store_write_duration_seconds', '', s.writes),

@@ -69,10 +69,10 @@ async function fullHistory(base: string): Promise<{ id: number; text: string }[]
   return rows;
 }
 
-/** polarity_analyses_total{stored="true"} of one app host (each host counts its own). */
+/** polarity_analyses_total{engine="textblob",stored="true"} of one app host (each host counts its own). */
 async function storedCount(base: string): Promise<number> {
   const r = await getJson<string>(`${base}/metrics`);
-  const m = /^polarity_analyses_total\{stored="true"\} (\d+)$/m.exec(r.body);
+  const m = /^polarity_analyses_total\{engine="textblob",stored="true"\} (\d+)$/m.exec(r.body);
   return m ? Number(m[1]) : 0;
 }
 

@@ -1,30 +1,30 @@
-// POST /analyze and POST /analyze/batch: score with the engine, store, answer after the commit.
+// POST /analyze and POST /analyze/batch: score with the chosen engine, store, answer after the commit.
 import type { FastifyInstance } from 'fastify';
-import { analyze, type Assessment } from '../../engine/index.js';
-import { labelOf, type HistoryRow, type Label, type NewRow } from '../../store/history-store.js';
+import { score, scoreExplained, scoreSentences, type EngineName, type Explanation, type Score, type SentenceScore } from '../../engine/engines.js';
+import type { HistoryRow, NewRow } from '../../store/history-store.js';
 import { Problem } from '../errors.js';
-import { analysisSchema, problems } from '../schemas.js';
+import { analysisSchema, engineSchema, problems } from '../schemas.js';
 
-interface AnalyzeBody {
+interface Options {
+  store?: boolean;
+  explain?: boolean;
+  sentences?: boolean;
+  engine?: EngineName;
+}
+
+interface AnalyzeBody extends Options {
   text: string;
-  store?: boolean;
-  explain?: boolean;
 }
 
-interface BatchBody {
+interface BatchBody extends Options {
   texts: string[];
-  store?: boolean;
-  explain?: boolean;
 }
 
-interface AnalysisOut {
-  sentiment: number;
-  subjectivity: number;
-  label: Label;
+type AnalysisOut = Score & Partial<Explanation> & {
   id?: number;
   createdAt?: string;
-  assessments?: Assessment[];
-}
+  sentences?: SentenceScore[];
+};
 
 /** Rejects texts that are too long or not valid Unicode (a lone surrogate cannot be stored as sent). */
 export function checkText(text: string, maxChars: number, where = ''): void {
@@ -51,17 +51,20 @@ async function commit(app: FastifyInstance, rows: NewRow[]): Promise<HistoryRow[
   }
 }
 
-function score(text: string, explain: boolean): { out: AnalysisOut; row: NewRow } {
-  const r = analyze(text);
-  const out: AnalysisOut = { sentiment: r.polarity, subjectivity: r.subjectivity, label: labelOf(r.polarity) };
-  if (explain) out.assessments = r.assessments;
-  return { out, row: { text, sentiment: r.polarity, subjectivity: r.subjectivity } };
+function analyzeOne(text: string, engine: EngineName, explain: boolean, sentences: boolean): { out: AnalysisOut; row: NewRow } {
+  const out: AnalysisOut = explain ? scoreExplained(text, engine) : score(text, engine);
+  if (sentences) out.sentences = scoreSentences(text, engine);
+  return { out, row: { text, sentiment: out.sentiment, subjectivity: out.subjectivity, engine } };
 }
 
-const options = {
-  store: { type: 'boolean', default: true, description: 'false: analyse without storing (no id in the answer)' },
-  explain: { type: 'boolean', default: false, description: 'true: add the assessments (which words moved the score)' },
-} as const;
+function options(defaultEngine: EngineName) {
+  return {
+    store: { type: 'boolean', default: true, description: 'false: analyse without storing (no id in the answer)' },
+    explain: { type: 'boolean', default: false, description: "true: add the engine's reasons (assessments, with each word's offset and length)" },
+    sentences: { type: 'boolean', default: false, description: 'true: add each sentence scored on its own, with its offset and length' },
+    engine: { ...engineSchema, default: defaultEngine, description: `${engineSchema.description}. Default on this server: ${defaultEngine}` },
+  } as const;
+}
 
 export function analyzeRoutes(app: FastifyInstance): void {
   const { config, metrics } = app.ctx;
@@ -72,20 +75,20 @@ export function analyzeRoutes(app: FastifyInstance): void {
       body: {
         type: 'object',
         required: ['text'],
-        properties: { text: { type: 'string', description: `At most ${config.maxTextChars} characters` }, ...options },
+        properties: { text: { type: 'string', description: `At most ${config.maxTextChars} characters` }, ...options(config.defaultEngine) },
       },
       response: { 200: analysisSchema, ...problems(400, 413, 415, 422, 503) },
     },
   }, async (request) => {
-    const { text, store = true, explain = false } = request.body;
+    const { text, store = true, explain = false, sentences = false, engine = config.defaultEngine } = request.body;
     checkText(text, config.maxTextChars);
-    const { out, row } = score(text, explain);
+    const { out, row } = analyzeOne(text, engine, explain, sentences);
     if (store) {
       const [saved] = await commit(app, [row]);
       out.id = saved!.id;
       out.createdAt = saved!.createdAt;
     }
-    metrics.recordAnalyses(1, store);
+    metrics.recordAnalyses(1, store, engine);
     return out;
   });
   app.ctx.methodNotAllowed('/analyze', ['POST']);
@@ -96,17 +99,17 @@ export function analyzeRoutes(app: FastifyInstance): void {
       body: {
         type: 'object',
         required: ['texts'],
-        properties: { texts: { type: 'array', items: { type: 'string' } }, ...options },
+        properties: { texts: { type: 'array', items: { type: 'string' } }, ...options(config.defaultEngine) },
       },
       response: { 200: { type: 'array', items: analysisSchema }, ...problems(400, 413, 415, 422, 503) },
     },
   }, async (request) => {
-    const { texts, store = true, explain = false } = request.body;
+    const { texts, store = true, explain = false, sentences = false, engine = config.defaultEngine } = request.body;
     if (texts.length > config.batchMax) {
       throw new Problem('batch-too-large', `The batch has ${texts.length} texts; the limit is ${config.batchMax}`, { limit: config.batchMax });
     }
     texts.forEach((t, i) => checkText(t, config.maxTextChars, `texts[${i}]: `));
-    const scored = texts.map((t) => score(t, explain));
+    const scored = texts.map((t) => analyzeOne(t, engine, explain, sentences));
     if (store && scored.length > 0) {
       const saved = await commit(app, scored.map((s) => s.row));
       saved.forEach((row, i) => {
@@ -114,7 +117,7 @@ export function analyzeRoutes(app: FastifyInstance): void {
         scored[i]!.out.createdAt = row.createdAt;
       });
     }
-    metrics.recordAnalyses(texts.length, store);
+    metrics.recordAnalyses(texts.length, store, engine);
     return scored.map((s) => s.out);
   });
   app.ctx.methodNotAllowed('/analyze/batch', ['POST']);
