@@ -29,9 +29,12 @@ interface Chunk {
    * index 0, which done in place would be quadratic on "very no very no … good". Null when none.
    */
   front: string[] | null;
-  /** With positions: the number of each word of `words`, and of `front` (null otherwise). */
-  at: number[] | null;
-  frontAt: number[] | null;
+}
+
+/** With positions: the number of each word of a chunk's `words`, and of its `front`. */
+interface ChunkNumbers {
+  at: number[];
+  front: number[];
 }
 
 /** An assessment with, for each of its words, the number of the word it came from (0-based). */
@@ -47,6 +50,8 @@ export type NumberedAssessment = [...Assessment, positions: number[]];
  */
 export class Scorer {
   private readonly a: Chunk[] = [];
+  /** With positions, the numbers of each chunk's words (kept apart: the fast path has none). */
+  private readonly numbers: ChunkNumbers[] | null;
   /** The number of the current word: known() and unknown() each start a word. */
   private k = -1;
   /** The number of the negation word `n`. */
@@ -74,7 +79,9 @@ export class Scorer {
   private savedLabel: AssessmentLabel = null;
 
   /** With `positions`, chunks record the number of each word (see NumberedAssessment). */
-  constructor(private readonly positions = false) {}
+  constructor(positions = false) {
+    this.numbers = positions ? [] : null;
+  }
 
   /** Remembers the state (at a sentence start), to go back to it with rollback(). */
   mark(): void {
@@ -110,13 +117,20 @@ export class Scorer {
       const last = a[a.length - 1]!;
       last.words.length = this.savedWords;
       if (last.front !== null) last.front.length = this.savedFront;
-      if (last.at !== null) last.at.length = this.savedWords;
-      if (last.frontAt !== null) last.frontAt.length = this.savedFront;
       last.p = this.savedP;
       last.s = this.savedS;
       last.i = this.savedI;
       last.negated = this.savedNegated;
       last.label = this.savedLabel;
+    }
+    const numbers = this.numbers;
+    if (numbers !== null) {
+      numbers.length = a.length;
+      if (a.length > 0) {
+        const last = numbers[a.length - 1]!;
+        last.at.length = this.savedWords;
+        last.front.length = this.savedFront;
+      }
     }
   }
 
@@ -127,12 +141,11 @@ export class Scorer {
     let last: Chunk;
     if (!this.m) {
       last = this.chunk(w, e.polarity, e.subjectivity, e.intensity, e.label as AssessmentLabel);
-      a.push(last);
     } else {
       // Known word after a modifier ("really good"): joins the last chunk.
       last = a[a.length - 1]!;
       last.words.push(w);
-      if (last.at !== null) last.at.push(k);
+      if (this.numbers !== null) this.numbers[a.length - 1]!.at.push(k);
       last.p = clamp(e.polarity * last.i);
       last.s = clamp(e.subjectivity * last.i);
       last.i = e.intensity;
@@ -141,7 +154,7 @@ export class Scorer {
     if (this.n !== null) {
       // Known word after a negation ("not really good"): TextBlob's ws.insert(0, n).
       (last.front ??= []).push(this.n);
-      if (this.positions) (last.frontAt ??= []).push(this.nAt);
+      if (this.numbers !== null) this.numbers[a.length - 1]!.front.push(this.nAt);
       last.i = 1.0 / last.i;
       last.negated = true;
     }
@@ -165,7 +178,7 @@ export class Scorer {
       // A negation after an "-ly" modifier ("really not good") joins the modifier's chunk.
       const last = this.a[this.a.length - 1]!;
       last.words.push(this.n);
-      if (last.at !== null) last.at.push(this.nAt);
+      if (this.numbers !== null) this.numbers[this.a.length - 1]!.at.push(this.nAt);
       last.negated = true;
       this.n = null;
     } else if (this.m && len > 2) {
@@ -179,24 +192,27 @@ export class Scorer {
     if (a.length > 0) {
       const last = a[a.length - 1]!;
       last.words.push('!');
-      if (last.at !== null) last.at.push(this.k);
+      if (this.numbers !== null) this.numbers[a.length - 1]!.at.push(this.k);
       last.p = clamp(last.p * 1.25);
     }
   }
 
   /** "(!)" (after unknown()): sarcasm. */
   irony(): void {
-    this.a.push(this.chunk('(!)', 0.0, 1.0, 1.0, 'irony'));
+    this.chunk('(!)', 0.0, 1.0, 1.0, 'irony');
   }
 
   /** An emoticon (after unknown()), with its group's polarity. */
   mood(w: string, polarity: number): void {
-    this.a.push(this.chunk(w, polarity, 1.0, 1.0, 'mood'));
+    this.chunk(w, polarity, 1.0, 1.0, 'mood');
   }
 
-  /** A new chunk of the current word. */
+  /** Opens a chunk with the current word. */
   private chunk(w: string, p: number, s: number, i: number, label: AssessmentLabel): Chunk {
-    return { words: [w], p, s, i, negated: false, label, front: null, at: this.positions ? [this.k] : null, frontAt: null };
+    const c: Chunk = { words: [w], p, s, i, negated: false, label, front: null };
+    this.a.push(c);
+    if (this.numbers !== null) this.numbers.push({ at: [this.k], front: [] });
+    return c;
   }
 
   /**
@@ -223,17 +239,15 @@ export class Scorer {
   /** finish(), each assessment with the numbers of its words (the scorer was made with positions). */
   finishNumbered(): { polarity: number; subjectivity: number; assessments: NumberedAssessment[] } {
     const { polarity, subjectivity, assessments } = this.finish();
-    const numbered = assessments.map((x, k): NumberedAssessment => {
-      const c = this.a[k]!;
-      return [...x, withFront(c.frontAt, c.at!)];
-    });
+    const numbers = this.numbers!;
+    const numbered = assessments.map((x, k): NumberedAssessment => [...x, withFront(numbers[k]!.front, numbers[k]!.at)]);
     return { polarity, subjectivity, assessments: numbered };
   }
 }
 
 /** The words put in front (most recent first, as repeated insert(0, …) leaves them), then the rest. */
 function withFront<T>(front: T[] | null, rest: T[]): T[] {
-  if (front === null) return rest;
+  if (front === null || front.length === 0) return rest;
   const all: T[] = [];
   for (let k = front.length - 1; k >= 0; k--) all.push(front[k]!);
   for (const x of rest) all.push(x);

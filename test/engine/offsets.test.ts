@@ -12,7 +12,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { analyze, explain, type ExplainedAnalysis } from '../../src/engine/index.js';
-import { NEGATIONS } from '../../src/engine/lexicon.js';
+import { classify, NEGATIONS } from '../../src/engine/lexicon.js';
+import { Scorer } from '../../src/engine/scorer.js';
 import { isPySpace, pyLower } from '../../src/engine/unicode.js';
 import { xorshift } from './helpers.js';
 import { HOSTILE, MB } from './hostile-inputs.js';
@@ -225,4 +226,34 @@ test('analyze: negations put in front of a long modifier chain in linear time', 
   assert.equal(r.assessments[0]![0].length, 2 * (4 * MB / 8) + 1);
   assert.deepEqual(r.assessments[0]![0].slice(0, 2), ['no', 'no']);
   assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
+});
+
+test('scorer: rollback() also forgets the numbers of the words fed since mark()', () => {
+  // explain() never rolls back (it takes the full path), but the scorer keeps the two in step.
+  const feed = (scorer: Scorer, words: string): void => {
+    for (const w of words.split(' ')) {
+      const c = classify(w);
+      if (typeof c === 'object' && c.kind === 'word') scorer.known(w, c);
+      else scorer.unknown(typeof c === 'string' ? c : null, w.length, w.length);
+      if (w === '!') scorer.exclamation();
+    }
+  };
+  const straight = new Scorer(true);
+  feed(straight, 'very no good no very bad ! really not nice');
+  const rolled = new Scorer(true);
+  feed(rolled, 'very no good no');
+  rolled.mark();
+  feed(rolled, 'very no very good ! not bad no');
+  rolled.rollback();
+  feed(rolled, 'very bad ! really not nice');
+  const numbered = straight.finishNumbered();
+  assert.deepEqual(rolled.finishNumbered(), numbered);
+  assert.deepEqual(
+    numbered.assessments.map(([words, , , , at]) => [words, at]),
+    [
+      [['no', 'very', 'good'], [1, 0, 2]],
+      [['no', 'very', 'bad', '!'], [3, 4, 5, 6]],
+      [['really', 'not', 'nice'], [7, 8, 9]],
+    ],
+  );
 });
