@@ -189,7 +189,7 @@ function leastCheck(t: Tokens, v: number, i: number): number {
  * before its own position), so the value is s[k], and `index` is the smallest position < k now
  * holding it, else k. `at` maps each non-zero value to the positions < k holding it, ascending.
  * Zeros stay zero whatever they are multiplied by; only their sign can change (the first zero
- * takes the sign of the last zero), which nothing downstream can see but the detail.
+ * takes the sign of the last zero, unless it is the "but"), which only the detail shows.
  */
 export function butCheck(ids: readonly number[], s: number[]): void {
   const bi = ids.indexOf(BUT);
@@ -216,7 +216,7 @@ export function butCheck(ids: readonly number[], s: number[]): void {
     const v = s[k]!;
     if (v === 0) {
       if (firstZero < 0) firstZero = k;
-      s[firstZero] = scale(firstZero, v);
+      if (firstZero !== bi) s[firstZero] = scale(firstZero, v);
       continue;
     }
     const list = at.get(v);
