@@ -155,25 +155,24 @@ const SINGLE_CHARACTER_FORMS: ReadonlyMap<number, readonly string[]> = new Map(
  * emoticon without the spaces inside it, keeping what follows. Both scan left to right, leftmost
  * match first, resuming after each match (Python's re.sub). Linear in the length.
  *
- * Both rewrites only ever delete spaces. With `removed`, the offsets in `text` of the deleted
- * spaces are appended to it in increasing order: the tokenizer uses them to tell which tokens were
- * joined into one word.
+ * Both rewrites only ever delete spaces, so this returns just where: the offsets in `text` of the
+ * spaces they delete, in increasing order. The tokenizer joins the tokens on either side of each.
  */
-export function rewriteSentences(text: string, removed?: number[]): string {
+export function spacesDeletedByRewrites(text: string): number[] {
   const sarcasm: number[] = [];
   const s = rewriteSarcasm(text, sarcasm);
-  if (removed === undefined) return rewriteEmoticons(s, undefined);
-  const emoticon: number[] = [];
-  const out = rewriteEmoticons(s, emoticon);
+  const emoticon = emoticonSpaces(s);
+  if (sarcasm.length === 0) return emoticon;
   // Merge the two lists, the second mapped from the offsets of `s` back to those of `text`: a
   // character of `s` at j is at j + (the number of spaces deleted before it) in `text`.
+  const removed: number[] = [];
   let k = 0;
   for (const j of emoticon) {
     while (k < sarcasm.length && sarcasm[k]! - k <= j) removed.push(sarcasm[k++]!);
     removed.push(j + k);
   }
   while (k < sarcasm.length) removed.push(sarcasm[k++]!);
-  return out;
+  return removed;
 }
 
 /** RE_SARCASM `\( ?\! ?\)` -> "(!)"; the offsets of the deleted spaces go to `removed`. */
@@ -200,13 +199,9 @@ function rewriteSarcasm(s: string, removed: number[]): string {
   return last > 0 ? out + s.slice(last) : s;
 }
 
-/**
- * RE_EMOTICONS `(e1|e2|…)($|\s)` -> the emoticon without its spaces; the offsets of the deleted
- * spaces go to `removed` if given.
- */
-function rewriteEmoticons(s: string, removed: number[] | undefined): string {
-  let out = '';
-  let last = 0;
+/** RE_EMOTICONS `(e1|e2|…)($|\s)` -> the emoticon without its spaces: the offsets of those spaces. */
+function emoticonSpaces(s: string): number[] {
+  const removed: number[] = [];
   let p = 0;
   const n = s.length;
   while (p < n) {
@@ -223,9 +218,8 @@ function rewriteEmoticons(s: string, removed: number[] | undefined): string {
         const q = matchForm(s, p, form);
         // Group 2 `($|\s)`: the end, a space, or the sentence break standing for the end.
         if (q < 0 || (q < n && s.charCodeAt(q) !== 0x20 && s.charCodeAt(q) !== 0x0a)) continue;
-        if (removed !== undefined) for (let r = p; r < q; r++) if (s.charCodeAt(r) === 0x20) removed.push(r);
-        out += s.slice(last, p) + form;
-        p = last = q;
+        for (let r = p; r < q; r++) if (s.charCodeAt(r) === 0x20) removed.push(r);
+        p = q;
         matched = true;
         break;
       }
@@ -233,5 +227,5 @@ function rewriteEmoticons(s: string, removed: number[] | undefined): string {
     }
     p++;
   }
-  return last === 0 ? s : out + s.slice(last);
+  return removed;
 }

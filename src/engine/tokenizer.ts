@@ -18,7 +18,7 @@
  * 5. In each sentence (tokens joined by spaces) "( ! )" becomes "(!)" and emoticons written with
  *    spaces (": )") are joined (see emoticons.ts).
  */
-import { formsStartingWith, LONGEST_FORM, mayStartPair, mightPair, rewriteSentences } from './emoticons.js';
+import { formsStartingWith, LONGEST_FORM, mayStartPair, mightPair, spacesDeletedByRewrites } from './emoticons.js';
 import { isPySpace } from './unicode.js';
 
 /** What find_tokens puts for a paragraph break; typing it literally has the same effect. */
@@ -443,7 +443,8 @@ export function isCloserChar(c: number): boolean {
 /**
  * Receives a word PatternAnalyzer scores (before lower-casing) and where it came from: the text
  * from `start` to `end` (exclusive), which is the word as typed — or, for an emoticon or "(!)"
- * the rewrites joined from several tokens (": )", "( ! )"), the word with whitespace in between.
+ * the rewrites joined from several tokens (": )", "( ! )"), the word with whitespace in between
+ * (and any END-OF-SENTENCE dropped there: "= END-OF-SENTENCE )" is the emoticon "=)").
  */
 export type WordCallback = (word: string, start: number, end: number) => void;
 
@@ -458,8 +459,7 @@ export type WordCallback = (word: string, start: number, end: number) => void;
  */
 function emitWords(sink: SentenceSink, each: WordCallback): void {
   const { pieces, starts } = sink;
-  const removed: number[] = [];
-  rewriteSentences(pieces.join(' '), removed);
+  const removed = spacesDeletedByRewrites(pieces.join(' '));
   let r = 0; // the next deleted space
   let pos = 0; // where pieces[k] starts in the joined string
   for (let k = 0; k < pieces.length; ) {
