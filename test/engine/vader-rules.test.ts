@@ -163,6 +163,8 @@ const CASES: readonly Row[] = [
   ["rounding ties", "fav zq zq zq zq zq zq zq zq zq zq zq zq zq", 0.4588, 0.188, 0.812, 0.0],
   ["rounding ties", "acquitted zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq zq", 0.25, 0.062, 0.938, 0.0],
   ["rounding ties", "ok", 0.296, 1.0, 0.0, 0.0],
+  // 1.8 - 2.2 + 2.233 - 1.833 is -2.2e-16 in floats: round(-5.7e-17, 4) is -0.0
+  ["rounding", "nice bomb :-P IGNORES", -0.0, 0.5, 0.0, 0.5],
   // long texts, built below: [rule, name, …] with the text from LONG_TEXTS
   ["long", "long: 5,000 × good, but bad", 1, 0.999, 0, 0],
   ["long", "long: 400 × not very good, but kind of bad!!!", -1, 0, 0.367, 0.633],
