@@ -1,5 +1,5 @@
-// Engine benchmark: texts/second on the reference corpus (single thread), and time per MB of
-// hostile input shapes against normal text.
+// Engine benchmark: texts/second on the reference corpus (single thread; TextBlob, then VADER),
+// and time per MB of hostile input shapes against normal text.
 //
 //   npx tsc -p tsconfig.json && node dist/bench/engine.js [--passes N] [--out bench/results/engine.md]
 //
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyze } from '../src/engine/index.js';
+import { vader } from '../src/engine/vader/index.js';
 import { HOSTILE, MB } from '../test/engine/hostile-inputs.js';
 
 const { values } = parseArgs({
@@ -87,6 +88,18 @@ if (texts.length > 0) {
   say(`|---|---:|---:|---:|`);
   say(`| wall | ${rate(wall)} | ${(chars / MB / wall).toFixed(1)} | ${rate(bestWall)} |`);
   say(`| process CPU | ${rate(cpu)} | ${(chars / MB / cpu).toFixed(1)} | ${rate(bestCpu)} |`);
+  say();
+  const vaderPass = (): void => {
+    for (const t of texts) sink += vader(t).compound;
+  };
+  for (let w = 0; w < 5; w++) vaderPass(); // warm-up
+  const v = time(vaderPass, passes);
+  say(`The VADER engine (\`vader()\`, src/engine/vader), same texts and passes:`);
+  say();
+  say(`| clock | texts/s, median pass | MB/s (UTF-16 units), median | texts/s, best pass |`);
+  say(`|---|---:|---:|---:|`);
+  say(`| wall | ${rate(v.wall)} | ${(chars / MB / v.wall).toFixed(1)} | ${rate(v.bestWall)} |`);
+  say(`| process CPU | ${rate(v.cpu)} | ${(chars / MB / v.cpu).toFixed(1)} | ${rate(v.bestCpu)} |`);
   say();
   const joined: string[] = [];
   let n = 0;
