@@ -10,7 +10,8 @@ import { pyIsUpper } from './python.js';
 import { VADER_LEXICON } from './lexicon-data.js';
 import { BOOSTER, NEGATE, RULE_WORDS, SPECIAL_CASES } from './rules.js';
 
-/** Token flags. The first three belong to the word, UPPER to how the token is written. */
+// Token flags: the first three belong to the word, UPPER to how the token is written.
+
 /** `item.lower() in self.lexicon` */
 export const IN_LEXICON = 1;
 /** `word_lower in BOOSTER_DICT` (single words; the phrases are in BOOSTER_PHRASES). */
@@ -31,7 +32,7 @@ function intern(w: string): number {
   }
   return id;
 }
-// Dict order: a word that is both a lexicon word and something else keeps its lexicon id.
+// Ids: the lexicon's words in file order, then the other tables' words not already among them.
 for (const [w] of VADER_LEXICON) intern(w);
 for (const w of BOOSTER.keys()) for (const part of w.split(' ')) intern(part);
 for (const w of NEGATE) intern(w);
@@ -42,8 +43,8 @@ const valences: number[] = words.map(() => NaN);
 for (const [w, v] of VADER_LEXICON) valences[ids.get(w)!] = v;
 const negateSet = new Set(NEGATE);
 
-/** id -> the lower-case word. */
-export const WORDS: readonly string[] = Object.freeze(words);
+Object.freeze(words);
+freezeMap(ids);
 /** id -> the lexicon valence, NaN when the word is not in the lexicon. */
 export const VALENCE: readonly number[] = Object.freeze(valences);
 /** id -> BOOSTER_DICT's scalar, 0 when the word is not a (single-word) booster. */
