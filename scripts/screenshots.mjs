@@ -24,7 +24,7 @@ if (!existsSync(CHROMIUM)) {
 const { buildApp } = await import(join(dist, 'http', 'app.js'));
 const { SqliteHistoryStore } = await import(join(dist, 'store', 'sqlite.js'));
 const { testConfig } = await import(join(dist, 'config.js'));
-const { analyze } = await import(join(dist, 'engine', 'index.js'));
+const { score } = await import(join(dist, 'engine', 'engines.js'));
 
 // What a support team might have run through it over a morning, oldest first.
 const HISTORY = [
@@ -44,9 +44,12 @@ const ANALYSE = 'The food was great and the staff were very friendly!\nBut the m
 const dir = mkdtempSync(join(tmpdir(), 'polarity-shots-'));
 const store = new SqliteHistoryStore(join(dir, 'history.db'));
 const start = Date.now() - HISTORY.length * 11 * 60_000;
+// Rows scored by each of the three engines, so the history shows their badges.
+const ENGINES = ['textblob', 'vader', 'blend'];
 await store.insert(HISTORY.map((text, i) => {
-  const r = analyze(text);
-  return { text, sentiment: r.polarity, subjectivity: r.subjectivity, createdAt: new Date(start + i * 11 * 60_000) };
+  const engine = ENGINES[i % ENGINES.length];
+  const r = score(text, engine);
+  return { text, sentiment: r.sentiment, subjectivity: r.subjectivity, engine, createdAt: new Date(start + i * 11 * 60_000) };
 }));
 const app = await buildApp({ config: testConfig(), store, logger: false });
 await app.listen({ port: 0, host: '127.0.0.1' });

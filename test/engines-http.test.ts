@@ -69,6 +69,19 @@ describe('engine choice', () => {
     assert.equal(engineProp.default, 'vader');
   });
 
+  test('the page\'s engine picker starts on the server\'s default engine', async (t) => {
+    const page = async (overrides: object) => {
+      const { app } = await makeApp(t, overrides);
+      const res = await app.inject({ url: '/' });
+      if (res.statusCode === 404) return undefined; // web UI not built
+      return [...res.body.matchAll(/<input type="radio" name="engine" value="([a-z]+)"([^>]*)>/g)].filter((m) => / checked/.test(m[2]!)).map((m) => m[1]);
+    };
+    const plain = await page({});
+    if (plain === undefined) return t.skip('dist/web not built (npm run build): page check skipped');
+    assert.deepEqual(plain, ['textblob']);
+    assert.deepEqual(await page({ defaultEngine: 'blend' }), ['blend']);
+  });
+
   test('batch: one engine for every text, each row stored with it', async (t) => {
     const { app } = await makeApp(t);
     const texts = ['good', 'bad', 'meh'];

@@ -56,8 +56,25 @@ export function loadAssets(dir: string): Map<string, Asset> {
   return assets;
 }
 
+/**
+ * The page's engine picker starts on the server's default engine (--default-engine): the radio
+ * for it is the one marked `checked` in index.html. A choice the user made is kept by the page.
+ */
+function withDefaultEngine(asset: Asset, engine: string): Asset {
+  const html = asset.body.toString('utf8');
+  const marked = html.replace(/(<input type="radio" name="engine" value="[a-z]+") checked/, '$1').replace(`<input type="radio" name="engine" value="${engine}"`, `$& checked`);
+  const body = Buffer.from(marked, 'utf8');
+  return { ...asset, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+}
+
 export function webRoutes(app: FastifyInstance, dir = WEB_DIR): void {
   const assets = loadAssets(dir);
+  const index = assets.get('/index.html');
+  if (index && app.ctx.config.defaultEngine !== 'textblob') {
+    const page = withDefaultEngine(index, app.ctx.config.defaultEngine);
+    assets.set('/index.html', page);
+    assets.set('/', page);
+  }
   if (!assets.has('/')) {
     app.log.warn(`web UI not built (${dir} has no index.html): run npm run build`);
   }
