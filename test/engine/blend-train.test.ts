@@ -11,6 +11,7 @@ import {
   groupWeights,
   humanClass,
   linearScore,
+  nestedCrossValidate,
   pearson,
   solveSpd,
   stratifiedFolds,
@@ -102,4 +103,14 @@ test('classes: human bands, accuracy and macro-F1 on a table, the threshold on a
   const samples: Sample[] = [0.5, 0.3, 0, -0.02, -0.4].map((y) => ({ x: [y], y, group: 0 }));
   const { threshold } = chooseThreshold(samples, [0.3, 0.2, 0.04, -0.04, -0.3], [0], [0, 0.05, 0.1]);
   assert.equal(threshold, 0.05);
+});
+
+test('nestedCrossValidate: every sample scored by a model that never saw it, deterministic', () => {
+  const s = synthetic(4);
+  const a = nestedCrossValidate(s, OPTIONS);
+  assert.deepEqual(a, nestedCrossValidate(s, OPTIONS));
+  assert.equal(a.scores.length, s.length);
+  assert.ok(a.scores.every((x) => x >= -1 && x <= 1));
+  assert.ok(pearson(a.scores, s.map((x) => x.y)) > 0.95);
+  assert.ok(a.labels.every((l) => l === 'positive' || l === 'negative' || l === 'neutral'));
 });
