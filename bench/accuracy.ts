@@ -99,6 +99,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const ratios = new Map<string, number>();
 let sink = 0;
 const started = new Date().toISOString();
 const load0 = loadavg();
@@ -129,6 +130,12 @@ for (const d of datasets) {
       times.get(sc.name)!.push(n / ((performance.now() - start) / 1000));
     }
   }
+  // blend's time over the two engines' in the same round: steadier than texts/s on a shared machine.
+  const per = (name: string, r: number): number => 1 / times.get(name)![r]!;
+  ratios.set(
+    d.name,
+    median(Array.from({ length: rounds }, (_, r) => per('blend (shipped)', r) / (per('textblob (ours)', r) + per('vader (ours)', r)))),
+  );
   const cvScores = Array.from(cv.scores.subarray(offset, offset + n));
   const cvLabels = cv.labels.slice(offset, offset + n);
   offset += n;
@@ -152,7 +159,7 @@ const lines: string[] = [
   '',
   `- date: ${started}`,
   `- machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown CPU'}; node ${process.version}`,
-  `- load average at start: ${load0.map((x) => x.toFixed(2)).join(', ')} (other processes share the CPUs: speeds are indicative)`,
+  `- load average at start: ${load0.map((x) => x.toFixed(2)).join(', ')}, at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (other processes share the CPUs: speeds are indicative)`,
   `- command: \`npx tsc -p tsconfig.json && node dist/bench/accuracy.js${rounds !== 7 ? ` --rounds ${rounds}` : ''}\``,
   `- corpus: ${datasets.map((d) => `${d.name} (${d.snippets.length})`).join(', ')}; speed: median of ${rounds} rounds, one thread`,
   '',
@@ -169,12 +176,12 @@ for (const d of datasets) {
     const tps = r.textsPerSecond === null ? '—' : Math.round(r.textsPerSecond).toLocaleString('en-US');
     lines.push(`| ${r.scorer} | ${f3(r.r)} | ${f3(r.accuracy)} | ${f3(r.macroF1)} | ${tps} | ${r.how} |`);
   }
-  lines.push('');
+  lines.push('', `blend's time per text is ${ratios.get(d.name)!.toFixed(2)} × the sum of textblob's and vader()'s (median over the rounds).`, '');
 }
 const out = values.out!;
 writeFileSync(join(repoRoot, `${out}.md`), lines.join('\n'));
 writeFileSync(
   join(repoRoot, `${out}.json`),
-  `${JSON.stringify({ date: started, node: process.version, loadAverage: load0, rounds, humanClasses: 'positive > 0.5, negative < -0.5', rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: started, node: process.version, loadAverage: load0, rounds, humanClasses: 'positive > 0.5, negative < -0.5', blendTimeOverEngines: Object.fromEntries(ratios), rows }, null, 2)}\n`,
 );
 console.log(lines.join('\n'));
