@@ -115,11 +115,19 @@ function duration(name: string, raw: string): number {
   return ms;
 }
 
-/** Formats a Config's database for people, without a password. */
+/**
+ * Query parameters that carry a secret: node-postgres (pg-connection-string) takes the password
+ * as `?password=` as well as in the userinfo, and `sslpassword` unlocks a client key. Replaced in
+ * the query text itself, so every other parameter is shown exactly as written.
+ */
+const SECRET_PARAM = /([?&])((?:ssl)?password)=[^&]*/gi;
+
+/** Formats a Config's database for people, without a password (in the userinfo or the query). */
 export function describeDatabase(config: Config): string {
   if (config.databaseUrl === undefined) return `SQLite ${config.dbPath}`;
   const u = new URL(config.databaseUrl);
   if (u.password) u.password = '***';
+  u.search = u.search.replace(SECRET_PARAM, '$1$2=***');
   return `PostgreSQL ${u.toString()}`;
 }
 

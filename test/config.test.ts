@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
-import { ConfigError, describeConfig, loadConfig } from '../src/config.js';
+import { ConfigError, describeConfig, describeDatabase, loadConfig } from '../src/config.js';
 
 test('defaults', () => {
   const c = loadConfig({}, []);
@@ -39,9 +39,24 @@ test('PostgreSQL URL and retention caps', () => {
   assert.equal(c.historyMaxRows, 1_000_000);
   assert.equal(c.historyMaxAgeMs, 30 * 86_400_000);
   assert.doesNotMatch(JSON.stringify(describeConfig(c)), /pw@/, 'the password is masked');
+  assert.equal(describeDatabase(c), 'PostgreSQL postgres://polarity:***@db.internal:5432/polarity');
   assert.equal(loadConfig({}, ['--history-max-age', '90m']).historyMaxAgeMs, 90 * 60_000);
   assert.equal(loadConfig({ DATABASE_URL: 'postgres://h/db' }, ['--db', 'x.db']).databaseUrl, undefined, '--db wins');
   assert.equal(loadConfig({}, []).historyMaxRows, undefined);
+});
+
+test('a password in the query string (?password=, ?sslpassword=) is masked too, the rest of the URL kept', () => {
+  const table: [string, string][] = [
+    ['postgres://polarity@db.internal/polarity?password=s3cret&sslmode=verify-full', 'PostgreSQL postgres://polarity@db.internal/polarity?password=***&sslmode=verify-full'],
+    ['postgres://db.internal/polarity?user=polarity&PASSWORD=s3cret', 'PostgreSQL postgres://db.internal/polarity?user=polarity&PASSWORD=***'],
+    ['postgres://u:a@db/p?sslkey=/k&sslpassword=s3cret', 'PostgreSQL postgres://u:***@db/p?sslkey=/k&sslpassword=***'],
+    ['postgres://polarity@db/p?password=s%26cr%3Det', 'PostgreSQL postgres://polarity@db/p?password=***'],
+  ];
+  for (const [url, shown] of table) {
+    const c = loadConfig({ DATABASE_URL: url }, []);
+    assert.equal(describeDatabase(c), shown);
+    assert.doesNotMatch(JSON.stringify(describeConfig(c)), /s3cret|s%26cr/, url);
+  }
 });
 
 test('invalid values are refused with a message naming the option', () => {
