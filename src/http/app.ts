@@ -11,6 +11,7 @@ import { LiveFeed } from './live.js';
 import { Metrics, renderMetrics, type MetricsSnapshot } from './metrics.js';
 import { analyzeRoutes } from './routes/analyze.js';
 import { historyRoutes } from './routes/history.js';
+import { historyStreamRoutes } from './routes/history-stream.js';
 import { opsRoutes } from './routes/ops.js';
 import { webRoutes } from './web.js';
 
@@ -286,6 +287,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   analyzeRoutes(app);
   historyRoutes(app);
+  historyStreamRoutes(app);
   opsRoutes(app, renderMetrics);
   webRoutes(app);
 
