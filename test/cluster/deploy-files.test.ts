@@ -1,12 +1,15 @@
 // The files a real deployment uses (deploy/): they parse, they say what docs/deploy.md says they
 // do, and the timeouts that keep rolling restarts loss-free agree across nginx and the app.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from '../helpers.js';
+import { ROOT, tempDir } from '../helpers.js';
+import { startServer } from '../process-helpers.js';
 
 const PATH = `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`;
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`], { env: { ...process.env, PATH } }).status === 0;
@@ -50,10 +53,26 @@ test('nginx: the template renders for N hosts; no cache, 64 KiB bodies, keep-ali
   assert.match(sse, /proxy_buffering off;/);
   assert.match(sse, /proxy_read_timeout 1h;/);
   assert.doesNotMatch(conf, /@[A-Z_]+@/, 'every placeholder is filled');
+  // Limits per client address, stricter for streams; /metrics only for this machine by default.
+  assert.match(conf, /limit_req_zone \$binary_remote_addr zone=polarity_req:\d+m rate=20r\/s;/);
+  assert.match(conf, /limit_req_zone \$binary_remote_addr zone=polarity_stream:\d+m rate=1r\/s;/);
+  assert.match(conf, /limit_req_status 429;/);
+  assert.match(conf, /limit_conn_status 429;/);
+  assert.match(conf, /^ {4}limit_conn polarity_conn 32;/m, 'every location counts connections');
+  assert.match(/location \/ \{([^}]*)\}/.exec(conf)?.[1] ?? '', /limit_req zone=polarity_req burst=50 nodelay;/);
+  assert.match(sse, /limit_conn polarity_conn 32;/, 'a location with its own limit_conn does not inherit the server one');
+  assert.match(sse, /limit_conn polarity_streams 8;/);
+  assert.match(sse, /limit_req zone=polarity_stream burst=10 nodelay;/);
+  const metrics = /location \^~ \/metrics \{([^}]*)\}/.exec(conf)?.[1] ?? '';
+  assert.match(metrics, /^\s*allow 127\.0\.0\.1;\s*allow ::1;\s*deny all;/);
+  assert.match(metrics, /error_page 403 =404 @not_found;/);
+  assert.match(metrics, /error_page 502 504 @no_app_host;/, 'its own error_page list repeats the server one');
 });
 
 test('nginx: render-config refuses what is not an address, a name or a path', () => {
-  for (const args of [[], ['--upstream', '10.0.0.1'], ['--upstream', '10.0.0.1:80;evil'], ['--upstream', '10.0.0.1:80', '--listen', '80 default_server; }'], ['--bogus']]) {
+  const up = ['--upstream', '10.0.0.1:80'];
+  for (const args of [[], ['--upstream', '10.0.0.1'], ['--upstream', '10.0.0.1:80;evil'], [...up, '--listen', '80 default_server; }'], ['--bogus'],
+    [...up, '--metrics-allow', 'all'], [...up, '--metrics-allow', '10.0.0.1; allow all'], [...up, '--rate', '20'], [...up, '--rate', '20r/s; x'], [...up, '--burst', '-1'], [...up, '--conns', '0'], [...up, '--streams', 'x']]) {
     const r = render(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}`);
   }
@@ -71,6 +90,113 @@ test('nginx: the rendered config passes nginx -t', (t) => {
   const r = spawnSync('nginx', ['-t', '-p', `${dir}/`, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', env: { ...process.env, PATH } });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /syntax is ok/);
+});
+
+/** A TCP port free on loopback right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** One request with a chosen source address; the body (up to the first chunk for a stream). */
+function get(port: number, path: string, opts: { from?: string; keep?: boolean } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, localAddress: opts.from ?? '127.0.0.1', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, close: () => req.destroy() });
+      if (opts.keep && res.statusCode === 200) {
+        res.once('data', (d: string) => ((body += d), done()));
+      } else {
+        res.on('data', (d: string) => (body += d)).on('end', done);
+      }
+    });
+    req.on('error', reject).end();
+  });
+}
+
+test('nginx in front of the app: per-client limits answer 429 rate-limited, streams are capped, /metrics only for the allowed addresses', { timeout: 60_000 }, async (t) => {
+  if (!has('nginx')) {
+    t.skip('nginx not found: the load balancer behaviour checks skipped');
+    return;
+  }
+  const app = await startServer(['--db', join(tempDir(t), 'h.db'), '--workers', '1', '--host', '127.0.0.1']);
+  t.after(() => app.signal('SIGKILL'));
+  const dir = mkdtempSync(join(tmpdir(), 'polarity-nginx-run-'));
+  chmodSync(dir, 0o755); // nginx's workers run as an unprivileged user when the test runs as root
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  // Small limits so that the test reaches them: 2 r/s with a burst of 4; at most 2 streams, 3
+  // requests in progress. /metrics only for 127.0.0.2 (the test connects from .1 and from .2).
+  const r = render('--upstream', `127.0.0.1:${new URL(app.url).port}`, '--listen', `127.0.0.1:${port}`, '--access-log', join(dir, 'access.log'),
+    '--rate', '2r/s', '--burst', '4', '--conns', '3', '--streams', '2', '--stream-rate', '60r/m', '--stream-burst', '10', '--metrics-allow', '127.0.0.2');
+  assert.equal(r.status, 0, r.stderr);
+  writeFileSync(join(dir, 'polarity.conf'), r.stdout);
+  const user = process.getuid?.() === 0 ? 'user www-data;\n' : '';
+  writeFileSync(join(dir, 'nginx.conf'), `${user}daemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  include ${dir}/polarity.conf;\n}\n`);
+  const nginx = spawn('nginx', ['-p', `${dir}/`, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { env: { ...process.env, PATH }, stdio: 'ignore' });
+  t.after(() => nginx.kill('SIGTERM'));
+  // Ready when it accepts connections (polling a URL would spend the rate limit's tokens).
+  for (let i = 0; ; i++) {
+    const ok = await new Promise<boolean>((resolve) => connect(port, '127.0.0.1').once('connect', function (this: Socket) { this.destroy(); resolve(true); }).once('error', () => resolve(false)));
+    if (ok) break;
+    if (i >= 100 || nginx.exitCode !== null) assert.fail(`nginx did not start: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+
+  // /metrics: the allowed address gets the app's metrics; any other gets a 404 problem document,
+  // however the path is spelled.
+  const allowed = await get(port, '/metrics', { from: '127.0.0.2' });
+  assert.equal(allowed.status, 200);
+  assert.match(allowed.body, /^polarity_/m);
+  for (const path of ['/metrics', '/metrics?format=text', '/metrics/', '//metrics', '/%6Detrics', '/./metrics']) {
+    const denied = await get(port, path);
+    assert.equal(denied.status, 404, path);
+    assert.equal(denied.headers['content-type'], 'application/problem+json', path);
+    assert.equal((JSON.parse(denied.body) as { code: string }).code, 'not-found', path);
+  }
+
+  const isRateLimited = (x: { status: number; headers: Record<string, unknown>; body: string }) => {
+    assert.equal(x.status, 429);
+    assert.equal(x.headers['content-type'], 'application/problem+json');
+    assert.equal(x.headers['retry-after'], '1');
+    assert.equal((JSON.parse(x.body) as { code: string }).code, 'rate-limited');
+  };
+
+  // Requests in progress at once (limit_conn 3): 20 at once from the allowed address on /metrics
+  // (which has no request-rate limit) — some are refused while three are being served.
+  const parallel = await Promise.all(Array.from({ length: 20 }, () => get(port, '/metrics', { from: '127.0.0.2' })));
+  const statuses = parallel.map((x) => x.status);
+  assert.ok(statuses.includes(200) && statuses.includes(429) && statuses.every((s) => s === 200 || s === 429), statuses.join(' '));
+  parallel.filter((x) => x.status === 429).forEach(isRateLimited);
+
+  // Request rate (limit_req 2 r/s, burst 4, nodelay): one after the other as fast as they go, the
+  // first 1 + 4 pass (one more if half a second went by), every later one is 429 rate-limited.
+  const flood: Awaited<ReturnType<typeof get>>[] = [];
+  for (let i = 0; i < 20; i++) flood.push(await get(port, '/livez'));
+  const ok = flood.filter((x) => x.status === 200).length;
+  assert.ok(ok >= 5 && ok <= 7, `the burst passes: ${ok} of 20 answered 200 (${flood.map((x) => x.status).join(' ')})`);
+  flood.filter((x) => x.status !== 200).forEach(isRateLimited);
+  // Another client address has its own allowance.
+  assert.equal((await get(port, '/livez', { from: '127.0.0.3' })).status, 200);
+
+  // Streams: two open at once per client; the third is refused while they last.
+  const streams = [await get(port, '/history/stream', { keep: true }), await get(port, '/history/stream', { keep: true })];
+  t.after(() => streams.forEach((s) => s.close()));
+  assert.deepEqual(streams.map((s) => s.status), [200, 200]);
+  const third = await get(port, '/history/stream', { keep: true });
+  third.close();
+  isRateLimited(third);
+  streams.forEach((s) => s.close());
+  await new Promise((res) => setTimeout(res, 300));
+  const again = await get(port, '/history/stream', { keep: true });
+  again.close();
+  assert.equal(again.status, 200, 'a stream slot is free again once one closes');
 });
 
 test('timeouts agree: nginx closes idle upstream connections before the app drains or times them out', () => {
