@@ -72,7 +72,7 @@ test('nginx: the template renders for N hosts; no cache, 64 KiB bodies, keep-ali
 test('nginx: render-config refuses what is not an address, a name or a path', () => {
   const up = ['--upstream', '10.0.0.1:80'];
   for (const args of [[], ['--upstream', '10.0.0.1'], ['--upstream', '10.0.0.1:80;evil'], [...up, '--listen', '80 default_server; }'], ['--bogus'],
-    [...up, '--metrics-allow', 'all'], [...up, '--metrics-allow', '10.0.0.1; allow all'], [...up, '--rate', '20'], [...up, '--rate', '20r/s; x'], [...up, '--burst', '-1'], [...up, '--conns', '0'], [...up, '--streams', 'x']]) {
+    [...up, '--metrics-allow', 'all'], [...up, '--metrics-allow', '10.0.0.1; allow all'], [...up, '--rate', '20'], [...up, '--rate', '20r/s; x'], [...up, '--burst', '-1'], [...up, '--conns', '0'], [...up, '--conns', '65536'], [...up, '--streams', 'x']]) {
     const r = render(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}`);
   }
