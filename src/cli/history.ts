@@ -14,13 +14,19 @@ interface Io {
 }
 
 const USAGE = `Usage:
-  polarity history export [--db FILE] [--format ndjson|csv] [--out FILE]
-      Writes every row, oldest first (default: NDJSON to stdout).
-  polarity history import [--db FILE] [--format auto|ndjson|csv|json-array] FILE|-
+  polarity history export [--db FILE] [--format ndjson|csv] [--csv-exact] [--out FILE]
+      Writes every row, oldest first (default: NDJSON to stdout). In CSV, a text cell that a
+      spreadsheet would run as a formula (it starts with = + - @, a tab or a CR) is written with a
+      ' before it, and so is one that starts with ' and then one of those; numbers are written
+      as numbers. --csv-exact writes every cell exactly as stored.
+  polarity history import [--db FILE] [--format auto|ndjson|csv|json-array] [--csv-exact] FILE|-
       Loads rows from our exports or from the original app's MongoDB collection
       (mongoexport lines, or mongoexport --jsonArray). Texts are scored again by the engine;
       a recorded "sentiment" that differs is counted in the report. The time of a row is its
-      "createdAt", else the time in its MongoDB ObjectId, else now.
+      "createdAt", else the time in its MongoDB ObjectId, else now. A CSV text cell that starts
+      with ' and then = + - @, a tab or a CR loses that first ' (the export's escape), unless
+      --csv-exact (for files written with --csv-exact, or by another program). A malformed record
+      is skipped and reported with its line; the exit status is then 1.
 
 --db defaults to DB_PATH, or DATABASE_URL (sqlite:<file> or postgres://…), or ./data/polarity.db.
 `;
@@ -32,7 +38,13 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
   try {
     ({ values, positionals } = parseArgs({
       args: rest,
-      options: { db: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        db: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        'csv-exact': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
     }));
   } catch (err) {
@@ -54,16 +66,21 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
     throw err;
   }
   const format = values['format'];
+  const csvExact = values['csv-exact'] === true;
 
   if (sub === 'export') {
     if (format !== undefined && format !== 'ndjson' && format !== 'csv') {
       io.stderr.write('polarity history export: --format must be ndjson or csv\n');
       return 2;
     }
+    if (csvExact && format !== 'csv') {
+      io.stderr.write('polarity history export: --csv-exact needs --format csv\n');
+      return 2;
+    }
     const store = await openStore(config);
     try {
       const out = typeof values['out'] === 'string' ? createWriteStream(values['out']) : (io.stdout as NodeJS.WritableStream & import('node:stream').Writable);
-      const n = await exportHistory(store, (format ?? 'ndjson') as ExportFormat, out as import('node:stream').Writable);
+      const n = await exportHistory(store, (format ?? 'ndjson') as ExportFormat, out as import('node:stream').Writable, { csvExact });
       if (out !== io.stdout) {
         (out as import('node:stream').Writable).end();
         await finished(out as import('node:stream').Writable);
@@ -80,6 +97,10 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
       io.stderr.write('polarity history import: --format must be auto, ndjson, csv or json-array\n');
       return 2;
     }
+    if (csvExact && (format === 'ndjson' || format === 'json-array')) {
+      io.stderr.write('polarity history import: --csv-exact is for CSV input\n');
+      return 2;
+    }
     const file = positionals[0];
     if (file === undefined) {
       io.stderr.write(`polarity history import: name a file (or - for stdin)\n\n${USAGE}`);
@@ -88,7 +109,7 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
     const input = file === '-' ? (io.stdin as import('node:stream').Readable) : createReadStream(file);
     const store = await openStore(config);
     try {
-      const report = await importHistory(store, (format ?? 'auto') as ImportFormat | 'auto', input);
+      const report = await importHistory(store, (format ?? 'auto') as ImportFormat | 'auto', input, { csvExact });
       for (const e of report.errors) io.stderr.write(`skipped ${e}\n`);
       io.stderr.write(
         `imported ${report.imported} rows into ${describeDatabase(config)}; skipped ${report.skipped}; ` +

@@ -4,12 +4,15 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
 import { isEngineName, score, type EngineName } from '../engine/engines.js';
+import { csvField, escapeFormula, readCsv, unescapeFormula } from './csv.js';
 import type { HistoryRow, HistoryStore, NewRow } from './history-store.js';
 
 export type ExportFormat = 'ndjson' | 'csv';
 export type ImportFormat = 'ndjson' | 'csv' | 'json-array';
 
 const CSV_COLUMNS = ['id', 'text', 'sentiment', 'subjectivity', 'label', 'engine', 'createdAt'] as const;
+/** Written as numbers and read as numbers: no formula escape (see csvLine). */
+const NUMERIC_COLUMNS: ReadonlySet<string> = new Set(['id', 'sentiment', 'subjectivity']);
 const EXPORT_PAGE = 1000;
 const IMPORT_BATCH = 500;
 
@@ -17,17 +20,28 @@ async function write(out: Writable, chunk: string): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote, CR or LF, or edge whitespace. */
-export function csvField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/**
+ * A CSV line of a row. Text columns get the formula escape (csv.ts) unless `exact`; numeric columns
+ * are written as JavaScript prints the number (digits, '-', '.', 'e'), never escaped: a spreadsheet
+ * reads -0.5 as a number, not a formula, and an escape would make it text.
+ */
+export function csvLine(row: HistoryRow, exact = false): string {
+  return (
+    CSV_COLUMNS.map((c) => {
+      const value = row[c];
+      if (NUMERIC_COLUMNS.has(c)) return String(value);
+      return csvField(exact ? String(value) : escapeFormula(String(value)));
+    }).join(',') + '\r\n'
+  );
 }
 
-export function csvLine(row: HistoryRow): string {
-  return CSV_COLUMNS.map((c) => csvField(String(row[c]))).join(',') + '\r\n';
+export interface CsvOptions {
+  /** CSV cells exactly as stored: no formula escape on export, none removed on import. */
+  readonly csvExact?: boolean;
 }
 
 /** Writes every row, oldest first (so an import elsewhere keeps the order). Returns the count. */
-export async function exportHistory(store: HistoryStore, format: ExportFormat, out: Writable): Promise<number> {
+export async function exportHistory(store: HistoryStore, format: ExportFormat, out: Writable, options: CsvOptions = {}): Promise<number> {
   if (format === 'csv') await write(out, CSV_COLUMNS.join(',') + '\r\n');
   let after = 0;
   let count = 0;
@@ -35,68 +49,12 @@ export async function exportHistory(store: HistoryStore, format: ExportFormat, o
     const rows = await store.rowsAfter(after, EXPORT_PAGE);
     if (rows.length === 0) break;
     let chunk = '';
-    for (const row of rows) chunk += format === 'csv' ? csvLine(row) : JSON.stringify(row) + '\n';
+    for (const row of rows) chunk += format === 'csv' ? csvLine(row, options.csvExact) : JSON.stringify(row) + '\n';
     await write(out, chunk);
     count += rows.length;
     after = rows.at(-1)!.id;
   }
   return count;
-}
-
-/** Splits CSV text into records (arrays of fields), across chunk boundaries. RFC 4180. */
-export class CsvParser {
-  private field = '';
-  private record: string[] = [];
-  private quoted = false;
-  private afterQuote = false;
-  private fieldStarted = false;
-
-  push(chunk: string, emit: (record: string[]) => void): void {
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i]!;
-      if (this.quoted) {
-        if (c === '"') {
-          this.quoted = false;
-          this.afterQuote = true;
-        } else this.field += c;
-        continue;
-      }
-      if (c === '"') {
-        if (this.afterQuote) this.field += '"'; // "" inside a quoted field
-        this.quoted = true;
-        this.afterQuote = false;
-        this.fieldStarted = true;
-      } else if (c === ',') {
-        this.endField();
-      } else if (c === '\n') {
-        this.endRecord(emit);
-      } else if (c === '\r') {
-        // CRLF ends the record at the LF; a lone CR is ignored outside quotes.
-      } else {
-        this.field += c;
-        this.fieldStarted = true;
-        this.afterQuote = false;
-      }
-    }
-  }
-
-  end(emit: (record: string[]) => void): void {
-    if (this.fieldStarted || this.record.length > 0) this.endRecord(emit);
-  }
-
-  private endField(): void {
-    this.record.push(this.field);
-    this.field = '';
-    this.afterQuote = false;
-    this.fieldStarted = false;
-  }
-
-  private endRecord(emit: (record: string[]) => void): void {
-    this.endField();
-    const record = this.record;
-    this.record = [];
-    if (!(record.length === 1 && record[0] === '')) emit(record);
-  }
 }
 
 export interface ImportReport {
@@ -147,7 +105,7 @@ export function toNewRow(rec: ImportRecord): { row: NewRow; mismatch: boolean } 
 }
 
 /** Reads records from `input` and inserts them in batches. Bad records are skipped and reported. */
-export async function importHistory(store: HistoryStore, format: ImportFormat | 'auto', input: Readable): Promise<ImportReport> {
+export async function importHistory(store: HistoryStore, format: ImportFormat | 'auto', input: Readable, options: CsvOptions = {}): Promise<ImportReport> {
   const report: ImportReport = { imported: 0, skipped: 0, sentimentMismatches: 0, errors: [] };
   let batch: NewRow[] = [];
   const flush = async () => {
@@ -157,13 +115,13 @@ export async function importHistory(store: HistoryStore, format: ImportFormat | 
     await store.insert(rows);
     report.imported += rows.length;
   };
+  const skip = (where: string, why: string) => {
+    report.skipped++;
+    if (report.errors.length < 20) report.errors.push(`${where}: ${why}`);
+  };
   const take = async (where: string, rec: unknown) => {
     const result = typeof rec === 'object' && rec !== null && !Array.isArray(rec) ? toNewRow(rec as ImportRecord) : 'not a JSON object';
-    if (typeof result === 'string') {
-      report.skipped++;
-      if (report.errors.length < 20) report.errors.push(`${where}: ${result}`);
-      return;
-    }
+    if (typeof result === 'string') return skip(where, result);
     if (result.mismatch) report.sentimentMismatches++;
     batch.push(result.row);
     if (batch.length >= IMPORT_BATCH) await flush();
@@ -210,37 +168,33 @@ export async function importHistory(store: HistoryStore, format: ImportFormat | 
       try {
         rec = JSON.parse(line);
       } catch {
-        report.skipped++;
-        if (report.errors.length < 20) report.errors.push(`line ${n}: not valid JSON`);
+        skip(`line ${n}`, 'not valid JSON');
         continue;
       }
       await take(`line ${n}`, rec);
     }
   } else {
-    const parser = new CsvParser();
+    // A malformed record (a stray or unclosed quote, too many or too few fields) is skipped and
+    // reported with its first line, like a bad NDJSON line; a malformed header stops the import.
     let header: string[] | undefined;
-    let n = 0;
-    const records: string[][] = [];
-    const onRecord = (r: string[]) => records.push(r);
-    const drain = async () => {
-      for (const r of records.splice(0)) {
-        n++;
-        if (header === undefined) {
-          header = r.map((h) => h.trim().replace(/^\uFEFF/, ''));
-          if (!header.includes('text')) throw new Error('the CSV header has no "text" column');
-          continue;
-        }
-        const rec: Record<string, string> = {};
-        header.forEach((h, i) => (rec[h] = r[i] ?? ''));
-        await take(`record ${n}`, rec);
+    for await (const item of readCsv(chunks())) {
+      if (header === undefined) {
+        if ('problem' in item) throw new Error(`the CSV header (line ${item.line}) is malformed: ${item.problem}`);
+        header = item.fields.map((h) => h.trim());
+        if (!header.includes('text')) throw new Error('the CSV header has no "text" column');
+        continue;
       }
-    };
-    for await (const c of chunks()) {
-      parser.push(c, onRecord);
-      await drain();
+      if ('problem' in item) {
+        skip(`line ${item.line}`, item.problem);
+        continue;
+      }
+      const rec: Record<string, string> = {};
+      header.forEach((h, i) => {
+        const cell = item.fields[i] ?? '';
+        rec[h] = options.csvExact || NUMERIC_COLUMNS.has(h) ? cell : unescapeFormula(cell);
+      });
+      await take(`line ${item.line}`, rec);
     }
-    parser.end(onRecord);
-    await drain();
   }
   await flush();
   return report;
