@@ -68,7 +68,15 @@ class RateLimiter {
 }
 
 /** Routes never shed under load. */
-const UNSHED = new Set(['/livez', '/readyz', '/metrics', '/history/stream']);
+const UNSHED = new Set(['/livez', '/readyz', '/metrics']);
+/**
+ * Live streams: a new one is shed under load like any request, but an open one is not counted as
+ * in flight (it lasts for hours; routes/history-stream.ts caps them instead).
+ */
+const STREAM_ROUTE = '/history/stream';
+
+/** See connectionTimeout below. */
+export const STALL_TIMEOUT_MS = 30_000;
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -139,8 +147,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // A request must arrive in full well within this; slow-loris clients are cut off.
     requestTimeout: 30_000,
+    // A connection that makes no progress — nothing read, nothing taken by the socket — for this
+    // long while a request is in progress is destroyed, and what was queued for it freed. Without
+    // it a client that never reads pins its whole response in server memory for as long as it
+    // likes (requestTimeout and headersTimeout only cover receiving the request). This is
+    // socket.setTimeout under the hood, which counts write inactivity too: a write the peer does
+    // not take makes no progress. Idle keep-alive connections keep keepAliveTimeout instead (Node
+    // swaps the two), and live streams write a heartbeat well within it.
+    connectionTimeout: STALL_TIMEOUT_MS,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Ours below: the problem document, not Fastify's plain JSON.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 100 },
     ...(config.trustProxy.length > 0 ? { trustProxy: [...config.trustProxy] } : {}),
   });
@@ -210,8 +227,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     inflight--;
   };
   const limiter = config.rateLimit === undefined ? undefined : new RateLimiter(config.rateLimit, 60_000);
+  // Set once app.close() has begun: Fastify then answers every new request 503 itself
+  // (return503OnClosing) in plain JSON; we answer with our problem document instead.
+  let closing = false;
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
+    if (closing) return done(new Problem('store-unavailable', 'The server is shutting down; retry', {}, { 'retry-after': '1' }));
     const route = request.routeOptions.url ?? '';
     if (limiter !== undefined && API_ROUTES.has(route)) {
       const { remaining, resetS } = limiter.take(request.ip, Date.now());
@@ -229,8 +250,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (inflight >= config.maxInflight) {
         return done(new Problem('overloaded', `More than ${config.maxInflight} requests in progress`, {}, { 'retry-after': '1' }));
       }
-      inflight++;
-      reply.raw.once('close', release);
+      if (route !== STREAM_ROUTE) {
+        inflight++;
+        reply.raw.once('close', release);
+      }
     }
     const origin = request.headers.origin;
     if (origin === undefined) return done();
@@ -293,6 +316,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Live streams never end by themselves: end them so a graceful close does not wait forever.
   app.addHook('preClose', async () => {
+    closing = true;
     live.close();
   });
   app.addHook('onClose', async () => {
