@@ -1,5 +1,6 @@
 // History export (NDJSON, CSV) and import (our own exports, and the original Flask app's MongoDB
-// collection exported by `mongoexport`, as NDJSON lines or `--jsonArray`).
+// collection exported by `mongoexport`, as NDJSON lines or `--jsonArray`). CSV's formula escape and
+// its streaming reader are in csv.ts.
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
