@@ -3,7 +3,7 @@
  */
 import type { Analysis, ExplainedAnalysis, SpannedAssessment } from './index.js';
 import { classify, classifySpan, NON_ASCII } from './lexicon.js';
-import { Scorer } from './scorer.js';
+import { Scorer, type AnalysisSummary } from './scorer.js';
 import { forEachWord, forEachWordOfSentence, isCloserChar, scan, type TokenSink } from './tokenizer.js';
 import { codePointLength, pyLower } from './unicode.js';
 
@@ -127,16 +127,33 @@ const FALLBACKS_BEFORE_FULL_PATH = 16;
 
 /** Scores `text` exactly as TextBlob(text).sentiment / .sentiment_assessments would. */
 export function analyze(text: string): Analysis {
-  const input = String(text);
   const scorer = new Scorer();
+  score(String(text), scorer);
+  return scorer.finish();
+}
+
+/**
+ * analyze(text)'s polarity and subjectivity (to the last bit), the number of assessments and their
+ * largest and smallest polarity, without building the assessments (what the blend model reads).
+ */
+export function analyzeSummary(text: string): AnalysisSummary {
+  const scorer = new Scorer();
+  score(String(text), scorer);
+  return scorer.summary();
+}
+
+/** Feeds every word of `input` to `scorer`: the fast path, sentence by sentence where it cannot be. */
+function score(input: string, scorer: Scorer): void {
   const sink = new ScoringSink(input, scorer);
-  const feed = (w: string): void => feedWord(scorer, pyLower(w));
+  // Only a sentence that needs the full path needs this (made then: most texts never do).
+  let feed: ((w: string) => void) | null = null;
   let from = 0;
   for (let fallbacks = 0; ; fallbacks++) {
     sink.restart(from);
     if (scan(input, sink, true, from) && !sink.literalEndOfSentence) break;
     // The sentence that starts at sink.sentenceStart may need find_tokens' rewrites.
     scorer.rollback();
+    feed ??= (w: string): void => feedWord(scorer, pyLower(w));
     if (fallbacks === FALLBACKS_BEFORE_FULL_PATH) {
       // A text full of emoticons: the full path for the rest is cheaper than sentence by sentence.
       forEachWord(input, feed, sink.sentenceStart);
@@ -145,7 +162,6 @@ export function analyze(text: string): Analysis {
     from = forEachWordOfSentence(input, sink.sentenceStart, feed);
     if (from < 0) break;
   }
-  return scorer.finish();
 }
 
 /**

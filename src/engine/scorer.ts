@@ -37,6 +37,17 @@ interface ChunkNumbers {
   front: number[];
 }
 
+/** analyze()'s numbers without the assessments themselves (Scorer.summary, analyzeSummary). */
+export interface AnalysisSummary {
+  polarity: number;
+  subjectivity: number;
+  /** How many assessments there are. */
+  assessments: number;
+  /** The largest assessment polarity if any is positive, else 0; the smallest if any is negative, else 0. */
+  max: number;
+  min: number;
+}
+
 /** An assessment with, for each of its words, the number of the word it came from (0-based). */
 export type NumberedAssessment = [...Assessment, positions: number[]];
 
@@ -234,6 +245,29 @@ export class Scorer {
     }
     const count = a.length || 1;
     return { polarity: sp / count, subjectivity: ss / count, assessments };
+  }
+
+  /**
+   * What finish() gives, in aggregate, without building the assessments: the same sums in the same
+   * order, so polarity and subjectivity are finish()'s to the last bit; the number of assessments
+   * and the largest and smallest assessment polarity (each at most 0 and at least 0: 0 when none).
+   */
+  summary(): AnalysisSummary {
+    const a = this.a;
+    let sp = 0;
+    let ss = 0;
+    let max = 0;
+    let min = 0;
+    for (let k = 0; k < a.length; k++) {
+      const c = a[k]!;
+      const p = c.negated ? c.p * -0.5 : c.p;
+      sp += p;
+      ss += c.s;
+      if (p > max) max = p;
+      if (p < min) min = p;
+    }
+    const count = a.length || 1;
+    return { polarity: sp / count, subjectivity: ss / count, assessments: a.length, max, min };
   }
 
   /** finish(), each assessment with the numbers of its words (the scorer was made with positions). */

@@ -1,12 +1,20 @@
 /**
  * The blend model's candidate features, computed from what the two engines already return — the
  * TextBlob analysis (polarity, subjectivity, assessments), VADER's detail (scores, sums, tokens
- * with their valences) — and one scan of the text for '!', '?' and emoji. Nothing is tokenised
- * again. The trained model (weights.ts) uses a subset of them, by name; training and the tests
- * see all of them, so an ablation can say what each one adds (README.md, "Features").
+ * with their valences) — and the text's '!', '?' and emoji. Nothing is tokenised again. The
+ * trained model (weights.ts) uses a subset of them, by name; training and the tests see all of
+ * them, so an ablation can say what each one adds (README.md, "Features").
+ *
+ * Two ways to the same numbers: extractFeatures from analyze() and vaderDetail() (blendDetail,
+ * training: every feature), and fastFeatures from the engines' summaries, analyzeSummary() and
+ * vaderFeatures(), which build no assessment, token string or token object (blend(): every
+ * feature but those ON_REQUEST). Both end in featureVector; test/engine/blend-fast.test.ts checks
+ * they agree to the last bit.
  */
+import { analyzeSummary } from '../analyze.js';
 import { analyze, type Analysis } from '../index.js';
-import { vaderDetail, type VaderDetail } from '../vader/index.js';
+import type { AnalysisSummary } from '../scorer.js';
+import { isNegationWord, vaderDetail, vaderFeatures, type VaderDetail, type VaderFeatures } from '../vader/index.js';
 
 /** Every candidate feature, in the order of the vector extractFeatures fills. */
 export const FEATURE_NAMES = [
@@ -56,52 +64,6 @@ export type FeatureName = (typeof FEATURE_NAMES)[number];
 export const ON_REQUEST: ReadonlySet<FeatureName> = new Set<FeatureName>(['tbNegated', 'tbEmoticons', 'buts', 'capsWords', 'emoji']);
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 
-/** VADER's NEGATE list (vaderSentiment.py, 44fc044) plus TextBlob's "no". */
-const NEGATIONS: ReadonlySet<string> = new Set([
-  'aint', 'arent', 'cannot', 'cant', 'couldnt', 'darent', 'didnt', 'doesnt', "ain't", "aren't", "can't", "couldn't",
-  "daren't", "didn't", "doesn't", 'dont', 'hadnt', 'hasnt', 'havent', 'isnt', 'mightnt', 'mustnt', 'neither', "don't",
-  "hadn't", "hasn't", "haven't", "isn't", "mightn't", "mustn't", 'neednt', "needn't", 'never', 'none', 'nope', 'nor',
-  'not', 'nothing', 'nowhere', 'oughtnt', 'shant', 'shouldnt', 'uhuh', 'wasnt', 'werent', "oughtn't", "shan't",
-  "shouldn't", 'uh-uh', "wasn't", "weren't", 'without', 'wont', 'wouldnt', "won't", "wouldn't", 'rarely', 'seldom',
-  'despite', 'no',
-]);
-
-/** Ends in "n't" (VADER's negated() counts any word containing it; its tokens end there). */
-function endsWithNt(w: string): boolean {
-  const n = w.length;
-  return n >= 3 && (w.charCodeAt(n - 1) | 0x20) === 0x74 && w.charCodeAt(n - 2) === 0x27 && (w.charCodeAt(n - 3) | 0x20) === 0x6e;
-}
-
-/** Has an ASCII capital (only then is lower-casing needed: the list is ASCII). */
-function hasAsciiUpper(w: string): boolean {
-  for (let i = 0; i < w.length; i++) {
-    const c = w.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) return true;
-  }
-  return false;
-}
-
-/**
- * The negation words by first letter and length (index letter × 10 + length): a token is compared
- * with the two or three words of its bucket, no hashing of a fresh string.
- */
-const NEGATION_BUCKETS: readonly (readonly string[])[] = Object.freeze(
-  Array.from({ length: 26 * 10 }, (_, k) => Object.freeze([...NEGATIONS].filter((w) => (w.charCodeAt(0) - 0x61) * 10 + w.length === k))),
-);
-
-function isNegation(word: string): boolean {
-  const n = word.length;
-  if (n < 2 || n > 9) return false;
-  if (endsWithNt(word)) return true;
-  const letter = (word.charCodeAt(0) | 0x20) - 0x61;
-  if (letter < 0 || letter > 25) return false;
-  const bucket = NEGATION_BUCKETS[letter * 10 + n]!;
-  if (bucket.length === 0) return false; // four tokens in five end here
-  const w = hasAsciiUpper(word) ? word.toLowerCase() : word;
-  for (let i = 0; i < bucket.length; i++) if (bucket[i] === w) return true;
-  return false;
-}
-
 /** All letters capitals, at least two of them (VADER's ALL-CAPS emphasis, roughly: str.isupper). */
 function isCapsWord(word: string): boolean {
   const c0 = word.charCodeAt(0);
@@ -127,8 +89,8 @@ function isBut(w: string): boolean {
 
 /**
  * The features of `text` (FEATURE_NAMES order), given TextBlob's analysis and VADER's detail of that
- * same text; those in ON_REQUEST only when `all` (else NaN). Indexed loops and a fresh array
- * literal: this runs once per blend() call.
+ * same text; those in ON_REQUEST only when `all` (else NaN). Indexed loops: this runs once per
+ * blendDetail() call (blend() takes the summaries directly, fastFeatures).
  */
 export function extractFeatures(text: string, tb: Analysis, vd: VaderDetail, all = true): number[] {
   // TextBlob's assessments.
@@ -181,47 +143,93 @@ export function extractFeatures(text: string, tb: Analysis, vd: VaderDetail, all
       if (v < vMin) vMin = v;
     }
     const w = t.word;
-    if (isNegation(w)) negations++;
+    if (isNegationWord(w)) negations++;
     else if (all && isBut(w)) buts++;
     if (all && isCapsWord(w)) caps++;
   }
-  // The text: '!' and '?' (native searches).
-  let ex = 0;
-  let qm = 0;
-  for (let i = text.indexOf('!'); i >= 0 && ex < 4; i = text.indexOf('!', i + 1)) ex++;
-  for (let i = text.indexOf('?'); i >= 0 && qm < 4; i = text.indexOf('?', i + 1)) qm++;
-  const s = vd.scores;
+  const tbs: AnalysisSummary = { polarity: tb.polarity, subjectivity: tb.subjectivity, assessments: n, max: tbMax, min: tbMin };
+  const vf: VaderFeatures = {
+    scores: vd.scores,
+    sumS: vd.sumS,
+    punctEmphasis: vd.punctEmphasis,
+    posSum: vd.posSum,
+    negSum: vd.negSum,
+    neuCount: vd.neuCount,
+    tokens: tokens.length,
+    maxPositive: vMax,
+    maxNegative: vMin,
+    positiveWords: pos,
+    negativeWords: neg,
+    negations,
+    // The text: '!' and '?' (native searches; at most 4 are counted).
+    exclamations: count(text, '!'),
+    questions: count(text, '?'),
+  };
+  return all ? featureVector(tbs, vf, negated, moods, buts, caps, emoji) : featureVector(tbs, vf, NaN, NaN, NaN, NaN, NaN);
+}
+
+/**
+ * The features of `text` but those in ON_REQUEST (NaN), from the two engines' summaries: TextBlob's
+ * numbers without the assessments (analyzeSummary) and VADER's without the tokens (vaderFeatures).
+ * Equal, number for number, to extractFeatures(text, analyze(text), vaderDetail(text), false);
+ * what blend() runs (test/engine/blend.test.ts compares the two on the corpus and random strings).
+ */
+export function fastFeatures(text: string): number[] {
+  return featureVector(analyzeSummary(text), vaderFeatures(text), NaN, NaN, NaN, NaN, NaN);
+}
+
+/** `mark` in `text`, up to 4. */
+function count(text: string, mark: string): number {
+  let n = 0;
+  for (let i = text.indexOf(mark); i >= 0 && n < 4; i = text.indexOf(mark, i + 1)) n++;
+  return n;
+}
+
+/** The vector, from the summaries and the ON_REQUEST counts (or NaN). */
+function featureVector(
+  tb: AnalysisSummary,
+  v: VaderFeatures,
+  negated: number,
+  moods: number,
+  buts: number,
+  caps: number,
+  emoji: number,
+): number[] {
+  const ex = v.exclamations < 4 ? v.exclamations : 4;
+  const qm = v.questions < 4 ? v.questions : 4;
+  const n = tb.assessments;
+  const s = v.scores;
   return [
     tb.polarity,
     tb.subjectivity,
     tb.polarity * Math.sqrt(n),
     Math.log1p(n),
-    tbMax,
-    tbMin,
-    all ? negated : NaN,
-    all ? moods : NaN,
+    tb.max,
+    tb.min,
+    negated,
+    moods,
     s.compound,
     s.pos,
     s.neu,
     s.neg,
-    vd.sumS,
-    vd.punctEmphasis,
-    vd.posSum,
-    vd.negSum,
-    vMax,
-    vMin,
-    pos,
-    neg,
-    negations,
-    all ? buts : NaN,
+    v.sumS,
+    v.punctEmphasis,
+    v.posSum,
+    v.negSum,
+    v.maxPositive,
+    v.maxNegative,
+    v.positiveWords,
+    v.negativeWords,
+    v.negations,
+    buts,
     ex,
     qm,
-    all ? caps : NaN,
-    all ? emoji : NaN,
-    Math.log1p(tokens.length),
+    caps,
+    emoji,
+    Math.log1p(v.tokens),
     tb.polarity * s.compound,
     n === 0 ? s.compound : 0,
-    pos + neg === 0 ? tb.polarity : 0,
+    v.positiveWords + v.negativeWords === 0 ? tb.polarity : 0,
   ];
 }
 

@@ -2,13 +2,15 @@
  * `blend`: a small linear model over both engines' outputs, trained on human ratings (see README.md
  * in this folder for the features, the training and the measured accuracy).
  *
- * Pure and synchronous: TextBlob's analysis and VADER's detail of the text, the features computed
- * from them, one dot product, a clip. The weights are data (weights.ts, written by
- * `npm run train:blend`), checked and frozen when this module loads.
+ * Pure and synchronous: the two engines' summaries of the text (analyzeSummary, vaderFeatures: no
+ * assessment or token is built), the features computed from them, one dot product, a clip.
+ * blendDetail() takes the engines' full outputs (analyze, vaderDetail) instead, for the reasons;
+ * the numbers are the same to the last bit (features.ts). The weights are data (weights.ts,
+ * written by `npm run train:blend`), checked and frozen when this module loads.
  */
 import { analyze } from '../index.js';
 import { vaderDetail, type VaderDetail } from '../vader/index.js';
-import { extractFeatures } from './features.js';
+import { extractFeatures, FEATURE_NAMES, fastFeatures } from './features.js';
 import { compileModel, labelFor, linearValue, squashClip, type Label } from './model.js';
 import { BLEND_MODEL } from './weights.js';
 
@@ -45,6 +47,8 @@ export interface BlendDetail extends Omit<BlendResult, 'vader'> {
 }
 
 const MODEL = compileModel(BLEND_MODEL);
+const TB_POLARITY = FEATURE_NAMES.indexOf('tbPolarity');
+const V_COMPOUND = FEATURE_NAMES.indexOf('vCompound');
 
 /** positive at score ≥ this, negative at ≤ −this, neutral between (chosen by cross-validation). */
 export const BLEND_LABEL_THRESHOLD: number = MODEL.threshold;
@@ -53,10 +57,17 @@ export const BLEND_LABEL_THRESHOLD: number = MODEL.threshold;
 export const BLEND_FEATURES: readonly string[] = MODEL.names;
 
 export function blend(text: string): BlendResult {
-  const tb = analyze(text);
-  const vd = vaderDetail(text);
-  const score = squashClip(linearValue(MODEL, extractFeatures(text, tb, vd, MODEL.all)));
-  return { score, label: labelFor(score, MODEL.threshold), textblob: tb.polarity, vader: vd.scores.compound };
+  if (MODEL.all) {
+    // A model that uses a feature only the tokens give (features.ts ON_REQUEST): the detail path.
+    const tb = analyze(text);
+    const vd = vaderDetail(text);
+    const score = squashClip(linearValue(MODEL, extractFeatures(text, tb, vd, true)));
+    return { score, label: labelFor(score, MODEL.threshold), textblob: tb.polarity, vader: vd.scores.compound };
+  }
+  // The engines' summaries, no assessments or tokens built: the same numbers (features.ts).
+  const x = fastFeatures(text);
+  const score = squashClip(linearValue(MODEL, x));
+  return { score, label: labelFor(score, MODEL.threshold), textblob: x[TB_POLARITY]!, vader: x[V_COMPOUND]! };
 }
 
 export function blendDetail(text: string): BlendDetail {

@@ -11,6 +11,8 @@ import { pyRound } from './python.js';
 import { scoreValence, valences } from './score.js';
 import { tokenize } from './tokenizer.js';
 
+export { isNegationWord } from './lexicon.js';
+
 export interface VaderScores {
   /** sum of valences (with punctuation emphasis) normalised into [-1, 1], rounded to 4 places. */
   compound: number;
@@ -52,6 +54,33 @@ export interface VaderDetail {
   neuCount: number;
 }
 
+/**
+ * What vaderDetail's tokens say in aggregate, without the tokens: the blend model's VADER features,
+ * computed with no token string or object (vaderFeatures).
+ */
+export interface VaderFeatures {
+  scores: VaderScores;
+  /** As in VaderDetail. */
+  sumS: number;
+  punctEmphasis: number;
+  posSum: number;
+  negSum: number;
+  neuCount: number;
+  /** The number of tokens (VaderDetail's tokens.length). */
+  tokens: number;
+  /** The largest positive token valence (0 if none), and the most negative one (0 if none). */
+  maxPositive: number;
+  maxNegative: number;
+  /** Tokens with a positive valence, and with a negative one. */
+  positiveWords: number;
+  negativeWords: number;
+  /** Tokens that are negation words (`isNegationWord` in lexicon.ts: NEGATE, "no", "…n't"; 2–9 units). */
+  negations: number;
+  /** "!" and "?" in the text as given (emoji descriptions' not counted, unlike VADER's own counts). */
+  exclamations: number;
+  questions: number;
+}
+
 function rounded(compound: number, pos: number, neu: number, neg: number): VaderScores {
   return { compound: pyRound(compound, 4), pos: pyRound(pos, 3), neu: pyRound(neu, 3), neg: pyRound(neg, 3) };
 }
@@ -80,5 +109,46 @@ export function vaderDetail(text: string): VaderDetail {
     posSum: s.posSum,
     negSum: s.negSum,
     neuCount: s.neuCount,
+  };
+}
+
+/**
+ * polarity_scores(text) and the aggregates of vaderDetail's tokens, without building the tokens:
+ * the same scan as vader(), which also counts the negation words. Every number equals what
+ * vaderDetail(text) gives or its tokens add up to (test/engine/vader-features.test.ts).
+ */
+export function vaderFeatures(text: string): VaderFeatures {
+  const t = tokenize(typeof text === 'string' ? text : String(text), false, true);
+  const v = valences(t);
+  const s = scoreValence(v, t.bangs, t.questions);
+  let maxPositive = 0;
+  let maxNegative = 0;
+  let positiveWords = 0;
+  let negativeWords = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x > 0) {
+      positiveWords++;
+      if (x > maxPositive) maxPositive = x;
+    } else if (x < 0) {
+      negativeWords++;
+      if (x < maxNegative) maxNegative = x;
+    }
+  }
+  return {
+    scores: rounded(s.compound, s.pos, s.neu, s.neg),
+    sumS: s.sumS,
+    punctEmphasis: s.punctEmphasis,
+    posSum: s.posSum,
+    negSum: s.negSum,
+    neuCount: s.neuCount,
+    tokens: t.n,
+    maxPositive,
+    maxNegative,
+    positiveWords,
+    negativeWords,
+    negations: t.negations,
+    exclamations: t.bangs - t.descriptionBangs,
+    questions: t.questions - t.descriptionQuestions,
   };
 }

@@ -102,7 +102,7 @@ export const BOOSTER_PHRASES = phraseTable(BOOSTER);
 
 const BITS = 14;
 const MASK = (1 << BITS) - 1;
-if (words.length * 2 > MASK) throw new Error('VADER word hash table too small');
+if (words.length * 2 > MASK) throw new Error('VADER word hash table too small'); // and id + 1 ≤ MASK
 
 /** FNV-1a over UTF-16 units. */
 function hashString(w: string): number {
@@ -111,16 +111,15 @@ function hashString(w: string): number {
   return h;
 }
 
-// Each slot keeps its key's full hash beside the id + 1, so probing for an unknown word touches
-// these two typed arrays only. Private, and never written after this block.
-const SLOT_ID = new Int32Array(1 << BITS);
-const SLOT_HASH = new Int32Array(1 << BITS);
+// Each slot holds id + 1 in its low BITS bits and the high bits of its key's hash above them (0:
+// empty), so probing for an unknown word touches this one 64 KB typed array only (and a key string
+// only when the hashes' high bits agree). Private, and never written after this block.
+const SLOTS = new Int32Array(1 << BITS);
 for (let id = 0; id < words.length; id++) {
   const h = hashString(words[id]!);
   let slot = h & MASK;
-  while (SLOT_ID[slot] !== 0) slot = (slot + 1) & MASK;
-  SLOT_ID[slot] = id + 1;
-  SLOT_HASH[slot] = h;
+  while (SLOTS[slot] !== 0) slot = (slot + 1) & MASK;
+  SLOTS[slot] = (h & ~MASK) | (id + 1);
 }
 
 /**
@@ -130,9 +129,10 @@ for (let id = 0; id < words.length; id++) {
 export function spanId(text: string, s: number, e: number, h: number): number {
   const len = e - s;
   for (let slot = h & MASK; ; slot = (slot + 1) & MASK) {
-    const id1 = SLOT_ID[slot]!;
-    if (id1 === 0) return -1;
-    if (SLOT_HASH[slot] !== h) continue;
+    const entry = SLOTS[slot]!;
+    if (entry === 0) return -1;
+    if (((entry ^ h) & ~MASK) !== 0) continue;
+    const id1 = entry & MASK;
     const key = words[id1 - 1]!;
     if (key.length !== len) continue;
     let k = 0;
@@ -165,3 +165,63 @@ export function classifyString(word: string): { id: number; flags: number } {
   return { id, flags };
 }
 
+
+// --- negation words, as the blend model counts them ------------------------------------------------
+
+/** NEGATE plus "no": the words `isNegationWord` accepts (lower-cased), besides those ending in "n't". */
+const NEGATION_WORDS: ReadonlySet<string> = new Set([...NEGATE, RULE_WORDS.no]);
+
+/** Ends in "n't", any case. */
+function endsWithNt(w: string): boolean {
+  const n = w.length;
+  return n >= 3 && (w.charCodeAt(n - 1) | 0x20) === 0x74 && w.charCodeAt(n - 2) === 0x27 && (w.charCodeAt(n - 3) | 0x20) === 0x6e;
+}
+
+/** Has an ASCII capital (only then is lower-casing needed: the list is ASCII). */
+function hasAsciiUpper(w: string): boolean {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return true;
+  }
+  return false;
+}
+
+/**
+ * The negation words by first letter and length (index letter × 10 + length): a token is compared
+ * with the two or three words of its bucket, no hashing of a fresh string.
+ */
+const NEGATION_BUCKETS: readonly (readonly string[])[] = Object.freeze(
+  Array.from({ length: 26 * 10 }, (_, k) => Object.freeze([...NEGATION_WORDS].filter((w) => (w.charCodeAt(0) - 0x61) * 10 + w.length === k))),
+);
+
+/**
+ * A token that negates, for the blend model's `negations` feature: of 2 to 9 UTF-16 units, and in
+ * NEGATE or "no" (ASCII case ignored), or ending in "n't". Not VADER's own `negated()` (NEGATES),
+ * which has no "no" and takes any word *containing* "n't", of any length; this is the test blend
+ * was trained with, kept as it is. vaderFeatures counts the same tokens without their strings.
+ */
+export function isNegationWord(word: string): boolean {
+  const n = word.length;
+  if (n < 2 || n > 9) return false;
+  if (endsWithNt(word)) return true;
+  const letter = (word.charCodeAt(0) | 0x20) - 0x61;
+  if (letter < 0 || letter > 25) return false;
+  const bucket = NEGATION_BUCKETS[letter * 10 + n]!;
+  if (bucket.length === 0) return false; // four tokens in five end here
+  const w = hasAsciiUpper(word) ? word.toLowerCase() : word;
+  for (let i = 0; i < bucket.length; i++) if (bucket[i] === w) return true;
+  return false;
+}
+
+/**
+ * id -> 1 when the word is a negation word (isNegationWord). A token classified with an id is
+ * that word, lower-cased: ASCII case aside, it differs from it only by a Kelvin sign (U+212A,
+ * which lower-cases to "k"; no negation word has a "k"), so the token is a negation word exactly
+ * when its id's word is.
+ */
+export const NEGATION_WORD: Uint8Array = Uint8Array.from(words, (w) => (isNegationWord(w) ? 1 : 0));
+
+/** Whether text[s, e) ends in "n't", any case (text[s, e) with at least 3 units). */
+export function spanEndsWithNt(text: string, s: number, e: number): boolean {
+  return e - s >= 3 && (text.charCodeAt(e - 1) | 0x20) === 0x74 && text.charCodeAt(e - 2) === 0x27 && (text.charCodeAt(e - 3) | 0x20) === 0x6e;
+}

@@ -11,7 +11,7 @@
  */
 import { isPySpace } from '../unicode.js';
 import { EMOJI_DESCRIPTIONS } from './lexicon-data.js';
-import { classifyString, FNV_START, fnvStep, NEGATES, spanId, UPPER, WORD_FLAGS } from './lexicon.js';
+import { classifyString, FNV_START, fnvStep, isNegationWord, NEGATES, NEGATION_WORD, spanEndsWithNt, spanId, UPPER, WORD_FLAGS } from './lexicon.js';
 import { isAsciiPunct } from './python.js';
 
 /** VADER's words_and_emoticons, as parallel arrays, and the "!" and "?" counts. */
@@ -27,6 +27,12 @@ export interface Tokens {
   ends: number[] | null;
   bangs: number;
   questions: number;
+  /** Of those, the ones in emoji descriptions ("🔛" is "ON! arrow"): the rest are the text's own. */
+  descriptionBangs: number;
+  descriptionQuestions: number;
+  /** With `countNegations`: the tokens that are negation words (lexicon.ts isNegationWord); else 0. */
+  negations: number;
+  countNegations: boolean;
 }
 
 // ASCII character classes. Private, never written after load.
@@ -67,11 +73,13 @@ interface DescriptionWord {
   readonly word: string;
   readonly id: number;
   readonly flags: number;
+  /** isNegationWord(word) */
+  readonly negation: boolean;
 }
 function describe(raw: string): DescriptionWord {
   const [a, b] = stripBounds(raw, 0, raw.length);
   const word = raw.slice(a, b);
-  return Object.freeze({ word, ...classifyString(word) });
+  return Object.freeze({ word, ...classifyString(word), negation: isNegationWord(word) });
 }
 
 interface Emoji {
@@ -205,6 +213,12 @@ function pushChunk(t: Tokens, text: string, s: number): number {
   const id = spanId(text, ts, te, hCore);
   let flags = id >= 0 ? WORD_FLAGS[id]! : apostrophe && hasNt(text, ts, te) ? NEGATES : 0;
   if (upper && !lower) flags |= UPPER;
+  // isNegationWord(text.slice(ts, te)) without the string: an ASCII token is its id's word up to
+  // case; a word without an id is in no negation list, so only "n't" at its end can make it one
+  // (and then it contains "n't": NEGATES).
+  if (t.countNegations && te - ts >= 2 && te - ts <= 9 && (id >= 0 ? NEGATION_WORD[id] === 1 : (flags & NEGATES) !== 0 && spanEndsWithNt(text, ts, te))) {
+    t.negations++;
+  }
   push(t, id, flags, ts, te, t.words !== null ? text.slice(ts, te) : null);
   return k;
 }
@@ -214,6 +228,7 @@ function pushGeneral(t: Tokens, text: string, s: number, e: number): number {
   const [a, b] = stripBounds(text, s, e);
   const word = text.slice(a, b);
   const { id, flags } = classifyString(word);
+  if (t.countNegations && isNegationWord(word)) t.negations++;
   push(t, id, flags, a, b, word);
   return e;
 }
@@ -231,11 +246,17 @@ function pushEmoji(t: Tokens, text: string, k: number, em: Emoji): number {
   const end = k + em.units;
   t.bangs += em.bangs;
   t.questions += em.questions;
+  t.descriptionBangs += em.bangs;
+  t.descriptionQuestions += em.questions;
   const keep = t.words !== null;
-  for (const w of em.head) push(t, w.id, w.flags, k, end, keep ? w.word : null);
+  for (const w of em.head) {
+    if (w.negation && t.countNegations) t.negations++;
+    push(t, w.id, w.flags, k, end, keep ? w.word : null);
+  }
   // No space follows the description: the rest of the chunk is part of its last word.
   const q = chunkEnd(t, text, end);
   if (q === end) {
+    if (em.last.negation && t.countNegations) t.negations++;
     push(t, em.last.id, em.last.flags, k, end, keep ? em.last.word : null);
     return q;
   }
@@ -243,14 +264,18 @@ function pushEmoji(t: Tokens, text: string, k: number, em: Emoji): number {
   const [a, b] = stripBounds(raw, 0, raw.length);
   const word = raw.slice(a, b);
   const { id, flags } = classifyString(word);
+  if (t.countNegations && isNegationWord(word)) t.negations++;
   const L = em.lastRaw.length;
   // Description characters come from the emoji; the rest from their own place.
   push(t, id, flags, a < L ? k : end + (a - L), b <= L ? end : end + (b - L), keep ? word : null);
   return q;
 }
 
-/** The tokens of `text` as VADER sees them; with `detail`, their strings and sources too. */
-export function tokenize(text: string, detail: boolean): Tokens {
+/**
+ * The tokens of `text` as VADER sees them; with `detail`, their strings and sources too; with
+ * `countNegations`, how many are negation words (what blend counts, without the strings).
+ */
+export function tokenize(text: string, detail: boolean, countNegations = false): Tokens {
   const t: Tokens = {
     n: 0,
     ids: [],
@@ -260,6 +285,10 @@ export function tokenize(text: string, detail: boolean): Tokens {
     ends: detail ? [] : null,
     bangs: 0,
     questions: 0,
+    descriptionBangs: 0,
+    descriptionQuestions: 0,
+    negations: 0,
+    countNegations,
   };
   const n = text.length;
   let k = 0;
