@@ -2,7 +2,7 @@
 // do, and the timeouts that keep rolling restarts loss-free agree across nginx and the app.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -237,6 +237,80 @@ test('systemd: the unit runs unprivileged, restarts on failure, stops gracefully
   assert.deepEqual(problems, [], r.stderr);
 });
 
+/** Linux's numbers for the families a unit may name (include/linux/socket.h). */
+const AF: Record<string, number> = { AF_UNIX: 1, AF_INET: 2, AF_INET6: 10, AF_NETLINK: 16, AF_PACKET: 17 };
+
+/** `polarity serve` under restrict-af with these families; what it printed once it listened or failed. */
+async function serveRestricted(restrictAf: string, families: readonly number[], host: string, dir: string): Promise<{ listening: boolean; output: string }> {
+  const child = spawn(restrictAf, [families.join(','), process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', host, '--port', '0', '--workers', '2', '--db', join(dir, `${host}-${families.join('-')}.db`)],
+    { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = performance.now() + 15_000;
+  // Listening, or a worker has died of it twice (the primary restarts workers that exit).
+  while (!/listening on http/.test(output) && (output.match(/worker exited unexpectedly/g) ?? []).length < 2 && child.exitCode === null && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+  await exited;
+  return { listening: /listening on http/.test(output), output };
+}
+
+test('systemd: the app starts under the unit\'s RestrictAddressFamilies on 0.0.0.0 and on a private address; without AF_NETLINK, 0.0.0.0 fails', { timeout: 90_000 }, async (t) => {
+  const unit = readFileSync(deploy('systemd/polarity.service'), 'utf8');
+  const names = /^RestrictAddressFamilies=(.+)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+  assert.ok(names.length > 0 && names.every((n) => n in AF), `RestrictAddressFamilies lists known families: ${names.join(' ')}`);
+  assert.ok(names.includes('AF_NETLINK'), 'AF_NETLINK is allowed: Node needs it for os.networkInterfaces(), which Fastify calls on 0.0.0.0 (see below)');
+  if (!['x64', 'arm64'].includes(process.arch) || process.platform !== 'linux' || !has('cc')) {
+    t.skip('needs Linux on x86_64 or aarch64 and a C compiler (cc) for the seccomp wrapper');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'polarity-restrict-af-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bin = join(dir, 'restrict-af');
+  const cc = spawnSync('cc', ['-O2', '-Wall', '-o', bin, join(ROOT, 'test/cluster/restrict-af.c')], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  const probe = spawnSync(bin, ['1', '/bin/true'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    t.skip(`this machine refuses seccomp filters: ${probe.stderr.trim()}`);
+    return;
+  }
+  const unitFamilies = names.map((n) => AF[n]!);
+  const withoutNetlink = unitFamilies.filter((f) => f !== AF['AF_NETLINK']);
+
+  // The unit's own list: listening on every address works.
+  const all = await serveRestricted(bin, unitFamilies, '0.0.0.0', dir);
+  assert.ok(all.listening, `listens on 0.0.0.0 with ${names.join(' ')}:\n${all.output}`);
+  // The list without AF_NETLINK (the unit before this change): on 0.0.0.0 every worker dies with
+  // EAFNOSUPPORT from uv_interface_addresses; the primary restarts them forever, never listening.
+  const broken = await serveRestricted(bin, withoutNetlink, '0.0.0.0', dir);
+  assert.ok(!broken.listening, broken.output);
+  assert.match(broken.output, /uv_interface_addresses returned Unknown system error 97/);
+  t.diagnostic(`without AF_NETLINK on 0.0.0.0: ${/SystemError[^\n]*/.exec(broken.output)?.[0]}`);
+  // A specific address (what deploy/env.example sets) needs no netlink at all.
+  const bound = await serveRestricted(bin, withoutNetlink, '127.0.0.1', dir);
+  assert.ok(bound.listening, `listens on 127.0.0.1 without AF_NETLINK:\n${bound.output}`);
+});
+
+test('systemd: systemd-analyze security rates the unit OK (offline, from the file)', (t) => {
+  const r = spawnSync('systemd-analyze', ['security', '--offline=true', deploy('systemd/polarity.service')], { encoding: 'utf8', cwd: tmpdir(), env: { ...process.env, PATH } });
+  if (r.error || !/Overall exposure level/.test(r.stdout)) {
+    t.skip(`systemd-analyze security --offline not available: ${r.error?.message ?? r.stderr.trim()}`);
+    return;
+  }
+  const m = /Overall exposure level for polarity\.service: ([\d.]+) (\w+)/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  t.diagnostic(`systemd-analyze security: ${m[1]} ${m[2]}`);
+  assert.ok(Number(m[1]) <= 2, `exposure ${m[1]} ≤ 2.0`);
+  assert.equal(m[2], 'OK');
+});
+
 test('cloud-init: every file is valid YAML cloud-config, its scripts parse, and it names no real host', (t) => {
   if (spawnSync('/usr/bin/python3', ['-c', 'import yaml']).status !== 0) {
     t.skip('python3-yaml not found (apt-get install python3-yaml): cloud-init checks skipped');
@@ -261,7 +335,8 @@ test('cloud-init: every file is valid YAML cloud-config, its scripts parse, and 
       writeFileSync(script, s.content);
       const r = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
       assert.equal(r.status, 0, `${f}: ${s.path}: ${r.stderr}`);
-      assert.ok(JSON.stringify(doc.runcmd).includes(s.path), `${f}: runcmd runs ${s.path}`);
+      const runBy = scripts.find((o) => o !== s && o.content.includes(s.path));
+      assert.ok(JSON.stringify(doc.runcmd).includes(s.path) || runBy !== undefined, `${f}: runcmd (or a script it runs) runs ${s.path}`);
     }
     // Only placeholders (.invalid never resolves), the machine itself, and Node.js's official distribution.
     for (const [, host] of text.matchAll(/\b[a-z+]+:\/\/(?:[^@/\s]*@)?([^:/\s#'"]+)/g)) {
@@ -276,10 +351,255 @@ test('cloud-init: every file is valid YAML cloud-config, its scripts parse, and 
   assert.match(install, /sha256sum -c/, 'checks the Node.js download');
   assert.match(install, /useradd --system/);
   assert.match(install, /deploy\/systemd\/polarity\.service/, 'installs the unit from deploy/systemd');
-  assert.ok(app.write_files.some((w) => w.path === '/etc/polarity/env' && /^DATABASE_URL=postgres:\/\//m.test(w.content)));
+  const env = app.write_files.find((w) => w.path === '/etc/polarity/env')!.content;
+  assert.match(env, /^DATABASE_URL="postgres:\/\/[^"\n]*\?sslmode=verify-full&sslrootcert=\/etc\/polarity\/db-ca\.crt"$/m, 'TLS to the database, its certificate checked');
+  assert.match(env, /^HOST=(?!0\.0\.0\.0|::)\S+$/m, 'bound to the private address');
+  assert.match(env, /^TRUST_PROXY=\S+$/m, "the load balancer's X-Forwarded-For names the client");
+  assert.ok(app.packages.includes('nftables'));
+  assert.match(install, /^\/usr\/local\/sbin\/polarity-firewall$/m, 'the firewall is up before the service starts');
+  assert.ok(install.indexOf('polarity-firewall') < install.indexOf('systemctl restart polarity'));
+  assert.doesNotMatch(install, /chmod 0?640|chgrp polarity/, 'the env file is not shared with the service user');
   const lb = yamlToJson(deploy('cloud-init/load-balancer.yaml')) as { packages: string[]; write_files: { content: string }[] };
   assert.ok(lb.packages.includes('nginx'));
   assert.ok(lb.write_files.some((w) => w.content.includes('deploy/nginx/render-config')), 'renders the nginx template');
+  assert.ok(lb.write_files.some((w) => /--metrics-allow/.test(w.content) && /--rate/.test(w.content)), 'passes the /metrics allow-list and the limits');
+  const db = yamlToJson(deploy('cloud-init/database.yaml')) as { write_files: { path: string; content: string }[] };
+  const dbInstall = db.write_files.find((w) => w.path === '/usr/local/sbin/polarity-db-install')!.content;
+  assert.match(dbInstall, /^line="hostssl polarity polarity \$APP_SUBNET scram-sha-256"$/m, 'TLS and SCRAM only');
+  assert.doesNotMatch(dbInstall, /^line="host /m);
+  assert.match(dbInstall, /^ssl = on$/m);
+  assert.match(dbInstall, /subjectAltName=IP:\$LISTEN_ADDRESS/, 'the certificate names the address verify-full checks');
+  assert.doesNotMatch(dbInstall, /^\s*runuser[^\n]*-v pw=/m, 'the password is on no command line');
+  assert.match(dbInstall, /\\set pw `printf '%s' "\$DB_PASSWORD"`/);
+});
+
+test('cloud-init: every file that holds a secret is root\'s alone (0600); every PostgreSQL URL asks for TLS', (t) => {
+  if (spawnSync('/usr/bin/python3', ['-c', 'import yaml']).status !== 0) {
+    t.skip('python3-yaml not found: skipped');
+    return;
+  }
+  // A password, a token, a private key, or a URL with a password in it.
+  const secret = /PASSWORD=|TOKEN=|PRIVATE KEY|:\/\/[^/\s:@]+:[^@\s]+@|POLARITY_SOURCE=/;
+  const seen: string[] = [];
+  for (const f of ['app-host.yaml', 'database.yaml', 'load-balancer.yaml']) {
+    const doc = yamlToJson(deploy('cloud-init', f)) as { write_files: { path: string; content: string; permissions: string; owner?: string }[] };
+    for (const w of doc.write_files) {
+      if (!secret.test(w.content) || w.content.startsWith('#!')) continue;
+      seen.push(w.path);
+      assert.equal(w.permissions, '0600', `${f}: ${w.path} holds a secret`);
+      assert.ok(w.owner === undefined || w.owner === 'root:root', `${f}: ${w.path} is root's`);
+    }
+    for (const [url] of readFileSync(deploy('cloud-init', f), 'utf8').matchAll(/postgres(?:ql)?:\/\/[^\s"']+/g)) {
+      assert.match(url, /[?&]sslmode=verify-full\b/, `${f}: ${url}`);
+    }
+  }
+  assert.deepEqual(seen.sort(), ['/etc/polarity/db.env', '/etc/polarity/env', '/etc/polarity/install.env', '/etc/polarity/lb.env']);
+  assert.match(readFileSync(deploy('env.example'), 'utf8'), /^DATABASE_URL="postgres:\/\/[^"]*\?sslmode=verify-full&/m);
+});
+
+/** A piece of a cloud-init file's script, found by a pattern; fails the test if it moved. */
+function scriptPart(file: string, scriptPath: string, pattern: RegExp): string {
+  const doc = yamlToJson(deploy('cloud-init', file)) as { write_files: { path: string; content: string }[] };
+  const m = pattern.exec(doc.write_files.find((w) => w.path === scriptPath)!.content);
+  assert.ok(m, `${file}: ${scriptPath} has ${pattern}`);
+  return m[0];
+}
+
+function pgBin(): string | undefined {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return undefined;
+  const v = readdirSync(base).filter((d) => existsSync(join(base, d, 'bin/postgres'))).sort((a, b) => Number(a) - Number(b)).pop();
+  return v === undefined ? undefined : join(base, v, 'bin');
+}
+
+test('database.yaml\'s TLS, pg_hba and password steps, run for real: the app hosts\' URL (verify-full + db-ca.crt) connects; without TLS, with another certificate or password it does not', { timeout: 90_000 }, async (t) => {
+  const bin = pgBin();
+  if (process.getuid?.() !== 0 || bin === undefined || !has('openssl') || spawnSync('id', ['postgres']).status !== 0 || spawnSync('/usr/bin/python3', ['-c', 'import yaml']).status !== 0) {
+    t.skip('needs root, PostgreSQL server binaries, a postgres user, openssl and python3-yaml');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'polarity-db-tls-'));
+  chmodSync(dir, 0o755);
+  const data = join(dir, 'data');
+  const tls = join(dir, 'tls');
+  const asPostgres = (cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}) =>
+    spawnSync('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', cmd, ...args], { encoding: 'utf8', cwd: '/', input: opts.input, env: { ...process.env, PATH, ...opts.env } });
+  t.after(() => {
+    asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const port = await freePort();
+  // The database's "private address" (the certificate is issued for it; 'localhost' is listened on too).
+  const DB_ADDRESS = '127.0.0.2';
+  const sh = (script: string, env: Record<string, string>) => {
+    const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8', env: { ...process.env, PATH, ...env } });
+    assert.equal(r.status, 0, `${script}\n${r.stderr}`);
+    return r.stdout;
+  };
+
+  // The certificate, exactly as the script makes it, for the address the clients connect to.
+  sh(`install -d -m 0755 "$tls"\n${scriptPart('database.yaml', '/usr/local/sbin/polarity-db-install', /\(umask 077; openssl req[^)]*\)/)}\nchown postgres:postgres "$tls/server.key"; chmod 0600 "$tls/server.key"; chmod 0644 "$tls/server.crt"`, { tls, LISTEN_ADDRESS: DB_ADDRESS });
+  // A second, unrelated certificate: what a server in the middle would present.
+  sh('openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=other -addext subjectAltName=IP:127.0.0.2 -keyout "$d/other.key" -out "$d/other.crt" 2>/dev/null', { d: dir });
+
+  const run = join(dir, 'run');
+  sh('install -d -o postgres -g postgres -m 0700 "$data" "$run"', { data, run });
+  const init = asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=reject', '--no-sync']);
+  assert.equal(init.status, 0, init.stderr);
+  // The script's settings and its pg_hba line, with this test's address, files and subnet.
+  const conf = scriptPart('database.yaml', '/usr/local/sbin/polarity-db-install', /(?<=<<CONF\n)[^]*?(?=\n\s*CONF\n)/).replace(/^\s+/gm, '');
+  const hba = /^line="(.*)"$/m.exec(scriptPart('database.yaml', '/usr/local/sbin/polarity-db-install', /^\s*line="hostssl[^\n]*$/m).trim())![1]!;
+  const expand = (x: string) => x.replaceAll('$LISTEN_ADDRESS', DB_ADDRESS).replaceAll('$APP_SUBNET', '127.0.0.0/8').replaceAll('$tls', tls);
+  writeFileSync(join(data, 'postgresql.conf'), `${readFileSync(join(data, 'postgresql.conf'), 'utf8')}\n${expand(conf)}\nport = ${port}\nunix_socket_directories = '${run}'\n`);
+  writeFileSync(join(data, 'pg_hba.conf'), `local all postgres trust\n${expand(hba)}\n`);
+  sh('install -o postgres -g postgres -m 0600 /dev/null "$d/postgres.log"', { d: dir });
+  const started = asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '30', 'start']);
+  if (started.status !== 0) assert.fail(`${started.stderr}${readFileSync(join(dir, 'postgres.log'), 'utf8')}`);
+
+  // The role and database, with the script's own psql input; the password from the environment.
+  const sql = scriptPart('database.yaml', '/usr/local/sbin/polarity-db-install', /(?<=<<'SQL'\n)[^]*?(?=\n\s*SQL\n)/).replace(/^\s+/gm, '');
+  const password = 'pw-with/odd&chars';
+  const psql = asPostgres(join(bin, 'psql'), ['-X', '-v', 'ON_ERROR_STOP=1', '-h', run, '-p', String(port), '-U', 'postgres', '-d', 'postgres'], { input: sql, env: { DB_PASSWORD: password } });
+  assert.equal(psql.status, 0, psql.stderr);
+
+  const { default: pg } = await import('pg');
+  const url = (query: string, pw = password) => `postgres://polarity:${encodeURIComponent(pw)}@${DB_ADDRESS}:${port}/polarity?${query}`;
+  const tryConnect = async (connectionString: string): Promise<string> => {
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      const r = await client.query<{ ssl: boolean; version: string }>('SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+      return `connected ssl=${r.rows[0]!.ssl} ${r.rows[0]!.version}`;
+    } catch (err) {
+      return `refused: ${(err as Error).message}`;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  const good = await tryConnect(url(`sslmode=verify-full&sslrootcert=${tls}/server.crt`));
+  assert.match(good, /^connected ssl=true TLSv1\.[23]$/);
+  t.diagnostic(`the app hosts' URL form: ${good}`);
+  assert.match(await tryConnect(url('sslmode=disable')), /^refused: .*no encryption/, 'without TLS: no pg_hba line matches');
+  assert.match(await tryConnect(url(`sslmode=verify-full&sslrootcert=${dir}/other.crt`)), /^refused: .*(self[- ]signed|unable to verify|certificate)/i, 'a certificate from anyone else is refused');
+  assert.match(await tryConnect(url(`sslmode=verify-full&sslrootcert=${tls}/server.crt`, 'wrong')), /^refused: .*password authentication failed/, 'SCRAM checks the password');
+  const stored = asPostgres(join(bin, 'psql'), ['-X', '-At', '-h', run, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'polarity'"]);
+  assert.equal(stored.stdout.trim(), 'SCRAM-SHA-256$', 'the password is stored as a SCRAM verifier');
+
+  // And the app itself, configured with that URL, starts, stores a row, and masks the password.
+  const app = await startServer(['--workers', '1'], { DATABASE_URL: url(`sslmode=verify-full&sslrootcert=${tls}/server.crt`), LOG_LEVEL: 'info' });
+  t.after(() => app.signal('SIGKILL'));
+  const r = await fetch(`${app.url}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'over TLS' }) });
+  assert.equal(r.status, 200);
+  assert.match(app.output(), /history in PostgreSQL postgres:\/\/polarity:\*\*\*@127\.0\.0\.2:\d+\/polarity\?sslmode=verify-full&sslrootcert=/);
+  assert.doesNotMatch(app.output(), /odd&chars|odd%26chars/);
+});
+
+test('app-host.yaml\'s firewall, loaded in a network namespace: only the load balancer, the monitoring address and the host itself reach the app port; other ports are untouched', { timeout: 60_000 }, async (t) => {
+  if (process.getuid?.() !== 0 || !has('nft') || !has('ip') || spawnSync('/usr/bin/python3', ['-c', 'import yaml']).status !== 0) {
+    t.skip('needs root, nft (nftables), ip (iproute2) and python3-yaml');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'polarity-fw-'));
+  const script = join(dir, 'polarity-firewall');
+  const doc = yamlToJson(deploy('cloud-init/app-host.yaml')) as { write_files: { path: string; content: string }[] };
+  writeFileSync(script, doc.write_files.find((w) => w.path === '/usr/local/sbin/polarity-firewall')!.content, { mode: 0o755 });
+  writeFileSync(join(dir, 'firewall.env'), 'LB_ADDRESSES="10.79.0.10 fd79::10"\nMONITORING_ADDRESSES="10.79.0.20/32"\n');
+  writeFileSync(join(dir, 'env'), 'HOST=10.79.0.2\nPORT=3000\n');
+  const env = { ...process.env, PATH, POLARITY_FIREWALL_ENV: join(dir, 'firewall.env'), POLARITY_ENV: join(dir, 'env') };
+  const printed = spawnSync(script, ['--print'], { encoding: 'utf8', env });
+  assert.equal(printed.status, 0, printed.stderr);
+  const rules = printed.stdout;
+  writeFileSync(join(dir, 'polarity.nft'), rules);
+  assert.match(rules, /ip saddr \{ 10\.79\.0\.10,10\.79\.0\.20\/32 \} tcp dport 3000 accept/);
+  assert.match(rules, /ip6 saddr \{ fd79::10 \} tcp dport 3000 accept/);
+  assert.match(rules, /tcp dport 3000 counter drop/);
+  writeFileSync(join(dir, 'bad.env'), 'LB_ADDRESSES="10.0.0.1; flush ruleset"\n');
+  assert.equal(spawnSync(script, ['--print'], { env: { ...env, POLARITY_FIREWALL_ENV: join(dir, 'bad.env') } }).status, 2, 'refuses what is not an address');
+
+  // Two namespaces on one veth pair: "app" (10.79.0.2) with the ruleset, "net" with the load
+  // balancer's, the monitoring system's and a stranger's addresses.
+  const tag = `polfw${process.pid % 100000}`;
+  const ns = { app: `${tag}-app`, net: `${tag}-net` };
+  const ip = (...args: string[]) => {
+    const r = spawnSync('ip', args, { encoding: 'utf8', env: { ...process.env, PATH } });
+    assert.equal(r.status, 0, `ip ${args.join(' ')}: ${r.stderr}`);
+  };
+  t.after(() => {
+    for (const n of Object.values(ns)) spawnSync('ip', ['netns', 'del', n], { env: { ...process.env, PATH } });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  ip('netns', 'add', ns.app);
+  ip('netns', 'add', ns.net);
+  ip('-n', ns.app, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.net);
+  for (const [n, addrs] of [[ns.app, ['10.79.0.2/24', 'fd79::2/64']], [ns.net, ['10.79.0.10/24', '10.79.0.20/24', '10.79.0.66/24', 'fd79::10/64', 'fd79::66/64']]] as const) {
+    for (const a of addrs) ip('-n', n, 'addr', 'add', a, 'dev', 'eth0', ...(a.includes(':') ? ['nodad'] : []));
+    ip('-n', n, 'link', 'set', 'lo', 'up');
+    ip('-n', n, 'link', 'set', 'eth0', 'up');
+  }
+  const check = spawnSync('ip', ['netns', 'exec', ns.app, 'nft', '-c', '-f', join(dir, 'polarity.nft')], { encoding: 'utf8', env: { ...process.env, PATH } });
+  assert.equal(check.status, 0, `nft -c: ${check.stderr}`);
+  const load = spawnSync('ip', ['netns', 'exec', ns.app, 'nft', '-f', join(dir, 'polarity.nft')], { encoding: 'utf8', env: { ...process.env, PATH } });
+  assert.equal(load.status, 0, `nft -f: ${load.stderr}`);
+  // Loading it again replaces the table (the script runs on every install).
+  assert.equal(spawnSync('ip', ['netns', 'exec', ns.app, 'nft', '-f', join(dir, 'polarity.nft')], { env: { ...process.env, PATH } }).status, 0);
+
+  // Listeners on the app port and on another port (think ssh), in the app namespace.
+  const server = spawn('ip', ['netns', 'exec', ns.app, process.execPath, '-e',
+    "const net = require('node:net'); for (const p of [3000, 2222]) net.createServer((s) => s.end('hi')).listen(p, '::'); setTimeout(() => console.log('up'), 200)"],
+  { env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => server.kill('SIGKILL'));
+  await new Promise((resolve) => server.stdout.once('data', resolve));
+  /** 'open' or 'filtered', connecting from `from` inside namespace `n` (1 s: a drop never answers). */
+  const probe = (n: string, from: string, to: string, port: number): string => {
+    const js = `const s = require('node:net').connect({ host: ${JSON.stringify(to)}, port: ${port}, localAddress: ${JSON.stringify(from)} }); s.setTimeout(1000, () => { console.log('filtered'); process.exit(0); }); s.on('data', () => { console.log('open'); process.exit(0); }); s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
+    return spawnSync('ip', ['netns', 'exec', n, process.execPath, '-e', js], { encoding: 'utf8', env: { ...process.env, PATH } }).stdout.trim();
+  };
+  const results = {
+    lb: probe(ns.net, '10.79.0.10', '10.79.0.2', 3000),
+    lbV6: probe(ns.net, 'fd79::10', 'fd79::2', 3000),
+    monitoring: probe(ns.net, '10.79.0.20', '10.79.0.2', 3000),
+    stranger: probe(ns.net, '10.79.0.66', '10.79.0.2', 3000),
+    strangerV6: probe(ns.net, 'fd79::66', 'fd79::2', 3000),
+    strangerOtherPort: probe(ns.net, '10.79.0.66', '10.79.0.2', 2222),
+    hostItself: probe(ns.app, '10.79.0.2', '10.79.0.2', 3000),
+  };
+  assert.deepEqual(results, { lb: 'open', lbV6: 'open', monitoring: 'open', stranger: 'filtered', strangerV6: 'filtered', strangerOtherPort: 'open', hostItself: 'open' });
+});
+
+/** deploy/env.example as systemd reads it (KEY=VALUE, double quotes removed). */
+function envFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
+  }
+  return env;
+}
+
+test('env.example: every variable is one the app reads and is explained; it binds the private address, trusts the load balancer, requires TLS', async () => {
+  const text = readFileSync(deploy('env.example'), 'utf8');
+  const known = new Set([...readFileSync(join(ROOT, 'src/config.ts'), 'utf8').matchAll(/env: '([A-Z_]+)'/g)].map((m) => m[1]!));
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    const m = /^#?([A-Z][A-Z_]+)=/.exec(line);
+    if (!m) continue;
+    assert.ok(known.has(m[1]!), `${m[1]} is read by src/config.ts`);
+    let j = i - 1;
+    while (j >= 0 && /^#?[A-Z][A-Z_]+=/.test(lines[j]!)) j--;
+    assert.match(lines[j] ?? '', /^# \S/, `${m[1]} has a comment above it`);
+  }
+  const env = envFile(text);
+  assert.ok(env['HOST'] && !['0.0.0.0', '::'].includes(env['HOST']), 'HOST is a specific address');
+  assert.ok(env['TRUST_PROXY'], 'TRUST_PROXY is set');
+  assert.match(env['DATABASE_URL'] ?? '', /^postgres:\/\/polarity:[^@]+@[^/]+\/polarity\?sslmode=verify-full&sslrootcert=\/etc\/polarity\/db-ca\.crt$/);
+  // The app takes the file as it is; the start-up log masks the password.
+  const { describeDatabase, loadConfig } = await import('../../src/config.js');
+  const config = loadConfig(env, []);
+  assert.equal(config.host, env['HOST']);
+  assert.deepEqual(config.trustProxy, [env['TRUST_PROXY']]);
+  assert.doesNotMatch(describeDatabase(config), /FILL-IN-PASSWORD/);
+  // The unit's install line keeps it root's alone.
+  assert.match(readFileSync(deploy('systemd/polarity.service'), 'utf8'), /install -m 0600 -o root -g root deploy\/env\.example \/etc\/polarity\/env/);
 });
 
 test('local-cluster: the script parses and explains itself', () => {
