@@ -76,7 +76,7 @@ const UNSHED = new Set(['/livez', '/readyz', '/metrics']);
 const STREAM_ROUTE = '/history/stream';
 
 /** See connectionTimeout below. */
-export const STALL_TIMEOUT_MS = 30_000;
+export const STALL_TIMEOUT_MS = 20_000;
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -151,9 +151,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // long while a request is in progress is destroyed, and what was queued for it freed. Without
     // it a client that never reads pins its whole response in server memory for as long as it
     // likes (requestTimeout and headersTimeout only cover receiving the request). This is
-    // socket.setTimeout under the hood, which counts write inactivity too: a write the peer does
-    // not take makes no progress. Idle keep-alive connections keep keepAliveTimeout instead (Node
-    // swaps the two), and live streams write a heartbeat well within it.
+    // socket.setTimeout under the hood, which counts write inactivity too. With a write pending,
+    // Node lets the timer run once more if the queue shrank since it was armed (net.js
+    // _onTimeout), so a stalled write is cut after one to two periods: 20–40 s. Idle keep-alive
+    // connections keep keepAliveTimeout instead (Node swaps the two between requests), and live
+    // streams write a heartbeat within it.
     connectionTimeout: STALL_TIMEOUT_MS,
     forceCloseConnections: 'idle',
     // Ours below: the problem document, not Fastify's plain JSON.

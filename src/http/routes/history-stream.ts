@@ -14,8 +14,8 @@ export const MAX_STREAMS = 1000;
  * as the host failing (nginx answers its own stream limits with the same 429).
  */
 export const MAX_STREAMS_PER_ADDRESS = 32;
-/** Below the connection's stall timeout (app.ts), so an idle stream always shows progress. */
-const STREAM_HEARTBEAT_MS = 20_000;
+/** Below the connection's stall timeout (STALL_TIMEOUT_MS, app.ts), so an idle stream always shows progress. */
+const STREAM_HEARTBEAT_MS = 15_000;
 
 /** The SSE response as a LiveClient: every write is refused once the response has ended. */
 function sseClient(res: ServerResponse): LiveClient {
