@@ -241,9 +241,9 @@ test('systemd: the unit runs unprivileged, restarts on failure, stops gracefully
 const AF: Record<string, number> = { AF_UNIX: 1, AF_INET: 2, AF_INET6: 10, AF_NETLINK: 16, AF_PACKET: 17 };
 
 /** `polarity serve` under restrict-af with these families; what it printed once it listened or failed. */
-async function serveRestricted(restrictAf: string, families: readonly number[], host: string, dir: string): Promise<{ listening: boolean; output: string }> {
-  const child = spawn(restrictAf, [families.join(','), process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', host, '--port', '0', '--workers', '2', '--db', join(dir, `${host}-${families.join('-')}.db`)],
-    { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+async function serveRestricted(restrictAf: string, families: readonly number[], host: string, dir: string, prefix: readonly string[] = []): Promise<{ listening: boolean; output: string; url?: string }> {
+  const argv = [...prefix, restrictAf, families.join(','), process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', host, '--port', '0', '--workers', '2', '--db', join(dir, `${host}-${families.join('-')}${prefix.length > 0 ? '-sandboxed' : ''}.db`)];
+  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, PATH, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -252,6 +252,13 @@ async function serveRestricted(restrictAf: string, families: readonly number[], 
   // Listening, or a worker has died of it twice (the primary restarts workers that exit).
   while (!/listening on http/.test(output) && (output.match(/worker exited unexpectedly/g) ?? []).length < 2 && child.exitCode === null && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = /listening on http:\/\/localhost:(\d+)/.exec(output)?.[1];
+  if (url !== undefined && prefix.length > 0) {
+    // Serves, too: a write (the SQLite file) and a read, under the same restrictions.
+    const base = `http://127.0.0.1:${url}`;
+    const posted = await fetch(`${base}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"sandboxed and happy"}' });
+    output += `\nPOST /analyze ${posted.status}; GET /metrics ${(await fetch(`${base}/metrics`)).status}`;
   }
   try {
     process.kill(-child.pid!, 'SIGKILL');
@@ -296,6 +303,30 @@ test('systemd: the app starts under the unit\'s RestrictAddressFamilies on 0.0.0
   // A specific address (what deploy/env.example sets) needs no netlink at all.
   const bound = await serveRestricted(bin, withoutNetlink, '127.0.0.1', dir);
   assert.ok(bound.listening, `listens on 127.0.0.1 without AF_NETLINK:\n${bound.output}`);
+
+  // More of the unit at once, as far as this machine allows without systemd as PID 1: its own pid
+  // and mount namespace with /proc mounted as ProcSubset=pid + ProtectProc=invisible do
+  // (subset=pid,hidepid=invisible), an unprivileged user (nobody for polarity), NoNewPrivileges,
+  // an empty capability bounding set, and the unit's address families; on 0.0.0.0 with 2 workers.
+  // Not reproduced: ProtectSystem=strict, PrivateTmp/Devices, SystemCallFilter and the other
+  // Protect*/Restrict* settings.
+  if (process.getuid?.() !== 0 || !has('unshare') || !has('setpriv')) {
+    t.diagnostic('not root (or no unshare/setpriv): the namespace + unprivileged-user run is skipped');
+    return;
+  }
+  const readable = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', 'test', '-r', join(ROOT, 'dist/src/cli.js')], { env: { ...process.env, PATH } }).status === 0;
+  if (!readable) {
+    t.diagnostic(`nobody cannot read ${ROOT}: the namespace + unprivileged-user run is skipped`);
+    return;
+  }
+  chmodSync(dir, 0o777); // nobody writes its SQLite file here (the unit's StateDirectory)
+  chmodSync(bin, 0o755);
+  const sandbox = ['unshare', '--mount', '--pid', '--fork', '--propagation', 'private', '--', 'sh', '-c',
+    'mount -t proc -o subset=pid,hidepid=invisible proc /proc && [ ! -e /proc/cpuinfo ] && exec "$@"', 'sandbox',
+    'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--no-new-privs', '--bounding-set=-all', '--inh-caps=-all', '--'];
+  const sandboxed = await serveRestricted(bin, unitFamilies, '0.0.0.0', dir, sandbox);
+  assert.ok(sandboxed.listening, `listens on 0.0.0.0 in the approximated sandbox:\n${sandboxed.output}`);
+  assert.match(sandboxed.output, /POST \/analyze 200; GET \/metrics 200/);
 });
 
 test('systemd: systemd-analyze security rates the unit OK (offline, from the file)', (t) => {
