@@ -56,24 +56,38 @@ async function openStoreWaiting(config: Config, log: Logger, onWrite?: (s: numbe
   }
 }
 
-/** Applies the retention caps in the background, never on a request's path. */
+const retentionConfigured = (config: Config) => config.historyMaxRows !== undefined || config.historyMaxAgeMs !== undefined;
+
+/**
+ * Applies the retention caps in the background. One process per host runs it: the primary when
+ * there are workers (it serves no requests, so the count and the chunks' synchronous SQLite work
+ * never delay one, and it is not restarted with a crashed worker), else the only worker. Before,
+ * every worker trimmed: N processes counting and deleting the same rows, on request threads.
+ * Across PostgreSQL hosts the store lets one host at a time trim (an advisory lock).
+ */
 function startRetention(config: Config, store: HistoryStore, log: Logger): NodeJS.Timeout | undefined {
-  if (config.historyMaxRows === undefined && config.historyMaxAgeMs === undefined) return undefined;
+  if (!retentionConfigured(config)) return undefined;
   let running = false;
   const run = async () => {
     if (running) return;
     running = true;
     try {
-      const deleted = await store.trim({ maxRows: config.historyMaxRows, maxAgeMs: config.historyMaxAgeMs });
-      if (deleted > 0) log.info({ deleted }, 'retention: deleted old history rows');
+      let chunks = 0;
+      let longestChunkMs = 0;
+      const started = performance.now();
+      const deleted = await store.trim({ maxRows: config.historyMaxRows, maxAgeMs: config.historyMaxAgeMs }, (_rows, ms) => {
+        chunks++;
+        longestChunkMs = Math.max(longestChunkMs, ms);
+      });
+      const seconds = Math.round(performance.now() - started) / 1000;
+      if (deleted > 0) log.info({ deleted, chunks, longestChunkMs: Math.round(longestChunkMs * 10) / 10, seconds }, 'retention: deleted old history rows');
     } catch (err) {
       log.warn({ err }, 'retention: trimming the history failed; will retry');
     } finally {
       running = false;
     }
   };
-  // Stagger the processes so they do not all trim at once.
-  const timer = setInterval(() => void run(), RETENTION_INTERVAL_MS + Math.floor(Math.random() * 1000));
+  const timer = setInterval(() => void run(), RETENTION_INTERVAL_MS);
   timer.unref();
   void run();
   return timer;
@@ -126,7 +140,7 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
     });
   }
 
-  const retention = startRetention(config, store, log);
+  const retention = inCluster ? undefined : startRetention(config, store, log); // else the primary's
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -195,13 +209,17 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   // policies spread work evenly here.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   log.info({ config: describeConfig(config) }, 'configuration');
-  // Migrate once, before any worker opens the database.
-  await (await openStoreWaiting(config, log)).close();
+  // Migrate once, before any worker opens the database; keep the store for retention.
+  const store = await openStoreWaiting(config, log);
+  const retention = startRetention(config, store, log);
+  if (retention === undefined) await store.close();
 
   const snapshots = new Map<number, { want: number; got: MetricsSnapshot[]; from: Worker; done: (s: MetricsSnapshot[]) => void }>();
   let collectSeq = 0;
   let shuttingDown = false;
   const crashes: number[] = [];
+  /** Restarts scheduled after a crash: cancelled by shutdown, which must not fork a new worker. */
+  const restarts = new Set<NodeJS.Timeout>();
 
   const onMessage = (worker: Worker, msg: Message) => {
     if (msg.type === 'metrics-request') {
@@ -244,7 +262,11 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
       log.fatal('workers keep crashing (more than 10 in a minute); giving up');
       process.exit(1);
     }
-    setTimeout(fork, 500);
+    const restart = setTimeout(() => {
+      restarts.delete(restart);
+      if (!shuttingDown) fork();
+    }, 500);
+    restarts.add(restart);
   });
 
   let listening = 0;
@@ -262,6 +284,9 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   const stop = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
+    for (const t of restarts) clearTimeout(t);
+    restarts.clear();
+    if (retention) clearInterval(retention);
     log.info({ signal }, 'shutting down workers');
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     // Workers may already have the signal (Ctrl-C reaches the whole process group); a second one is ignored.
@@ -275,7 +300,8 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
     // Each worker commits its last writes before it exits.
     const finish = () => {
       log.info('stopped');
-      process.exit(0);
+      // A retention chunk in progress has committed or rolled back; the next one fails on the closed store.
+      void (retention ? store.close() : Promise.resolve()).catch(() => {}).finally(() => process.exit(0));
     };
     let left = workers.length;
     if (left === 0) finish();

@@ -12,14 +12,30 @@
 //   the newest page that arrive in the same event-loop turn share one query, which starts after
 //   they all arrived, so each still sees every row acknowledged before it was sent.
 // - Other hosts' commits are heard through LISTEN/NOTIFY and reported to onCommit listeners.
+// - Deadlines: a request's store call fails within REQUEST_DEADLINE_MS however the database
+//   stalls. Before, an insert queued behind MAX_BATCHES_IN_FLIGHT batches waited for them (each up
+//   to connectionTimeoutMillis 2 s for a pooled connection + query_timeout 5 s) and then for its own
+//   batch: ~14 s measured in a hang. Now each insert has its own timer, inserts fail at once while a
+//   write has been running over STALL_MS or MAX_PENDING_ROWS wait (as SQLite), and reads race a
+//   timer (the abandoned query still ends at query_timeout, freeing its connection).
 import pg from 'pg';
 import type { EngineName, HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
-import { labelOf } from './history-store.js';
+import { labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
 
 const CHANNEL = 'polarity_history';
 /** Key of the advisory lock that orders inserts (any constant shared by every host). */
 const INSERT_LOCK = 7_262_015;
+/** Key of the session lock held by the host running retention (one at a time across hosts). */
+const RETENTION_LOCK = INSERT_LOCK + 2;
 const MAX_BATCHES_IN_FLIGHT = 4;
+/** Rows accepted and not yet answered; past this an insert fails at once (memory stays bounded). */
+const MAX_PENDING_ROWS = 20_000;
+/** A write running longer than this means the database is stalled: new inserts fail at once. */
+const STALL_MS = 2_000;
+/** Every store call made for a request fails after this long (ms): a hung database is a 503, not a hang. */
+export const REQUEST_DEADLINE_MS = 4_000;
+/** Retention and deleteAll delete in chunks sized to take about this long, far below statement_timeout. */
+const CHUNK_TARGET_MS = 200;
 
 const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -72,7 +88,12 @@ interface Pending {
   rows: readonly NewRow[];
   resolve: (rows: HistoryRow[]) => void;
   reject: (err: unknown) => void;
+  /** Answered (committed, failed, or past its deadline). */
+  done: boolean;
+  timer: NodeJS.Timeout | undefined;
 }
+
+class DeadlineError extends Error {}
 
 export interface PostgresStoreOptions {
   readonly onWrite?: (seconds: number, rows: number) => void;
@@ -92,6 +113,10 @@ export class PostgresHistoryStore implements HistoryStore {
   private pending: Pending[] = [];
   private flushScheduled = false;
   private inFlight = 0;
+  /** Start times of the writes in flight. */
+  private readonly writeStarts = new Set<{ readonly at: number }>();
+  /** Rows accepted and not yet written or failed. */
+  private pendingRows = 0;
   private closed = false;
   private drained: (() => void)[] = [];
   private newestWaiting = new Map<number, { resolve: (v: { json: string; more: boolean; lastId: number | undefined }) => void; reject: (e: unknown) => void }[]>();
@@ -188,8 +213,27 @@ export class PostgresHistoryStore implements HistoryStore {
   insert(rows: readonly NewRow[]): Promise<HistoryRow[]> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (rows.length === 0) return Promise.resolve([]);
+    const now = Date.now();
+    for (const started of this.writeStarts) {
+      if (now - started.at > STALL_MS) return Promise.reject(new Error(`the history store is stalled (a write has been running for over ${STALL_MS / 1000} s)`));
+    }
+    if (this.pendingRows + rows.length > MAX_PENDING_ROWS) {
+      return Promise.reject(new Error(`more than ${MAX_PENDING_ROWS} rows are waiting for a commit`));
+    }
+    this.pendingRows += rows.length;
     return new Promise((resolve, reject) => {
-      this.pending.push({ rows, resolve, reject });
+      const p: Pending = { rows, resolve, reject, done: false, timer: undefined };
+      // The caller is answered by the deadline; a batch already sent may still commit later
+      // (README, Known limits). One still queued is dropped from the queue.
+      p.timer = setTimeout(() => {
+        const at = this.pending.indexOf(p);
+        if (at >= 0) {
+          this.pending.splice(at, 1);
+          this.pendingRows -= p.rows.length;
+        }
+        this.answer(p, new DeadlineError(`the history store did not commit within ${REQUEST_DEADLINE_MS / 1000} s`));
+      }, REQUEST_DEADLINE_MS);
+      this.pending.push(p);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => {
@@ -200,6 +244,14 @@ export class PostgresHistoryStore implements HistoryStore {
     });
   }
 
+  private answer(p: Pending, failure: unknown, rows?: HistoryRow[]): void {
+    if (p.done) return;
+    p.done = true;
+    clearTimeout(p.timer);
+    if (rows !== undefined) p.resolve(rows);
+    else p.reject(failure);
+  }
+
   private sendNext(): void {
     if (this.pending.length === 0 || this.inFlight >= MAX_BATCHES_IN_FLIGHT) {
       if (this.pending.length === 0 && this.inFlight === 0) for (const f of this.drained.splice(0)) f();
@@ -208,7 +260,11 @@ export class PostgresHistoryStore implements HistoryStore {
     const batch = this.pending;
     this.pending = [];
     this.inFlight++;
+    const started = { at: Date.now() };
+    this.writeStarts.add(started);
     void this.write(batch).finally(() => {
+      this.writeStarts.delete(started);
+      for (const p of batch) this.pendingRows -= p.rows.length;
       this.inFlight--;
       this.sendNext();
     });
@@ -246,23 +302,49 @@ export class PostgresHistoryStore implements HistoryStore {
       this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, saved.length);
       let at = 0;
       for (const p of batch) {
-        p.resolve(saved.slice(at, at + p.rows.length));
+        this.answer(p, undefined, saved.slice(at, at + p.rows.length));
         at += p.rows.length;
       }
       for (const l of this.listeners) l(saved);
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      for (const p of batch) this.answer(p, err);
     }
   }
 
-  async list({ limit, before }: ListOptions): Promise<Page> {
-    const { rows } = before === undefined
-      ? await this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} ORDER BY id DESC LIMIT $1`, [limit + 1])
-      : await this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id < $1 ORDER BY id DESC LIMIT $2`, [before, limit + 1]);
-    const out = rows.map(toRow);
-    const more = out.length > limit;
-    if (more) out.pop();
-    return { rows: out, more };
+  /** A query made for a request: it fails after REQUEST_DEADLINE_MS, whatever the database does. */
+  private query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineError(`the history store did not answer within ${REQUEST_DEADLINE_MS / 1000} s`)), REQUEST_DEADLINE_MS);
+    });
+    const query = this.pool.query<R>(sql, params);
+    query.catch(() => {}); // when the deadline won, its failure is already answered
+    return Promise.race([query, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * A page read in one bounded query: the index is walked newest first for at most limit + 1
+   * rows, a window sums the texts' bytes, and only the rows whose predecessors (all but the last)
+   * fit the budget are sent — text bytes never exceed a row's JSON, so every row the exact budget
+   * (PageBuilder) could take is sent, plus the one it refuses, which tells it that more exist.
+   * octet_length reads a TOASTed text's size from its header without fetching it.
+   */
+  private async readPage({ limit, before }: ListOptions): Promise<PageBuilder> {
+    const { rows } = await this.query<DbRow>(
+      `SELECT ${COLUMNS} FROM (
+         SELECT ${COLUMNS}, coalesce(sum(octet_length(text)) OVER (ORDER BY id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 2 PRECEDING), 0) AS before_prev
+         FROM ${this.table} WHERE id < $1 ORDER BY id DESC LIMIT $2
+       ) p WHERE before_prev <= $3 ORDER BY id DESC`,
+      [before ?? '9223372036854775807', limit + 1, PAGE_MAX_BYTES],
+    );
+    const page = new PageBuilder(limit);
+    for (const r of rows) if (!page.add(toRow(r))) break;
+    return page;
+  }
+
+  async list(options: ListOptions): Promise<Page> {
+    const page = await this.readPage(options);
+    return { rows: page.rows, more: page.more };
   }
 
   newestPageJson(limit: number): Promise<{ json: string; more: boolean; lastId: number | undefined }> {
@@ -278,9 +360,9 @@ export class PostgresHistoryStore implements HistoryStore {
           const all = this.newestWaiting;
           this.newestWaiting = new Map();
           for (const [lim, callers] of all) {
-            this.list({ limit: lim }).then(
+            this.readPage({ limit: lim }).then(
               (page) => {
-                const value = { json: JSON.stringify(page.rows), more: page.more, lastId: page.rows.at(-1)?.id };
+                const value = { json: page.json(), more: page.more, lastId: page.rows.at(-1)?.id };
                 for (const c of callers) c.resolve(value);
               },
               (err) => {
@@ -294,58 +376,101 @@ export class PostgresHistoryStore implements HistoryStore {
   }
 
   async get(id: number): Promise<HistoryRow | undefined> {
-    const { rows } = await this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1`, [id]);
+    const { rows } = await this.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1`, [id]);
     return rows[0] === undefined ? undefined : toRow(rows[0]);
   }
 
   async rowsAfter(afterId: number, limit: number): Promise<HistoryRow[]> {
-    const { rows } = await this.pool.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id > $1 ORDER BY id ASC LIMIT $2`, [afterId, limit]);
+    const { rows } = await this.query<DbRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id > $1 ORDER BY id ASC LIMIT $2`, [afterId, limit]);
     return rows.map(toRow);
   }
 
   async delete(id: number): Promise<boolean> {
-    const { rowCount } = await this.pool.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
+    const { rowCount } = await this.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
     return (rowCount ?? 0) > 0;
   }
 
-  async deleteAll(): Promise<number> {
-    const { rowCount } = await this.pool.query(`DELETE FROM ${this.table}`);
-    return rowCount ?? 0;
-  }
-
-  async trim(policy: RetentionPolicy, chunk = 5000): Promise<number> {
+  /**
+   * Deletes the oldest rows in chunks, each one statement sized to take about CHUNK_TARGET_MS
+   * (one DELETE of millions of rows passed statement_timeout and deleted nothing). Each chunk
+   * starts above the last id deleted, so it never walks the dead index entries of earlier chunks.
+   */
+  private async deleteChunks(
+    client: pg.PoolClient | pg.Pool,
+    where: { sql: string; params: unknown[] },
+    max: number,
+    onChunk?: (rows: number, ms: number) => void,
+  ): Promise<number> {
+    let chunk = 1000;
+    let after = '0';
     let deleted = 0;
-    if (policy.maxRows !== undefined) {
-      // The id of the oldest row to keep; everything below it goes, a chunk at a time.
-      const { rows } = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.table} ORDER BY id DESC OFFSET $1 LIMIT 1`, [policy.maxRows - 1]);
-      const keepFrom = rows[0]?.id;
-      if (keepFrom !== undefined) {
-        for (;;) {
-          const r = await this.pool.query(`DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE id < $1 ORDER BY id LIMIT $2)`, [keepFrom, chunk]);
-          deleted += r.rowCount ?? 0;
-          if ((r.rowCount ?? 0) < chunk) break;
-        }
-      }
-    }
-    if (policy.maxAgeMs !== undefined) {
-      const cutoff = new Date(Date.now() - policy.maxAgeMs);
-      for (;;) {
-        const r = await this.pool.query(`DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE created_at < $1 ORDER BY id LIMIT $2)`, [cutoff, chunk]);
-        deleted += r.rowCount ?? 0;
-        if ((r.rowCount ?? 0) < chunk) break;
-      }
+    while (deleted < max) {
+      const started = performance.now();
+      const n = where.params.length;
+      const { rows } = await client.query<{ n: string; last: string | null }>(
+        `WITH d AS (
+           DELETE FROM ${this.table} WHERE id IN (
+             SELECT id FROM ${this.table} WHERE id > $${n + 1} ${where.sql} ORDER BY id LIMIT $${n + 2}
+           ) RETURNING id
+         ) SELECT count(*) AS n, max(id) AS last FROM d`,
+        [...where.params, after, Math.min(chunk, max - deleted)],
+      );
+      const ms = performance.now() - started;
+      const got = Number(rows[0]!.n);
+      onChunk?.(got, ms);
+      if (got === 0) break;
+      deleted += got;
+      after = rows[0]!.last!;
+      if (ms < CHUNK_TARGET_MS / 2) chunk = Math.min(chunk * 2, 100_000);
+      else if (ms > CHUNK_TARGET_MS * 2) chunk = Math.max(Math.floor(chunk / 2), 100);
     }
     return deleted;
   }
 
+  async deleteAll(): Promise<number> {
+    // Rows committed after this started stay (they were not there when it was asked).
+    const { rows } = await this.query<{ last: string | null }>(`SELECT max(id) AS last FROM ${this.table}`);
+    const last = rows[0]?.last;
+    if (last === null || last === undefined) return 0;
+    return this.deleteChunks(this.pool, { sql: 'AND id <= $1', params: [last] }, Infinity);
+  }
+
+  /**
+   * Retention, by one host at a time (a session advisory lock; the others skip this round): the
+   * row cap counts the rows (an index-only scan) and deletes the excess, oldest id first; the age
+   * cap deletes by id among the rows past the cutoff (created_at index). Chunks as deleteAll.
+   */
+  async trim(policy: RetentionPolicy, onChunk?: (rows: number, ms: number) => void): Promise<number> {
+    const client = await this.pool.connect();
+    let locked = false;
+    try {
+      locked = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RETENTION_LOCK])).rows[0]!.ok;
+      if (!locked) return 0;
+      let deleted = 0;
+      if (policy.maxRows !== undefined) {
+        const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table}`);
+        const excess = Number(rows[0]!.n) - policy.maxRows;
+        if (excess > 0) deleted += await this.deleteChunks(client, { sql: '', params: [] }, excess, onChunk);
+      }
+      if (policy.maxAgeMs !== undefined) {
+        const cutoff = new Date(Date.now() - policy.maxAgeMs);
+        deleted += await this.deleteChunks(client, { sql: 'AND created_at < $1', params: [cutoff] }, Infinity, onChunk);
+      }
+      return deleted;
+    } finally {
+      if (locked) await client.query('SELECT pg_advisory_unlock($1)', [RETENTION_LOCK]).catch(() => {});
+      client.release();
+    }
+  }
+
   async count(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table}`);
+    const { rows } = await this.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table}`);
     return Number(rows[0]!.n);
   }
 
   async ping(): Promise<void> {
     if (this.closed) throw new Error('store is closed');
-    await this.pool.query('SELECT 1');
+    await this.query('SELECT 1');
   }
 
   onCommit(listener: (rows: readonly HistoryRow[]) => void): void {

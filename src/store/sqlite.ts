@@ -16,12 +16,13 @@
 // The cache stays exact across processes: `PRAGMA data_version` changes whenever another
 // connection commits, ids are assigned in commit order (writers are serialized), so
 // "rows with id > newest cached id" is exactly what is missing; deletions bump a generation
-// counter in the same transaction and force a full reload.
+// counter in the same transaction and force a full reload. The cache is bounded like a page: at
+// most CACHED_PAGE_MAX + 1 rows and PAGE_MAX_BYTES of JSON (plus the row that crosses it).
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EngineName, HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
-import { labelOf } from './history-store.js';
+import { labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
 import { migrate } from './sqlite-migrations.js';
 
 /** Rows kept in memory; pages up to CACHED_PAGE_MAX rows are served from them. */
@@ -41,6 +42,38 @@ const STALL_MS = 2_000;
 const LOCK_DEADLINE_MS = 5_000;
 /** Retries of a busy lock on the next turn; after these, every millisecond (no busy loop while idle). */
 const IMMEDIATE_RETRIES = 20;
+/**
+ * Retention deletes in chunks sized to take about this long (ms) with the write lock held, then
+ * leaves the lock free at least as long, so the workers' group commits get it in between.
+ */
+const TRIM_CHUNK_TARGET_MS = 10;
+/** Serialized newest pages kept (bytes of JSON, all limits together). */
+const PAGE_JSON_CACHE_BYTES = 4 << 20;
+
+/** A cached row with its JSON, serialized once. */
+interface CachedRow {
+  readonly row: HistoryRow;
+  readonly json: string;
+  /** UTF-8 bytes of the JSON and its comma. */
+  readonly bytes: number;
+}
+
+function cached(row: HistoryRow): CachedRow {
+  const json = JSON.stringify(row);
+  return { row, json, bytes: Buffer.byteLength(json) + 1 };
+}
+
+/** How many of these newest-first rows the cache keeps: CACHED_PAGE_MAX + 1, and the row that crosses PAGE_MAX_BYTES. */
+function cacheBound(rows: readonly CachedRow[]): number {
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    if (i > CACHED_PAGE_MAX || bytes > PAGE_MAX_BYTES) return i;
+    bytes += rows[i]!.bytes;
+  }
+  return rows.length;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface DbRow {
   id: number;
@@ -97,17 +130,19 @@ export class SqliteHistoryStore implements HistoryStore {
   private closed = false;
   private idle: (() => void)[] = [];
 
-  // Newest-rows cache (newest first) and the state it was built from.
-  private cacheRows: HistoryRow[] = [];
-  /** Each cached row serialized once, so a new page is a join, not a JSON.stringify of 50 rows. */
-  private cacheRowJson = new WeakMap<HistoryRow, string>();
+  // Newest-rows cache (newest first) and the state it was built from. Each row is serialized once,
+  // so a new page is a join, not a JSON.stringify of 50 rows.
+  private cacheRows: CachedRow[] = [];
+  /** Rows older than the last cached one exist. */
+  private cacheMore = false;
   private cacheValid = false;
   private cacheDataVersion = -1;
   private cacheGeneration = -1;
   /** Rows this connection committed since the cache was refreshed, oldest first. */
   private ownRows: HistoryRow[] = [];
-  private turnWaiters: (() => void)[] | undefined;
+  private turnWaiters: { resolve: () => void; reject: (err: unknown) => void }[] | undefined;
   private pageJson = new Map<number, { json: string; more: boolean; lastId: number | undefined }>();
+  private pageJsonBytes = 0;
 
   constructor(path: string, private readonly options: SqliteStoreOptions = {}) {
     if (path === ':memory:' || path === '') throw new Error('the SQLite store needs a file (WAL mode)');
@@ -136,9 +171,10 @@ export class SqliteHistoryStore implements HistoryStore {
       get: db.prepare<[number], DbRow>('SELECT id, text, sentiment, subjectivity, engine, created_at FROM analyses WHERE id = ?'),
       delete: db.prepare('DELETE FROM analyses WHERE id = ?'),
       deleteAll: db.prepare('DELETE FROM analyses'),
-      nthNewestId: db.prepare<[number], number>('SELECT id FROM analyses ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
-      trimBelow: db.prepare('DELETE FROM analyses WHERE id IN (SELECT id FROM analyses WHERE id < ? ORDER BY id LIMIT ?)'),
-      trimOlder: db.prepare('DELETE FROM analyses WHERE id IN (SELECT id FROM analyses WHERE created_at < ? ORDER BY id LIMIT ?)'),
+      // Retention: the oldest rows by the rowid b-tree; rows past the age cap by the created_at index
+      // (migration 3), oldest first — no sort, no scan of the rows that stay.
+      trimOldest: db.prepare('DELETE FROM analyses WHERE id IN (SELECT id FROM analyses ORDER BY id LIMIT ?)'),
+      trimOlder: db.prepare('DELETE FROM analyses WHERE id IN (SELECT id FROM analyses WHERE created_at < ? ORDER BY created_at LIMIT ?)'),
       bumpGeneration: db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'generation'"),
       generation: db.prepare<[], number>("SELECT value FROM meta WHERE key = 'generation'").pluck(),
       count: db.prepare<[], number>('SELECT count(*) FROM analyses').pluck(),
@@ -250,6 +286,36 @@ export class SqliteHistoryStore implements HistoryStore {
     }
   }
 
+  /** Reads the newest rows into the cache, stopping at its bound. */
+  private loadNewest(): void {
+    const rows: CachedRow[] = [];
+    let bytes = 0;
+    this.cacheMore = false;
+    for (const r of this.stmt.newest.iterate(CACHED_PAGE_MAX + 2)) {
+      if (rows.length > CACHED_PAGE_MAX || bytes > PAGE_MAX_BYTES) {
+        this.cacheMore = true;
+        break;
+      }
+      const c = cached(toRow(r));
+      rows.push(c);
+      bytes += c.bytes;
+    }
+    this.cacheRows = rows;
+  }
+
+  /** Puts rows newer than the cache (newest first) in front of it, keeping the bound. */
+  private prependToCache(fresh: readonly HistoryRow[]): void {
+    const rows = fresh.map(cached).concat(this.cacheRows);
+    const keep = cacheBound(rows);
+    if (keep < rows.length) {
+      rows.length = keep;
+      this.cacheMore = true;
+    }
+    this.cacheRows = rows;
+    this.pageJson.clear();
+    this.pageJsonBytes = 0;
+  }
+
   /** Brings the newest-rows cache up to date with everything committed so far. */
   private refreshCache(): void {
     const version = this.stmt.dataVersion.get()!;
@@ -258,75 +324,109 @@ export class SqliteHistoryStore implements HistoryStore {
       if (this.ownRows.length > 0) {
         const fresh = this.ownRows.reverse();
         this.ownRows = [];
-        this.cacheRows = fresh.concat(this.cacheRows).slice(0, CACHED_PAGE_MAX + 1);
-        this.pageJson.clear();
+        this.prependToCache(fresh);
       }
       return;
     }
     this.ownRows = [];
     const generation = this.stmt.generation.get()!;
     if (this.cacheValid && generation === this.cacheGeneration) {
-      // Only inserts happened: fetch what is newer than the newest cached row.
-      const newestId = this.cacheRows[0]?.id ?? 0;
-      const fresh = this.stmt.after.all(newestId, CACHED_PAGE_MAX + 1).map(toRow);
-      if (fresh.length > CACHED_PAGE_MAX) {
-        this.cacheRows = this.stmt.newest.all(CACHED_PAGE_MAX + 1).map(toRow);
-      } else if (fresh.length > 0) {
-        fresh.reverse();
-        this.cacheRows = fresh.concat(this.cacheRows).slice(0, CACHED_PAGE_MAX + 1);
+      // Only inserts happened: fetch what is newer than the newest cached row (bounded like the cache).
+      const newestId = this.cacheRows[0]?.row.id ?? 0;
+      const fresh: HistoryRow[] = [];
+      let bytes = 0;
+      let reload = false;
+      for (const r of this.stmt.after.iterate(newestId, CACHED_PAGE_MAX + 1)) {
+        if (fresh.length >= CACHED_PAGE_MAX || bytes > PAGE_MAX_BYTES) {
+          reload = true;
+          break;
+        }
+        const row = toRow(r);
+        fresh.push(row);
+        bytes += row.text.length;
       }
-      if (fresh.length > 0) this.pageJson.clear();
+      if (reload) {
+        this.loadNewest();
+        this.pageJson.clear();
+        this.pageJsonBytes = 0;
+      } else if (fresh.length > 0) {
+        this.prependToCache(fresh.reverse());
+      }
     } else {
-      this.cacheRows = this.stmt.newest.all(CACHED_PAGE_MAX + 1).map(toRow);
+      this.loadNewest();
       this.pageJson.clear();
+      this.pageJsonBytes = 0;
     }
     this.cacheValid = true;
     this.cacheDataVersion = version;
     this.cacheGeneration = generation;
   }
 
+  /** The newest page from the cache (limit ≤ CACHED_PAGE_MAX: the cache always holds all of it). */
+  private pageFromCache(limit: number): PageBuilder {
+    const page = new PageBuilder(limit);
+    let i = 0;
+    while (i < this.cacheRows.length && page.add(this.cacheRows[i]!.row, this.cacheRows[i]!.json)) i++;
+    if (i === this.cacheRows.length && this.cacheMore) page.more = true;
+    return page;
+  }
+
+  /** Reads a page row by row, and stops reading at the first row that does not fit. */
+  private readPage({ limit, before }: ListOptions): PageBuilder {
+    const page = new PageBuilder(limit);
+    const rows = before === undefined ? this.stmt.newest.iterate(limit + 1) : this.stmt.before.iterate(before, limit + 1);
+    for (const r of rows) if (!page.add(toRow(r))) break; // break ends the statement
+    return page;
+  }
+
   async list({ limit, before }: ListOptions): Promise<Page> {
     if (before === undefined && limit <= CACHED_PAGE_MAX) {
       this.refreshCache();
-      return { rows: this.cacheRows.slice(0, limit), more: this.cacheRows.length > limit };
+      const page = this.pageFromCache(limit);
+      return { rows: page.rows, more: page.more };
     }
-    const rows = (before === undefined ? this.stmt.newest.all(limit + 1) : this.stmt.before.all(before, limit + 1)).map(toRow);
-    const more = rows.length > limit;
-    if (more) rows.pop();
-    return { rows, more };
+    const page = this.readPage({ limit, before });
+    return { rows: page.rows, more: page.more };
   }
 
   async newestPageJson(limit: number): Promise<{ json: string; more: boolean; lastId: number | undefined }> {
     if (limit > CACHED_PAGE_MAX) {
-      const page = await this.list({ limit });
-      return { json: JSON.stringify(page.rows), more: page.more, lastId: page.rows.at(-1)?.id };
+      const page = this.readPage({ limit });
+      return { json: page.json(), more: page.more, lastId: page.rows.at(-1)?.id };
     }
     // One freshness check per event-loop turn, made in the check phase after every request of
     // this turn's poll phase was read: each of them still sees every row committed before it
-    // arrived, and a busy server checks once per turn instead of once per request.
+    // arrived, and a busy server checks once per turn instead of once per request. A failed read
+    // (SQLITE_BUSY while another process recovers the WAL, I/O error) fails this turn's callers,
+    // who answer 503; thrown inside setImmediate it would kill the worker.
     if (this.turnWaiters === undefined) {
-      const waiters: (() => void)[] = (this.turnWaiters = []);
+      const waiters: { resolve: () => void; reject: (err: unknown) => void }[] = (this.turnWaiters = []);
       setImmediate(() => {
         this.turnWaiters = undefined;
+        let failure: unknown;
         try {
           this.refreshCache();
-        } finally {
-          for (const w of waiters) w();
+        } catch (err) {
+          failure = err ?? new Error('reading the newest rows failed');
+          this.cacheValid = false;
+        }
+        for (const w of waiters) {
+          if (failure === undefined) w.resolve();
+          else w.reject(failure);
         }
       });
     }
-    await new Promise<void>((resolve) => this.turnWaiters!.push(resolve));
+    await new Promise<void>((resolve, reject) => this.turnWaiters!.push({ resolve, reject }));
     let page = this.pageJson.get(limit);
     if (page === undefined) {
-      const rows = this.cacheRows.slice(0, limit);
-      const parts = rows.map((r) => {
-        let json = this.cacheRowJson.get(r);
-        if (json === undefined) this.cacheRowJson.set(r, (json = JSON.stringify(r)));
-        return json;
-      });
-      page = { json: `[${parts.join(',')}]`, more: this.cacheRows.length > limit, lastId: rows.at(-1)?.id };
-      if (this.pageJson.size > 16) this.pageJson.clear();
+      const built = this.pageFromCache(limit);
+      page = { json: built.json(), more: built.more, lastId: built.rows.at(-1)?.id };
+      if (this.pageJsonBytes + page.json.length > PAGE_JSON_CACHE_BYTES) {
+        this.pageJson.clear();
+        this.pageJsonBytes = 0;
+      }
       this.pageJson.set(limit, page);
+      this.pageJsonBytes += page.json.length;
     }
     return page;
   }
@@ -361,34 +461,49 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   /**
-   * Retention, a chunk per transaction with the event loop free in between, so writers and
-   * readers never wait long. created_at is not indexed: an age cap scans, in chunks.
+   * Retention, a chunk per transaction, each sized to hold the write lock about
+   * TRIM_CHUNK_TARGET_MS, with the lock left free at least as long after it (the workers' commits
+   * retry a busy lock every millisecond). Indexed: the row cap counts the rows (SQLite counts the
+   * narrowest index, created_at) and deletes the oldest by id; the age cap walks the created_at
+   * index. Nothing scans the rows that stay. Run by one process (server.ts): a row cap computed by
+   * two at once would delete twice.
    */
-  async trim(policy: RetentionPolicy, chunk = 2000): Promise<number> {
+  async trim(policy: RetentionPolicy, onChunk?: (rows: number, ms: number) => void): Promise<number> {
     let deleted = 0;
-    const step = async (stmt: Database.Statement, arg: number): Promise<number> => {
+    let chunk = 500;
+    const step = async (run: (n: number) => number, limit = Infinity): Promise<number> => {
+      let started = 0;
       const n = await this.writeTransaction(() => {
-        const c = stmt.run(arg, chunk).changes;
+        started = performance.now();
+        const c = run(Math.min(chunk, limit));
         if (c > 0) this.stmt.bumpGeneration.run();
         return c;
       });
+      const ms = performance.now() - started; // with the COMMIT
+      onChunk?.(n, ms);
       if (n > 0) this.cacheValid = false;
+      if (ms < TRIM_CHUNK_TARGET_MS / 2) chunk = Math.min(chunk * 2, 50_000);
+      else if (ms > TRIM_CHUNK_TARGET_MS * 2) chunk = Math.max(Math.floor(chunk / 2), 10);
+      await sleep(Math.max(1, Math.ceil(ms)));
       return n;
     };
     if (policy.maxRows !== undefined) {
-      const keepFrom = this.stmt.nthNewestId.get(policy.maxRows - 1);
-      if (keepFrom !== undefined) {
-        for (let n = chunk; n === chunk; deleted += n) {
-          n = await step(this.stmt.trimBelow, keepFrom);
-          await new Promise((r) => setImmediate(r));
-        }
+      // Rows inserted meanwhile only add to the newest; a row deleted by hand meanwhile makes
+      // this delete one more of the oldest than needed (the cap is still kept).
+      let excess = this.stmt.count.get()! - policy.maxRows;
+      while (excess > 0) {
+        const n = await step((c) => this.stmt.trimOldest.run(c).changes, excess);
+        if (n === 0) break;
+        excess -= n;
+        deleted += n;
       }
     }
     if (policy.maxAgeMs !== undefined) {
       const cutoff = Date.now() - policy.maxAgeMs;
-      for (let n = chunk; n === chunk; deleted += n) {
-        n = await step(this.stmt.trimOlder, cutoff);
-        await new Promise((r) => setImmediate(r));
+      for (;;) {
+        const n = await step((c) => this.stmt.trimOlder.run(cutoff, c).changes);
+        deleted += n;
+        if (n === 0) break;
       }
     }
     return deleted;
