@@ -10,7 +10,7 @@ import { pyIsUpper } from './python.js';
 import { VADER_LEXICON } from './lexicon-data.js';
 import { BOOSTER, NEGATE, RULE_WORDS, SPECIAL_CASES } from './rules.js';
 
-// Token flags: the first three belong to the word, UPPER to how the token is written.
+// Token flags: all but UPPER belong to the word, UPPER to how the token is written.
 
 /** `item.lower() in self.lexicon` */
 export const IN_LEXICON = 1;
@@ -20,6 +20,13 @@ export const BOOSTS = 2;
 export const NEGATES = 4;
 /** `word.isupper()` */
 export const UPPER = 8;
+/**
+ * `isNegationWord(word)` (below): what the blend model counts as a negation, not a rule of VADER's.
+ * A token found by span with an id is its id's word up to ASCII case — or a Kelvin sign, which
+ * lower-cases to "k", and no negation word has a "k" — so it is a negation word exactly when its
+ * id's word is.
+ */
+export const NEGATION_WORD = 16;
 
 const words: string[] = [];
 const ids = new Map<string, number>();
@@ -39,6 +46,58 @@ for (const w of NEGATE) intern(w);
 for (const w of Object.values(RULE_WORDS)) intern(w);
 for (const w of SPECIAL_CASES.keys()) for (const part of w.split(' ')) intern(part);
 
+// --- negation words, as the blend model counts them ------------------------------------------------
+
+/** NEGATE plus "no": the words `isNegationWord` accepts (lower-cased), besides those ending in "n't". */
+const NEGATION_WORDS: ReadonlySet<string> = new Set([...NEGATE, RULE_WORDS.no]);
+
+/** Ends in "n't", any case. */
+function endsWithNt(w: string): boolean {
+  const n = w.length;
+  return n >= 3 && (w.charCodeAt(n - 1) | 0x20) === 0x74 && w.charCodeAt(n - 2) === 0x27 && (w.charCodeAt(n - 3) | 0x20) === 0x6e;
+}
+
+/** Has an ASCII capital (only then is lower-casing needed: the list is ASCII). */
+function hasAsciiUpper(w: string): boolean {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return true;
+  }
+  return false;
+}
+
+/**
+ * The negation words by first letter and length (index letter × 10 + length): a token is compared
+ * with the two or three words of its bucket, no hashing of a fresh string.
+ */
+const NEGATION_BUCKETS: readonly (readonly string[])[] = Object.freeze(
+  Array.from({ length: 26 * 10 }, (_, k) => Object.freeze([...NEGATION_WORDS].filter((w) => (w.charCodeAt(0) - 0x61) * 10 + w.length === k))),
+);
+
+/**
+ * A token that negates, for the blend model's `negations` feature: of 2 to 9 UTF-16 units, and in
+ * NEGATE or "no" (ASCII case ignored), or ending in "n't". Not VADER's own `negated()` (NEGATES),
+ * which has no "no" and takes any word *containing* "n't", of any length; this is the test blend
+ * was trained with, kept as it is. vaderFeatures counts the same tokens without their strings.
+ */
+export function isNegationWord(word: string): boolean {
+  const n = word.length;
+  if (n < 2 || n > 9) return false;
+  if (endsWithNt(word)) return true;
+  const letter = (word.charCodeAt(0) | 0x20) - 0x61;
+  if (letter < 0 || letter > 25) return false;
+  const bucket = NEGATION_BUCKETS[letter * 10 + n]!;
+  if (bucket.length === 0) return false; // four tokens in five end here
+  const w = hasAsciiUpper(word) ? word.toLowerCase() : word;
+  for (let i = 0; i < bucket.length; i++) if (bucket[i] === w) return true;
+  return false;
+}
+
+/** Whether text[s, e) ends in "n't", any case (text[s, e) with at least 3 units). */
+export function spanEndsWithNt(text: string, s: number, e: number): boolean {
+  return e - s >= 3 && (text.charCodeAt(e - 1) | 0x20) === 0x74 && text.charCodeAt(e - 2) === 0x27 && (text.charCodeAt(e - 3) | 0x20) === 0x6e;
+}
+
 const valences: number[] = words.map(() => NaN);
 for (const [w, v] of VADER_LEXICON) valences[ids.get(w)!] = v;
 const negateSet = new Set(NEGATE);
@@ -49,13 +108,14 @@ freezeMap(ids);
 export const VALENCE: readonly number[] = Object.freeze(valences);
 /** id -> BOOSTER_DICT's scalar, 0 when the word is not a (single-word) booster. */
 export const BOOSTER_SCALAR: readonly number[] = Object.freeze(words.map((w) => BOOSTER.get(w) ?? 0));
-/** id -> IN_LEXICON | BOOSTS | NEGATES. */
+/** id -> IN_LEXICON | BOOSTS | NEGATES | NEGATION_WORD. */
 export const WORD_FLAGS: readonly number[] = Object.freeze(
   words.map(
     (w, id) =>
       (Number.isNaN(valences[id]!) ? 0 : IN_LEXICON) |
       (BOOSTER.has(w) ? BOOSTS : 0) |
-      (negateSet.has(w) || w.includes("n't") ? NEGATES : 0),
+      (negateSet.has(w) || w.includes("n't") ? NEGATES : 0) |
+      (isNegationWord(w) ? NEGATION_WORD : 0),
   ),
 );
 
@@ -163,65 +223,4 @@ export function classifyString(word: string): { id: number; flags: number } {
   let flags = id >= 0 ? WORD_FLAGS[id]! : lower.includes("n't") ? NEGATES : 0;
   if (pyIsUpper(word)) flags |= UPPER;
   return { id, flags };
-}
-
-
-// --- negation words, as the blend model counts them ------------------------------------------------
-
-/** NEGATE plus "no": the words `isNegationWord` accepts (lower-cased), besides those ending in "n't". */
-const NEGATION_WORDS: ReadonlySet<string> = new Set([...NEGATE, RULE_WORDS.no]);
-
-/** Ends in "n't", any case. */
-function endsWithNt(w: string): boolean {
-  const n = w.length;
-  return n >= 3 && (w.charCodeAt(n - 1) | 0x20) === 0x74 && w.charCodeAt(n - 2) === 0x27 && (w.charCodeAt(n - 3) | 0x20) === 0x6e;
-}
-
-/** Has an ASCII capital (only then is lower-casing needed: the list is ASCII). */
-function hasAsciiUpper(w: string): boolean {
-  for (let i = 0; i < w.length; i++) {
-    const c = w.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) return true;
-  }
-  return false;
-}
-
-/**
- * The negation words by first letter and length (index letter × 10 + length): a token is compared
- * with the two or three words of its bucket, no hashing of a fresh string.
- */
-const NEGATION_BUCKETS: readonly (readonly string[])[] = Object.freeze(
-  Array.from({ length: 26 * 10 }, (_, k) => Object.freeze([...NEGATION_WORDS].filter((w) => (w.charCodeAt(0) - 0x61) * 10 + w.length === k))),
-);
-
-/**
- * A token that negates, for the blend model's `negations` feature: of 2 to 9 UTF-16 units, and in
- * NEGATE or "no" (ASCII case ignored), or ending in "n't". Not VADER's own `negated()` (NEGATES),
- * which has no "no" and takes any word *containing* "n't", of any length; this is the test blend
- * was trained with, kept as it is. vaderFeatures counts the same tokens without their strings.
- */
-export function isNegationWord(word: string): boolean {
-  const n = word.length;
-  if (n < 2 || n > 9) return false;
-  if (endsWithNt(word)) return true;
-  const letter = (word.charCodeAt(0) | 0x20) - 0x61;
-  if (letter < 0 || letter > 25) return false;
-  const bucket = NEGATION_BUCKETS[letter * 10 + n]!;
-  if (bucket.length === 0) return false; // four tokens in five end here
-  const w = hasAsciiUpper(word) ? word.toLowerCase() : word;
-  for (let i = 0; i < bucket.length; i++) if (bucket[i] === w) return true;
-  return false;
-}
-
-/**
- * id -> 1 when the word is a negation word (isNegationWord). A token classified with an id is
- * that word, lower-cased: ASCII case aside, it differs from it only by a Kelvin sign (U+212A,
- * which lower-cases to "k"; no negation word has a "k"), so the token is a negation word exactly
- * when its id's word is.
- */
-export const NEGATION_WORD: Uint8Array = Uint8Array.from(words, (w) => (isNegationWord(w) ? 1 : 0));
-
-/** Whether text[s, e) ends in "n't", any case (text[s, e) with at least 3 units). */
-export function spanEndsWithNt(text: string, s: number, e: number): boolean {
-  return e - s >= 3 && (text.charCodeAt(e - 1) | 0x20) === 0x74 && text.charCodeAt(e - 2) === 0x27 && (text.charCodeAt(e - 3) | 0x20) === 0x6e;
 }

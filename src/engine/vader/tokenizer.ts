@@ -19,7 +19,7 @@ export interface Tokens {
   n: number;
   /** lexicon.ts ids of the lower-cased tokens, -1 for words no rule looks up. */
   ids: number[];
-  /** IN_LEXICON | BOOSTS | NEGATES | UPPER */
+  /** IN_LEXICON | BOOSTS | NEGATES | NEGATION_WORD | UPPER */
   flags: number[];
   /** With `detail`: the tokens themselves, and their sources in the original text, in UTF-16 units: [start, end). */
   words: string[] | null;
@@ -216,7 +216,7 @@ function pushChunk(t: Tokens, text: string, s: number): number {
   // isNegationWord(text.slice(ts, te)) without the string: an ASCII token is its id's word up to
   // case; a word without an id is in no negation list, so only "n't" at its end can make it one
   // (and then it contains "n't": NEGATES).
-  if (t.countNegations && te - ts >= 2 && te - ts <= 9 && (id >= 0 ? NEGATION_WORD[id] === 1 : (flags & NEGATES) !== 0 && spanEndsWithNt(text, ts, te))) {
+  if (t.countNegations && (id >= 0 ? (flags & NEGATION_WORD) !== 0 : (flags & NEGATES) !== 0 && te - ts <= 9 && spanEndsWithNt(text, ts, te))) {
     t.negations++;
   }
   push(t, id, flags, ts, te, t.words !== null ? text.slice(ts, te) : null);
