@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { HistoryStore, NewRow } from '../src/store/history-store.js';
+import { PAGE_MAX_BYTES, type HistoryStore, type NewRow } from '../src/store/history-store.js';
 import { PostgresHistoryStore } from '../src/store/postgres.js';
 import { CACHED_PAGE_MAX, SqliteHistoryStore } from '../src/store/sqlite.js';
 import { PG_URL, pgAvailable, pgSchema } from './pg-helpers.js';
@@ -205,6 +205,81 @@ export function storeSuite(backend: Backend, skip?: string): void {
       assert.equal(await store.trim({ maxRows: 100, maxAgeMs: 86_400_000 }), 0);
       // The cached newest page follows deletions made by retention.
       assert.equal(JSON.parse((await store.newestPageJson(50)).json).length, 30);
+    });
+
+    test('pages hold at most PAGE_MAX_BYTES of JSON, and the cursor continues them exactly', async (t) => {
+      const { store, reopen } = await setup(t);
+      // 150 rows of 20,000 characters, some needing escapes or several UTF-8 bytes: ~3.4 MB.
+      const big = (i: number) => `${i} ` + (i % 3 === 0 ? '"é\n'.repeat(5000) : i % 3 === 1 ? 'x'.repeat(20_000) : '😀'.repeat(10_000));
+      for (let at = 0; at < 150; at += 50) await store.insert(Array.from({ length: 50 }, (_, i) => row(big(at + i))));
+      const other = await reopen();
+      for (const s of [store, other]) {
+        for (const limit of [1000, 200, 60]) {
+          // The newest page (served from the cache up to CACHED_PAGE_MAX rows), then cursor pages.
+          const first = await s.newestPageJson(limit);
+          assert.ok(Buffer.byteLength(first.json) <= PAGE_MAX_BYTES, `newest page of ${limit}: ${Buffer.byteLength(first.json)} bytes`);
+          const rows: { id: number; text: string }[] = JSON.parse(first.json);
+          assert.ok(rows.length > 1 && rows.length < 150, `newest page of ${limit}: ${rows.length} rows`);
+          assert.equal(first.more, true);
+          assert.equal(first.lastId, rows.at(-1)!.id);
+          assert.deepEqual((await s.list({ limit })).rows.map((r) => r.id), rows.map((r) => r.id));
+          const seen = rows.map((r) => r.text);
+          let before = first.lastId;
+          for (let more: boolean = first.more; more; ) {
+            const page = await s.list({ limit, before });
+            assert.ok(Buffer.byteLength(JSON.stringify(page.rows)) <= PAGE_MAX_BYTES);
+            assert.ok(page.rows.length > 0);
+            seen.push(...page.rows.map((r) => r.text));
+            more = page.more;
+            before = page.rows.at(-1)!.id;
+          }
+          assert.deepEqual(seen, Array.from({ length: 150 }, (_, i) => big(149 - i)), `limit ${limit}: every row once, newest first`);
+        }
+      }
+    });
+
+    test('a row larger than the page budget is a page of its own', async (t) => {
+      const { store, reopen } = await setup(t);
+      const huge = 'y'.repeat(PAGE_MAX_BYTES + 10);
+      await store.insert([row('small old'), row(huge), row(huge), row('small new')]);
+      for (const s of [store, await reopen()]) {
+        const first = await s.newestPageJson(50);
+        assert.deepEqual(JSON.parse(first.json).map((r: { text: string }) => r.text.length), [9]);
+        assert.equal(first.more, true);
+        const sizes: number[] = [];
+        let before = first.lastId;
+        for (let more: boolean = first.more; more; ) {
+          const page = await s.list({ limit: 50, before });
+          sizes.push(...page.rows.map((r) => r.text.length));
+          assert.equal(page.rows.length, 1);
+          more = page.more;
+          before = page.rows.at(-1)!.id;
+        }
+        assert.deepEqual(sizes, [huge.length, huge.length, 9]);
+      }
+    });
+
+    test('retention deletes in many chunks, oldest first, and reports each', async (t) => {
+      const { store } = await setup(t);
+      const old = Date.now() - 10 * 86_400_000;
+      // Imported rows: created_at not in id order.
+      await store.insert(Array.from({ length: 3000 }, (_, i) => ({ ...row(`old ${i}`), createdAt: new Date(old + (i % 7) * 1000) })));
+      await store.insert(Array.from({ length: 3000 }, (_, i) => row(`new ${i}`)));
+      const chunks: number[] = [];
+      assert.equal(await store.trim({ maxRows: 4000 }, (n) => chunks.push(n)), 2000);
+      assert.equal(chunks.reduce((a, b) => a + b, 0), 2000);
+      assert.equal((await store.rowsAfter(0, 1))[0]!.text, 'old 2000');
+      assert.equal(await store.trim({ maxAgeMs: 86_400_000 }), 1000);
+      assert.equal(await store.count(), 3000);
+      assert.equal((await store.rowsAfter(0, 1))[0]!.text, 'new 0');
+    });
+
+    test('deleteAll deletes every row, in chunks, and nothing committed after it', async (t) => {
+      const { store } = await setup(t);
+      await store.insert(Array.from({ length: 5000 }, (_, i) => row(`r${i}`)));
+      assert.equal(await store.deleteAll(), 5000);
+      assert.equal(await store.count(), 0);
+      assert.equal(await store.deleteAll(), 0);
     });
 
     test('a row cap smaller than a trim chunk and larger than the table', async (t) => {
