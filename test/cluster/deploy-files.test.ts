@@ -104,9 +104,9 @@ function freePort(): Promise<number> {
 }
 
 /** One request with a chosen source address; the body (up to the first chunk for a stream). */
-function get(port: number, path: string, opts: { from?: string; keep?: boolean } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; close: () => void }> {
+function get(port: number, path: string, opts: { from?: string; keep?: boolean; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; close: () => void }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, localAddress: opts.from ?? '127.0.0.1', agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, localAddress: opts.from ?? '127.0.0.1', agent: false, headers: opts.headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, close: () => req.destroy() });
@@ -120,21 +120,13 @@ function get(port: number, path: string, opts: { from?: string; keep?: boolean }
   });
 }
 
-test('nginx in front of the app: per-client limits answer 429 rate-limited, streams are capped, /metrics only for the allowed addresses', { timeout: 60_000 }, async (t) => {
-  if (!has('nginx')) {
-    t.skip('nginx not found: the load balancer behaviour checks skipped');
-    return;
-  }
-  const app = await startServer(['--db', join(tempDir(t), 'h.db'), '--workers', '1', '--host', '127.0.0.1']);
-  t.after(() => app.signal('SIGKILL'));
+/** nginx with the rendered template in front of one app port, on a free loopback port (returned); stopped after the test. */
+async function runNginx(t: { after: (fn: () => unknown) => void }, appPort: string, args: readonly string[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'polarity-nginx-run-'));
   chmodSync(dir, 0o755); // nginx's workers run as an unprivileged user when the test runs as root
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
-  // Small limits so that the test reaches them: 2 r/s with a burst of 4; at most 2 streams, 3
-  // requests in progress. /metrics only for 127.0.0.2 (the test connects from .1 and from .2).
-  const r = render('--upstream', `127.0.0.1:${new URL(app.url).port}`, '--listen', `127.0.0.1:${port}`, '--access-log', join(dir, 'access.log'),
-    '--rate', '2r/s', '--burst', '4', '--conns', '3', '--streams', '2', '--stream-rate', '60r/m', '--stream-burst', '10', '--metrics-allow', '127.0.0.2');
+  const r = render('--upstream', `127.0.0.1:${appPort}`, '--listen', `127.0.0.1:${port}`, '--access-log', join(dir, 'access.log'), ...args);
   assert.equal(r.status, 0, r.stderr);
   writeFileSync(join(dir, 'polarity.conf'), r.stdout);
   const user = process.getuid?.() === 0 ? 'user www-data;\n' : '';
@@ -144,10 +136,22 @@ test('nginx in front of the app: per-client limits answer 429 rate-limited, stre
   // Ready when it accepts connections (polling a URL would spend the rate limit's tokens).
   for (let i = 0; ; i++) {
     const ok = await new Promise<boolean>((resolve) => connect(port, '127.0.0.1').once('connect', function (this: Socket) { this.destroy(); resolve(true); }).once('error', () => resolve(false)));
-    if (ok) break;
+    if (ok) return port;
     if (i >= 100 || nginx.exitCode !== null) assert.fail(`nginx did not start: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
     await new Promise((res) => setTimeout(res, 100));
   }
+}
+
+test('nginx in front of the app: per-client limits answer 429 rate-limited, streams are capped, /metrics only for the allowed addresses', { timeout: 60_000 }, async (t) => {
+  if (!has('nginx')) {
+    t.skip('nginx not found: the load balancer behaviour checks skipped');
+    return;
+  }
+  const app = await startServer(['--db', join(tempDir(t), 'h.db'), '--workers', '1', '--host', '127.0.0.1']);
+  t.after(() => app.signal('SIGKILL'));
+  // Small limits so that the test reaches them: 2 r/s with a burst of 4; at most 2 streams, 3
+  // requests in progress. /metrics only for 127.0.0.2 (the test connects from .1 and from .2).
+  const port = await runNginx(t, new URL(app.url).port, ['--rate', '2r/s', '--burst', '4', '--conns', '3', '--streams', '2', '--stream-rate', '60r/m', '--stream-burst', '10', '--metrics-allow', '127.0.0.2']);
 
   // /metrics: the allowed address gets the app's metrics; any other gets a 404 problem document,
   // however the path is spelled.
@@ -197,6 +201,31 @@ test('nginx in front of the app: per-client limits answer 429 rate-limited, stre
   const again = await get(port, '/history/stream', { keep: true });
   again.close();
   assert.equal(again.status, 200, 'a stream slot is free again once one closes');
+});
+
+test('TRUST_PROXY behind nginx: the app\'s per-client rate limit counts each client, not the load balancer, and a forged X-Forwarded-For does not help', { timeout: 60_000 }, async (t) => {
+  if (!has('nginx')) {
+    t.skip('nginx not found: skipped');
+    return;
+  }
+  // nginx's own limits out of the way; the app allows 3 API requests a minute per client.
+  const loose = ['--rate', '1000r/s', '--burst', '1000'];
+  const clients = async (trust: string[]) => {
+    const app = await startServer(['--db', join(tempDir(t), 'h.db'), '--workers', '1', '--rate-limit', '3', ...trust]);
+    t.after(() => app.signal('SIGKILL'));
+    const port = await runNginx(t, new URL(app.url).port, loose);
+    const first = [];
+    // Clients at 127.0.0.4 and .3; nginx itself connects to the app from 127.0.0.1. (A client at
+    // a trusted address could name any address it likes: TRUST_PROXY is the load balancer only.)
+    for (let i = 0; i < 4; i++) first.push((await get(port, '/history', { from: '127.0.0.4' })).status);
+    const forged = (await get(port, '/history', { from: '127.0.0.4', headers: { 'x-forwarded-for': '203.0.113.7' } })).status;
+    const other = (await get(port, '/history', { from: '127.0.0.3' })).status;
+    return { first, forged, other };
+  };
+  // As deploy/env.example configures it: TRUST_PROXY = the load balancer.
+  assert.deepEqual(await clients(['--trust-proxy', '127.0.0.1']), { first: [200, 200, 200, 429], forged: 429, other: 200 });
+  // Without it every request seems to come from nginx: one client's use is everyone's.
+  assert.deepEqual(await clients([]), { first: [200, 200, 200, 429], forged: 429, other: 429 });
 });
 
 test('timeouts agree: nginx closes idle upstream connections before the app drains or times them out', () => {
