@@ -48,6 +48,44 @@ test('SQLite: a version-1 history gains the engine column, every old row is text
     const [added] = await store.insert([{ text: 'new', sentiment: 0.2, subjectivity: 0.1, engine: 'vader' }]);
     assert.equal(added!.id, 4, 'ids go on after the old rows');
     assert.equal((await store.get(4))?.engine, 'vader');
+    // Version 3: retention's age cap walks an index on created_at, not the table.
+    const check = new Database(path, { readonly: true });
+    t.after(() => check.close());
+    assert.equal(check.prepare('SELECT max(version) FROM schema_migrations').pluck().get(), 3);
+    const plan = check.prepare("EXPLAIN QUERY PLAN SELECT id FROM analyses WHERE created_at < 0 ORDER BY created_at LIMIT 10").all() as { detail: string }[];
+    assert.match(plan.map((p) => p.detail).join('; '), /USING COVERING INDEX analyses_created_at/);
+    assert.equal(await store.trim({ maxAgeMs: 1000 }), 3, 'the old rows go by age, the new one stays');
+    assert.deepEqual((await store.rowsAfter(0, 10)).map((r) => r.text), ['new']);
+  })();
+});
+
+test('SQLite: a version-2 history gains the created_at index; rows intact', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'polarity-migrate-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'v2.db');
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // The schema as version 2 shipped (2026-12).
+  db.exec(`
+    CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+    CREATE TABLE analyses (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, sentiment REAL NOT NULL,
+      subjectivity REAL NOT NULL, created_at INTEGER NOT NULL, engine TEXT NOT NULL DEFAULT 'textblob');
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('generation', 0);
+    INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0), (2, 0);
+  `);
+  const insert = db.prepare('INSERT INTO analyses (text, sentiment, subjectivity, created_at, engine) VALUES (?, ?, ?, ?, ?)');
+  for (const r of OLD_ROWS) insert.run(...r, 'vader');
+  db.close();
+
+  return (async () => {
+    const store = new SqliteHistoryStore(path);
+    t.after(() => store.close());
+    assert.deepEqual((await store.rowsAfter(0, 10)).map((r) => [r.text, r.engine]), OLD_ROWS.map((r) => [r[0], 'vader']));
+    const check = new Database(path, { readonly: true });
+    t.after(() => check.close());
+    assert.deepEqual(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'analyses'").pluck().all(), ['analyses_created_at']);
+    assert.equal(check.prepare('SELECT max(version) FROM schema_migrations').pluck().get(), 3);
   })();
 });
 
