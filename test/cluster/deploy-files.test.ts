@@ -419,6 +419,8 @@ test('cloud-init: every file is valid YAML cloud-config, its scripts parse, and 
   assert.match(install, /^\/usr\/local\/sbin\/polarity-firewall$/m, 'the firewall is up before the service starts');
   assert.ok(install.indexOf('polarity-firewall') < install.indexOf('systemctl restart polarity'));
   assert.doesNotMatch(install, /chmod 0?640|chgrp polarity/, 'the env file is not shared with the service user');
+  assert.match(install, /chmod 0600 \/etc\/polarity\/env \/etc\/polarity\/install\.env/);
+  assert.match(install, /grep -qx -- '-----BEGIN CERTIFICATE-----' \/etc\/polarity\/db-ca\.crt/, 'refuses to start with the placeholder certificate');
   const lb = yamlToJson(deploy('cloud-init/load-balancer.yaml')) as { packages: string[]; write_files: { content: string }[] };
   assert.ok(lb.packages.includes('nginx'));
   assert.ok(lb.write_files.some((w) => w.content.includes('deploy/nginx/render-config')), 'renders the nginx template');
