@@ -211,8 +211,8 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   log.info({ config: describeConfig(config) }, 'configuration');
   // Migrate once, before any worker opens the database; keep the store for retention.
   const store = await openStoreWaiting(config, log);
-  const retention = startRetention(config, store, log);
-  if (retention === undefined) await store.close();
+  if (!retentionConfigured(config)) await store.close();
+  let retention: NodeJS.Timeout | undefined; // started once the workers listen
 
   const snapshots = new Map<number, { want: number; got: MetricsSnapshot[]; from: Worker; done: (s: MetricsSnapshot[]) => void }>();
   let collectSeq = 0;
@@ -301,7 +301,7 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
     const finish = () => {
       log.info('stopped');
       // A retention chunk in progress has committed or rolled back; the next one fails on the closed store.
-      void (retention ? store.close() : Promise.resolve()).catch(() => {}).finally(() => process.exit(0));
+      void (retentionConfigured(config) ? store.close() : Promise.resolve()).catch(() => {}).finally(() => process.exit(0));
     };
     let left = workers.length;
     if (left === 0) finish();
@@ -312,4 +312,5 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   await ready;
+  if (!shuttingDown) retention = startRetention(config, store, log);
 }
