@@ -421,8 +421,8 @@ export class PostgresHistoryStore implements HistoryStore {
       if (got === 0) break;
       deleted += got;
       after = rows[0]!.last!;
-      if (ms < CHUNK_TARGET_MS / 2) chunk = Math.min(chunk * 2, 100_000);
-      else if (ms > CHUNK_TARGET_MS * 2) chunk = Math.max(Math.floor(chunk / 2), 100);
+      // The next chunk in proportion to the time this one took (at most double, at least a quarter).
+      chunk = Math.round(Math.min(20_000, Math.max(100, chunk / 4, Math.min(chunk * 2, (chunk * CHUNK_TARGET_MS) / Math.max(ms, 1)))));
     }
     return deleted;
   }
