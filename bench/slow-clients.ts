@@ -250,7 +250,7 @@ async function main(): Promise<void> {
       pageLimit: 1000,
       posters: Number(values.posters),
       postMs: Number(values['post-seconds']) * 1000,
-      settleMs: Number(values['post-seconds']) * 1000 + 35_000,
+      settleMs: Number(values['post-seconds']) * 1000 + 45_000,
       log: (line) => console.log(line),
     });
     const died = Math.max(r.workerPidsBefore.filter((p) => !r.workerPidsAfter.includes(p)).length, (output.match(/exited unexpectedly/g) ?? []).length);

@@ -25,7 +25,7 @@ const POLL_BATCH = 1000;
  * come (the kernel's send buffer absorbs bursts), so only a client that stopped reading — or reads
  * far slower than rows arrive — gets here. 256 KiB is several of the largest rows (a 20,000
  * code-point text is at most ~120 KB as JSON); at 1,000 streams per process the queues are bounded
- * by ~380 MiB in the worst case, and by far less in practice, since queued frames are shared strings.
+ * by ~370 MiB in the worst case, and by far less in practice, since queued frames are shared strings.
  */
 export const MAX_BUFFERED_BYTES = 256 * 1024;
 
