@@ -165,6 +165,10 @@ describe('LiveFeed', () => {
     feed.close();
     await subscribed;
     assert.equal(c.open, false);
+    const late = new FakeClient();
+    await feed.subscribe(late);
+    assert.equal(late.open, false, 'a stream opened after close() is ended at once');
+    assert.equal(feed.size, 0);
   });
 });
 

@@ -89,6 +89,7 @@ export class LiveFeed {
    * live, or has gone away, or the feed closed.
    */
   async subscribe(client: LiveClient, lastEventId?: number): Promise<void> {
+    if (this.closed) return client.close(); // shutting down: reconnect elsewhere
     this.catchingUp.add(client);
     try {
       await this.start();
@@ -104,6 +105,7 @@ export class LiveFeed {
           sent = row.id;
         }
       }
+      if (this.closed) client.close();
       if (!client.open || this.closed) return;
       this.clients.set(client, { sentId: sent });
     } finally {
