@@ -1,8 +1,11 @@
 // The live feed's memory rules, with a store and clients in memory: rows serialized once per feed,
 // a client that falls behind is dropped, catch-up is capped and waits for the socket.
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { describe, test } from 'node:test';
 import { CATCH_UP_MAX, LiveFeed, MAX_BUFFERED_BYTES, StreamSlots, type LiveClient } from '../src/http/live.js';
+import { sseClient } from '../src/http/routes/history-stream.js';
 import type { HistoryRow, HistoryStore } from '../src/store/history-store.js';
 
 /** Rows 1..n; each counts how often it is serialized (JSON.stringify calls toJSON). */
@@ -188,5 +191,55 @@ describe('StreamSlots', () => {
     assert.equal(slots.open, 4);
     assert.equal(typeof slots.take('a'), 'function');
     assert.equal(slots.take('e'), 'total');
+  });
+});
+
+describe('the SSE response as a live client (routes/history-stream.ts)', () => {
+  /** A response that records writes and whose socket takes nothing. */
+  function fakeResponse() {
+    const res = new EventEmitter() as EventEmitter & Record<string, unknown>;
+    const writes: string[] = [];
+    Object.assign(res, {
+      writableEnded: false,
+      destroyed: false,
+      writableLength: 0,
+      write(chunk: string) {
+        if (res['writableEnded'] || res['destroyed']) throw new Error('write after end');
+        writes.push(chunk);
+        (res['writableLength'] as number) += chunk.length;
+        return (res['writableLength'] as number) < 16;
+      },
+      end() {
+        res['writableEnded'] = true;
+      },
+      destroy() {
+        res['destroyed'] = true;
+        res.emit('close');
+      },
+    });
+    return { res, writes };
+  }
+
+  test('never writes after the response ended or was destroyed (the heartbeat goes through write too)', () => {
+    for (const finish of ['end', 'destroy'] as const) {
+      const { res, writes } = fakeResponse();
+      const client = sseClient(res as unknown as ServerResponse);
+      assert.equal(client.write(': keep-alive\n\n'), true);
+      (res[finish] as () => void)();
+      assert.equal(client.open, false);
+      assert.equal(client.write(': keep-alive\n\n'), false);
+      assert.deepEqual(writes, [': keep-alive\n\n']);
+    }
+  });
+
+  test('close() ends the stream and discards what a non-reader left queued; drained() answers false once closed', async () => {
+    const { res } = fakeResponse();
+    const client = sseClient(res as unknown as ServerResponse);
+    client.write('id: 1\nevent: analysis\ndata: {}\n\n');
+    const drained = client.drained();
+    client.close();
+    assert.equal(res['destroyed'], true, 'queued bytes are not kept for a client that will reconnect anyway');
+    assert.equal(await drained, false);
+    assert.equal(await client.drained(), false);
   });
 });

@@ -18,7 +18,7 @@ export const MAX_STREAMS_PER_ADDRESS = 32;
 const STREAM_HEARTBEAT_MS = 15_000;
 
 /** The SSE response as a LiveClient: every write is refused once the response has ended. */
-function sseClient(res: ServerResponse): LiveClient {
+export function sseClient(res: ServerResponse): LiveClient {
   const ended = () => res.writableEnded || res.destroyed;
   return {
     write: (frame) => !ended() && res.write(frame),
