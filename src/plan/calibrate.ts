@@ -442,7 +442,10 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
       chmodSync(join(ngDir, 'tmp'), 0o777);
       const ngPort = ns ? nextPort++ : await freePort();
       const address = ns ? `${CLUSTER.net}.10` : '127.0.0.1';
-      const rendered = spawnSync(join(ROOT, 'deploy/nginx/render-config'), [...upstreams.flatMap((u) => ['--upstream', u.replace('http://', '')]), '--listen', `${address}:${ngPort}`, '--access-log', join(ngDir, 'access.log')], { encoding: 'utf8' });
+      // The production template with its per-client limits raised out of the way (one load tester
+      // is one client address here), as deploy/local-cluster does.
+      const noLimits = ['--rate', '100000r/s', '--burst', '100000', '--conns', '60000', '--stream-rate', '1000r/s', '--stream-burst', '1000', '--streams', '10000'];
+      const rendered = spawnSync(join(ROOT, 'deploy/nginx/render-config'), [...upstreams.flatMap((u) => ['--upstream', u.replace('http://', '')]), '--listen', `${address}:${ngPort}`, '--access-log', join(ngDir, 'access.log'), ...noLimits], { encoding: 'utf8' });
       if (rendered.status !== 0) throw new CalibrateError(`deploy/nginx/render-config: ${rendered.stderr}`);
       writeFileSync(join(ngDir, 'polarity.conf'), rendered.stdout);
       const workerUser = root ? (spawnSync('id', ['-u', 'www-data']).status === 0 ? 'www-data' : 'nobody') : undefined;

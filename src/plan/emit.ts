@@ -21,6 +21,8 @@ import { topologySvg } from './svg.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const APP_PORT = 3000;
+/** The private network of docs/deploy.md's addressing (a managed load balancer connects from it). */
+const PRIVATE_NETWORK = '10.0.0.0/24';
 
 export class EmitError extends Error {}
 
@@ -139,7 +141,8 @@ function hostFiles(run: PlanRun, e: Evaluation, h: HostPlan, addr: Addressing, p
       ? undefined
       : t.managedDb
         ? 'postgres://polarity:FILL-IN@FILL-IN-managed-db.example.invalid:25060/polarity?sslmode=require'
-        : `postgres://polarity:${password}@${addr.address[dbHost!.name]}:5432/polarity`;
+        : // database.yaml accepts the app subnet over TLS only (hostssl); db-ca.crt is its certificate.
+          `postgres://polarity:${password}@${addr.address[dbHost!.name]}:5432/polarity?sslmode=verify-full&sslrootcert=/etc/polarity/db-ca.crt`;
   const parts: { name: string; text: string }[] = [];
   let env: string | undefined;
   if (h.roles.includes('db')) {
@@ -152,6 +155,16 @@ function hostFiles(run: PlanRun, e: Evaluation, h: HostPlan, addr: Addressing, p
     let y = template('app-host.yaml');
     y = replaceLine(y, /^(\s*)DATABASE_URL=.*$/m, (i) => (dbUrl ? `${i}DATABASE_URL=${dbUrl}` : `${i}# No DATABASE_URL: the embedded SQLite history, /var/lib/polarity/data/polarity.db`), 'app-host.yaml');
     y = replaceLine(y, /^(\s*)#?WORKERS=.*$/m, (i) => `${i}WORKERS=${h.workers}`, 'app-host.yaml');
+    // Who reaches the app: its load balancer's host (the app then listens on its private address
+    // and trusts that host's X-Forwarded-For), a managed load balancer somewhere in the private
+    // network, or — one app VM and no load balancer — everyone, on every interface.
+    const lbHost = e.hosts.find((x) => x.roles.includes('lb'));
+    const apps = e.hosts.filter((x) => x.roles.includes('app'));
+    const front = lbHost ? addr.address[lbHost.name]! : t.managedLb ? PRIVATE_NETWORK : undefined;
+    if (front === undefined && apps.length > 1) throw new EmitError('several app hosts and no load balancer');
+    y = replaceLine(y, /^(\s*)HOST=.*$/m, (i) => `${i}HOST=${front === undefined ? '0.0.0.0' : addr.address[h.name]}`, 'app-host.yaml');
+    y = replaceLine(y, /^(\s*)TRUST_PROXY=.*$/m, (i) => (front === undefined ? `${i}# No TRUST_PROXY: no load balancer in front` : `${i}TRUST_PROXY=${front}`), 'app-host.yaml');
+    y = replaceLine(y, /^(\s*)LB_ADDRESSES=.*$/m, (i) => `${i}LB_ADDRESSES="${front ?? '0.0.0.0/0 ::/0'}"`, 'app-host.yaml');
     env = writeFileContent(y, '/etc/polarity/env');
     parts.push({ name: 'app-host.yaml', text: y });
   }

@@ -92,11 +92,20 @@ function checkCloudInit(t: { skip: (m: string) => void }, e: Emitted, work: stri
     const doc = yamlToJson(join(e.dir, f)) as { packages: string[]; write_files: { path: string; content: string; permissions: string }[]; runcmd: unknown[] };
     assert.ok(doc.packages.length > 0 && doc.runcmd.length > 0, f);
     assert.equal(new Set(doc.packages).size, doc.packages.length, `${f}: every package once`);
-    for (const w of doc.write_files.filter((x) => x.content.startsWith('#!/usr/bin/env bash\n'))) {
+    const scripts = doc.write_files.filter((x) => x.content.startsWith('#!/usr/bin/env bash\n'));
+    // Every script runs: named by runcmd, or by a script that runs (the firewall by the installer).
+    const running = new Set(scripts.filter((w) => JSON.stringify(doc.runcmd).includes(w.path)).map((w) => w.path));
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const w of scripts) {
+        if (!running.has(w.path) && scripts.some((o) => running.has(o.path) && o.content.includes(w.path))) grew = Boolean(running.add(w.path));
+      }
+    }
+    for (const w of scripts) {
       writeFileSync(join(work, 'script.sh'), w.content);
       const r = spawnSync('bash', ['-n', join(work, 'script.sh')], { encoding: 'utf8' });
       assert.equal(r.status, 0, `${f}: ${w.path}: ${r.stderr}`);
-      assert.ok(JSON.stringify(doc.runcmd).includes(w.path), `${f}: runcmd runs ${w.path}`);
+      assert.ok(running.has(w.path), `${f}: runcmd runs ${w.path}, directly or through a script it runs`);
     }
     const name = f.slice('hosts/'.length, -'.yaml'.length);
     const host = e.plan.hosts.find((h) => h.name === name)!;
@@ -143,7 +152,15 @@ function checkEnv(e: Emitted): void {
     for (const k of Object.keys(env)) assert.ok(known.has(k), `${h.name}.env: ${k} is a setting of polarity serve`);
     const config = loadConfig(env, []); // throws on anything the service would refuse at start
     assert.equal(config.workers, h.workers, `${h.name}: --workers as planned`);
-    assert.equal(config.host, '0.0.0.0');
+    const lb = e.plan.hosts.find((x) => x.roles.includes('lb'));
+    if (lb) {
+      assert.equal(config.host, h.address, `${h.name}: listens on its private address`);
+      assert.deepEqual(config.trustProxy, [lb.address], `${h.name}: trusts the load balancer's X-Forwarded-For`);
+    } else if (e.plan.hosts.filter((x) => x.roles.includes('app')).length === 1 && !/managed LB/.test(e.plan.topology)) {
+      assert.equal(config.host, '0.0.0.0', 'one app VM and no load balancer: every interface');
+      assert.deepEqual(config.trustProxy, []);
+    }
+    if (config.databaseUrl) assert.match(config.databaseUrl, /sslmode=(verify-full|require)/, `${h.name}: the database over TLS`);
     assert.equal(config.port, 3000);
   }
 }
@@ -191,7 +208,7 @@ test('emit: load balancer + app hosts + database VM — nginx -t passes, every f
   assert.notEqual(password, 'change-me');
   assert.match(dbYaml, new RegExp(`LISTEN_ADDRESS=${dbHost.address.replace(/\./g, '\\.')}`));
   for (const h of apps) {
-    assert.equal(envFile(readFileSync(join(e.dir, `hosts/${h.name}.env`), 'utf8'))['DATABASE_URL'], `postgres://polarity:${password}@${dbHost.address}:5432/polarity`);
+    assert.equal(envFile(readFileSync(join(e.dir, `hosts/${h.name}.env`), 'utf8'))['DATABASE_URL'], `postgres://polarity:${password}@${dbHost.address}:5432/polarity?sslmode=verify-full&sslrootcert=/etc/polarity/db-ca.crt`);
   }
   const lb = e.plan.hosts.find((h) => h.roles.includes('lb'))!;
   assert.match(readFileSync(join(e.dir, `hosts/${lb.name}.yaml`), 'utf8'), new RegExp(`APP_HOSTS="${apps.map((a) => `${a.address}:3000`).join(' ').replace(/\./g, '\\.')}"`));
