@@ -157,7 +157,13 @@ async function load(until: () => boolean): Promise<Sample[]> {
 
 function summary(samples: Sample[]) {
   const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-  const seconds = samples.length === 0 ? 0 : (Math.max(...samples.map((s) => s.at + s.ms)) - Math.min(...samples.map((s) => s.at))) / 1000;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const s of samples) {
+    first = Math.min(first, s.at);
+    last = Math.max(last, s.at + s.ms);
+  }
+  const seconds = (last - first) / 1000;
   return {
     requests: samples.length,
     rps: Math.round(samples.length / seconds),
@@ -169,10 +175,12 @@ function summary(samples: Sample[]) {
 }
 
 const prepared = await prepare();
+let running: ChildProcess | undefined; // killed if this script fails
+process.on('exit', () => running?.kill('SIGKILL'));
 process.stdout.write(`${values.store}: ${ROWS.toLocaleString('en')} rows generated in ${prepared.seconds.toFixed(1)} s\n`);
 try {
   // 1. The same load, no retention.
-  let server = await start(prepared.flags, () => {});
+  let server = (running = await start(prepared.flags, () => {}));
   const baselineEnd = performance.now() + BASELINE_S * 1000;
   const without = summary(await load(() => performance.now() > baselineEnd));
   await stop(server);
@@ -181,7 +189,7 @@ try {
   // 2. Retention from the first moment (the primary trims at start), load until it logs the end.
   let finished: { deleted: number; chunks: number; longestChunkMs: number; seconds: number } | undefined;
   const t0 = performance.now();
-  server = await start([...prepared.flags, '--history-max-rows', String(KEEP)], (line) => {
+  server = running = await start([...prepared.flags, '--history-max-rows', String(KEEP)], (line) => {
     if (line.includes('retention: deleted')) finished = JSON.parse(line);
   });
   const listeningAfter = (performance.now() - t0) / 1000;
