@@ -53,6 +53,7 @@ describe('engine choice', () => {
     const body = (await post(app, '/analyze', { text: TEXT, engine: 'blend' })).json();
     assert.equal(body.engine, 'blend');
     assert.equal(body.sentiment, blend(TEXT).score);
+    assert.equal(body.subjectivity, analyze(TEXT).subjectivity, 'subjectivity is TextBlob\'s whatever the engine');
     assert.ok(body.sentiment >= -1 && body.sentiment <= 1);
     assert.equal((await app.inject({ url: '/history' })).json()[0].engine, 'blend');
   });

@@ -11,6 +11,7 @@
  * Every engine answers a `subjectivity`: TextBlob's, the only one of the three that measures it.
  * Pure and synchronous, like the engines themselves.
  */
+import { analyzeSummary } from './analyze.js';
 import { analyze, explain, type SpannedAssessment } from './index.js';
 import { splitSentences } from './sentences.js';
 import { vader, vaderDetail, type VaderScores } from './vader/index.js';
@@ -85,13 +86,12 @@ export function score(text: string, engine: EngineName): Score {
     const r = analyze(text);
     return { engine, sentiment: r.polarity, subjectivity: r.subjectivity, label: labelOf(r.polarity, engine) };
   }
-  const subjectivity = analyze(text).subjectivity;
   if (engine === 'vader') {
     const v = vader(text);
-    return { engine, sentiment: v.compound, subjectivity, label: labelOf(v.compound, engine), vader: v };
+    return { engine, sentiment: v.compound, subjectivity: analyzeSummary(text).subjectivity, label: labelOf(v.compound, engine), vader: v };
   }
-  const b = blend(text);
-  return { engine, sentiment: b.score, subjectivity, label: labelOf(b.score, engine) };
+  const b = blend(text); // it runs TextBlob already: its subjectivity comes with it
+  return { engine, sentiment: b.score, subjectivity: b.subjectivity, label: labelOf(b.score, engine) };
 }
 
 /** Scores `text` with `engine` and says why: each engine's own reasons, with offsets into the text. */
@@ -100,16 +100,15 @@ export function scoreExplained(text: string, engine: EngineName): Score & Explan
     const r = explain(text);
     return { engine, sentiment: r.polarity, subjectivity: r.subjectivity, label: labelOf(r.polarity, engine), assessments: r.assessments };
   }
-  const subjectivity = analyze(text).subjectivity;
   if (engine === 'vader') {
     const d = vaderDetail(text);
-    return { engine, sentiment: d.scores.compound, subjectivity, label: labelOf(d.scores.compound, engine), vader: d.scores, assessments: valences(d.tokens) };
+    return { engine, sentiment: d.scores.compound, subjectivity: analyzeSummary(text).subjectivity, label: labelOf(d.scores.compound, engine), vader: d.scores, assessments: valences(d.tokens) };
   }
   const d = blendDetail(text);
   return {
     engine,
     sentiment: d.score,
-    subjectivity,
+    subjectivity: d.subjectivity,
     label: labelOf(d.score, engine),
     assessments: valences(d.vader.tokens),
     contributions: d.contributions,

@@ -71,6 +71,8 @@ function mismatches(text: string): string[] {
   same(r.score, d.score, 'blend score');
   same(r.textblob, d.textblob, 'blend textblob');
   same(r.vader, d.vader.scores.compound, 'blend vader');
+  same(r.subjectivity, tb.subjectivity, 'blend subjectivity');
+  same(d.subjectivity, tb.subjectivity, 'blendDetail subjectivity');
   return out;
 }
 

@@ -23,6 +23,8 @@ export interface BlendResult {
   label: Label;
   /** TextBlob's polarity of the text. */
   textblob: number;
+  /** TextBlob's subjectivity of the text (the engines' `subjectivity`, whatever the engine). */
+  subjectivity: number;
   /** VADER's compound of the text. */
   vader: number;
 }
@@ -49,6 +51,7 @@ export interface BlendDetail extends Omit<BlendResult, 'vader'> {
 const MODEL = compileModel(BLEND_MODEL);
 const TB_POLARITY = FEATURE_NAMES.indexOf('tbPolarity');
 const V_COMPOUND = FEATURE_NAMES.indexOf('vCompound');
+const TB_SUBJECTIVITY = FEATURE_NAMES.indexOf('tbSubjectivity');
 
 /** positive at score ≥ this, negative at ≤ −this, neutral between (chosen by cross-validation). */
 export const BLEND_LABEL_THRESHOLD: number = MODEL.threshold;
@@ -62,12 +65,12 @@ export function blend(text: string): BlendResult {
     const tb = analyze(text);
     const vd = vaderDetail(text);
     const score = squashClip(linearValue(MODEL, extractFeatures(text, tb, vd, true)));
-    return { score, label: labelFor(score, MODEL.threshold), textblob: tb.polarity, vader: vd.scores.compound };
+    return { score, label: labelFor(score, MODEL.threshold), textblob: tb.polarity, subjectivity: tb.subjectivity, vader: vd.scores.compound };
   }
   // The engines' summaries, no assessments or tokens built: the same numbers (features.ts).
   const x = fastFeatures(text);
   const score = squashClip(linearValue(MODEL, x));
-  return { score, label: labelFor(score, MODEL.threshold), textblob: x[TB_POLARITY]!, vader: x[V_COMPOUND]! };
+  return { score, label: labelFor(score, MODEL.threshold), textblob: x[TB_POLARITY]!, subjectivity: x[TB_SUBJECTIVITY]!, vader: x[V_COMPOUND]! };
 }
 
 export function blendDetail(text: string): BlendDetail {
@@ -84,5 +87,5 @@ export function blendDetail(text: string): BlendDetail {
   contributions.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
   const linear = linearValue(MODEL, x);
   const score = squashClip(linear);
-  return { score, label: labelFor(score, MODEL.threshold), textblob: tb.polarity, linear, intercept: MODEL.intercept, contributions, vader: vd };
+  return { score, label: labelFor(score, MODEL.threshold), textblob: tb.polarity, subjectivity: tb.subjectivity, linear, intercept: MODEL.intercept, contributions, vader: vd };
 }
