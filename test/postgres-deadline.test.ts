@@ -42,6 +42,20 @@ async function hangingProxy(target: URL): Promise<{ url: string; hang: () => voi
 
 const row = (text: string): NewRow => ({ text, sentiment: 0, subjectivity: 0, engine: 'textblob' });
 
+/** A store in a throw-away schema, connected through a proxy the test can make hang. */
+async function storeBehindProxy(t: { after: (fn: () => unknown) => void }) {
+  const { schema, drop } = await pgSchema();
+  t.after(drop);
+  const proxy = await hangingProxy(new URL(PG_URL));
+  t.after(proxy.close);
+  const store = await PostgresHistoryStore.open(proxy.url, { schema });
+  t.after(async () => {
+    proxy.resume();
+    await store.close();
+  });
+  return { proxy, store };
+}
+
 /** How long a call takes to settle, and whether it failed. */
 async function timed(p: Promise<unknown>): Promise<{ ms: number; failed: boolean }> {
   const t0 = performance.now();
@@ -52,15 +66,7 @@ async function timed(p: Promise<unknown>): Promise<{ ms: number; failed: boolean
 test('PostgreSQL hangs: every request call fails within the deadline, then the store recovers', { timeout: 60_000 }, async (t) => {
   const skip = await pgAvailable();
   if (skip) return t.skip(skip);
-  const { schema, drop } = await pgSchema();
-  t.after(drop);
-  const proxy = await hangingProxy(new URL(PG_URL));
-  t.after(proxy.close);
-  const store = await PostgresHistoryStore.open(proxy.url, { schema });
-  t.after(async () => {
-    proxy.resume();
-    await store.close();
-  });
+  const { proxy, store } = await storeBehindProxy(t);
   await store.insert([row('before')]);
 
   proxy.hang();
@@ -110,15 +116,7 @@ test('PostgreSQL hangs: every request call fails within the deadline, then the s
 test('PostgreSQL: past 20,000 rows waiting for a commit an insert fails at once', { timeout: 30_000 }, async (t) => {
   const skip = await pgAvailable();
   if (skip) return t.skip(skip);
-  const { schema, drop } = await pgSchema();
-  t.after(drop);
-  const proxy = await hangingProxy(new URL(PG_URL));
-  t.after(proxy.close);
-  const store = await PostgresHistoryStore.open(proxy.url, { schema });
-  t.after(async () => {
-    proxy.resume();
-    await store.close();
-  });
+  const { proxy, store } = await storeBehindProxy(t);
   proxy.hang();
   const waiting = timed(store.insert(Array.from({ length: 15_000 }, (_, i) => row(`w${i}`))));
   const over = await timed(store.insert(Array.from({ length: 6_000 }, (_, i) => row(`o${i}`))));
