@@ -6,6 +6,7 @@
 import { EMOTICON_POLARITY } from './emoticons.js';
 import { LEXICON_ROWS } from './lexicon-data.js';
 import { freezeMap } from './readonly-map.js';
+import { asciiLowerEquals } from './unicode.js';
 
 export interface LexiconEntry {
   readonly kind: 'word';
@@ -110,13 +111,6 @@ export function classifySpan(text: string, s: number, e: number): WordClass | ty
     if (SLOT_HASH[slot] !== h) continue;
     const key = KEYS[idx - 1]!;
     const len = e - s;
-    if (key.length !== len) continue;
-    let k = 0;
-    for (; k < len; k++) {
-      let c = text.charCodeAt(s + k);
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      if (c !== key.charCodeAt(k)) break;
-    }
-    if (k === len) return VALUES[idx - 1];
+    if (key.length === len && asciiLowerEquals(text, s, key)) return VALUES[idx - 1];
   }
 }

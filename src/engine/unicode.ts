@@ -50,3 +50,16 @@ export function pyLower(s: string): string {
   }
   return s;
 }
+
+/**
+ * Whether text[s, s + key.length) equals `key` once ASCII capitals are lower-cased. For the
+ * lexicons' span look-ups, whose keys are lower-case and whose spans were checked to be ASCII.
+ */
+export function asciiLowerEquals(text: string, s: number, key: string): boolean {
+  for (let k = 0; k < key.length; k++) {
+    let c = text.charCodeAt(s + k);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== key.charCodeAt(k)) return false;
+  }
+  return true;
+}

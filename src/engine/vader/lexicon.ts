@@ -5,7 +5,7 @@
  * string) or by string — and the rules then compare ids and flags. Built at load, never written.
  */
 import { freezeMap } from '../readonly-map.js';
-import { pyLower } from '../unicode.js';
+import { asciiLowerEquals, pyLower } from '../unicode.js';
 import { pyIsUpper } from './python.js';
 import { VADER_LEXICON } from './lexicon-data.js';
 import { BOOSTER, NEGATE, RULE_WORDS, SPECIAL_CASES } from './rules.js';
@@ -194,14 +194,7 @@ export function spanId(text: string, s: number, e: number, h: number): number {
     if (((entry ^ h) & ~MASK) !== 0) continue;
     const id1 = entry & MASK;
     const key = words[id1 - 1]!;
-    if (key.length !== len) continue;
-    let k = 0;
-    for (; k < len; k++) {
-      let c = text.charCodeAt(s + k);
-      if (c >= 0x41 && c <= 0x5a) c += 0x20;
-      if (c !== key.charCodeAt(k)) break;
-    }
-    if (k === len) return id1 - 1;
+    if (key.length === len && asciiLowerEquals(text, s, key)) return id1 - 1;
   }
 }
 
