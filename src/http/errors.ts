@@ -15,6 +15,8 @@ export const PROBLEMS = {
   'invalid-text': { status: 422, title: 'The text is not valid Unicode' },
   'text-too-long': { status: 422, title: 'The text is longer than the configured limit' },
   'batch-too-large': { status: 422, title: 'The batch has more texts than the configured limit' },
+  'invalid-idempotency-key': { status: 400, title: 'The Idempotency-Key header must be 1 to 255 visible ASCII characters' },
+  'idempotency-key-reused': { status: 422, title: 'This Idempotency-Key was used with a different request' },
   'invalid-cursor': { status: 400, title: 'The "before" cursor must be a positive integer id' },
   'body-too-large': { status: 413, title: 'The request body is larger than the configured limit' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
