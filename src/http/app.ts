@@ -263,13 +263,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (allowed) {
       reply.header('access-control-allow-origin', corsAny ? '*' : origin);
       if (!corsAny) reply.header('vary', 'Origin');
-      reply.header('access-control-expose-headers', 'Link, Retry-After');
+      reply.header('access-control-expose-headers', 'Link, Retry-After, Idempotent-Replayed');
     }
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       if (!allowed) return done(new Problem('cors-origin-denied', `Origin ${origin} is not in the CORS allow-list`));
       reply
         .header('access-control-allow-methods', 'GET, POST, DELETE')
-        .header('access-control-allow-headers', 'Content-Type, Authorization, Last-Event-ID')
+        .header('access-control-allow-headers', 'Content-Type, Authorization, Last-Event-ID, Idempotency-Key')
         .header('access-control-max-age', '600')
         .code(204)
         .send();
