@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ENGINE, ENGINE_NAMES, isEngineName, type EngineName } from './engine/engines.js';
+import { parseDuration } from './duration.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -105,12 +106,15 @@ function sqliteSync(raw: string): 'full' | 'normal' {
   return raw;
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
+/** HISTORY_MAX_AGE and friends: the program's one duration grammar (src/duration.ts), a unit required. */
 function duration(name: string, raw: string): number {
-  const m = /^(\d+)\s*([smhd])$/.exec(raw.trim());
-  if (!m) throw new ConfigError(`${name} must be a number with a unit s, m, h or d (e.g. 30d), got "${raw}"`);
-  const ms = Number(m[1]) * DURATION_UNITS[m[2]!]!;
+  let seconds: number;
+  try {
+    seconds = parseDuration(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a number with a unit ms, s, m, h or d, or several (e.g. 30d, 1h30m), got "${raw}"`);
+  }
+  const ms = Math.round(seconds * 1000);
   if (ms < 1000) throw new ConfigError(`${name} must be at least 1s`);
   return ms;
 }

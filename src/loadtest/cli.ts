@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { writeCsvFiles } from './csv.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
 import { renderRunHtml } from './html-report.js';
 import { runLoad } from './run.js';
 import { loadScenario, ScenarioError } from './scenario.js';
@@ -64,7 +64,7 @@ function duration(v: string | undefined, flag: string, fallback: number): number
   if (v === undefined) return fallback;
   let s: number;
   try {
-    s = parseDuration(v);
+    s = parseDuration(v, { bareSeconds: true });
   } catch (err) {
     throw new UsageError(`${flag}: ${(err as Error).message}`);
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { LoadtestIO } from './cli.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
 import { machineInfo } from './report.js';
 import { runLoad } from './run.js';
 import { loadScenario, ScenarioError } from './scenario.js';
@@ -98,7 +98,7 @@ export async function runSuiteCommand(argv: string[], io: LoadtestIO): Promise<n
   try {
     const dur = (v: string | undefined, flag: string): number | undefined => {
       if (v === undefined) return undefined;
-      const s = parseDuration(v);
+      const s = parseDuration(v, { bareSeconds: true });
       if (!(s > 0) && flag !== '--pause') throw new RangeError(`${flag} must be above 0`);
       return s;
     };

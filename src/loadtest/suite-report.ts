@@ -2,7 +2,7 @@
 // the answers with what limited them, every run with the command that repeats it, the machine,
 // versions and exact parameters.
 import { charts, figures, page, statsTable } from './html-report.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../duration.js';
 import type { MachineInfo } from './report.js';
 import type { PeakLimit, RpsLimit, SuiteResult, SuiteRun } from './suite.js';
 import { escapeHtml as esc } from './svg-chart.js';
