@@ -51,7 +51,7 @@ test('SQLite: a version-1 history gains the engine column, every old row is text
     // Version 3: retention's age cap walks an index on created_at, not the table.
     const check = new Database(path, { readonly: true });
     t.after(() => check.close());
-    assert.equal(check.prepare('SELECT max(version) FROM schema_migrations').pluck().get(), 3);
+    assert.equal(check.prepare('SELECT max(version) FROM schema_migrations').pluck().get(), 4);
     const plan = check.prepare("EXPLAIN QUERY PLAN SELECT id FROM analyses WHERE created_at < 0 ORDER BY created_at LIMIT 10").all() as { detail: string }[];
     assert.match(plan.map((p) => p.detail).join('; '), /USING COVERING INDEX analyses_created_at/);
     assert.equal(await store.trim({ maxAgeMs: 1000 }), 3, 'the old rows go by age, the new one stays');
@@ -85,7 +85,13 @@ test('SQLite: a version-2 history gains the created_at index; rows intact', (t) 
     const check = new Database(path, { readonly: true });
     t.after(() => check.close());
     assert.deepEqual(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'analyses'").pluck().all(), ['analyses_created_at']);
-    assert.equal(check.prepare('SELECT max(version) FROM schema_migrations').pluck().get(), 3);
+    assert.equal(check.prepare('SELECT max(version) FROM schema_migrations').pluck().get(), 4);
+    // Version 4: idempotency keys.
+    const row = { text: 'retried', sentiment: 0, subjectivity: 0, engine: 'textblob' } as const;
+    const first = await store.insertOnce({ key: 'k', fingerprint: 'f' }, [row]);
+    assert.equal(first.outcome, 'stored');
+    assert.equal((await store.insertOnce({ key: 'k', fingerprint: 'f' }, [row])).outcome, 'replayed');
+    assert.equal(await store.count(), OLD_ROWS.length + 1);
   })();
 });
 
@@ -119,4 +125,9 @@ test('PostgreSQL: a version-1 history gains the engine column, every old row is 
   ]);
   const [added] = await store.insert([{ text: 'new', sentiment: 0.2, subjectivity: 0.1, engine: 'blend' }]);
   assert.equal((await store.get(added!.id))?.engine, 'blend');
+  // Version 3: idempotency keys.
+  const row = { text: 'retried', sentiment: 0, subjectivity: 0, engine: 'textblob' } as const;
+  assert.equal((await store.insertOnce({ key: 'k', fingerprint: 'f' }, [row])).outcome, 'stored');
+  assert.equal((await store.insertOnce({ key: 'k', fingerprint: 'f' }, [row])).outcome, 'replayed');
+  assert.equal(await store.count(), OLD_ROWS.length + 2);
 });

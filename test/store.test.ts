@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { PAGE_MAX_BYTES, type HistoryStore, type NewRow } from '../src/store/history-store.js';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { IDEMPOTENCY_TTL_MS, PAGE_MAX_BYTES, type HistoryStore, type NewRow } from '../src/store/history-store.js';
 import { PostgresHistoryStore } from '../src/store/postgres.js';
 import { CACHED_PAGE_MAX, SqliteHistoryStore } from '../src/store/sqlite.js';
 import { PG_URL, pgAvailable, pgSchema } from './pg-helpers.js';
@@ -12,7 +14,7 @@ import { PG_URL, pgAvailable, pgSchema } from './pg-helpers.js';
 interface Backend {
   name: string;
   /** A fresh, empty store; `reopen` gives a second handle on the same data (another process's view). */
-  open(): Promise<{ store: HistoryStore; reopen: () => Promise<HistoryStore>; cleanup: () => Promise<void> }>;
+  open(): Promise<{ store: HistoryStore; reopen: () => Promise<HistoryStore>; cleanup: () => Promise<void>; sql: (sql: string) => Promise<unknown> }>;
 }
 
 const sqlite: Backend = {
@@ -20,7 +22,21 @@ const sqlite: Backend = {
   async open() {
     const dir = mkdtempSync(join(tmpdir(), 'polarity-store-'));
     const path = join(dir, 'history.db');
-    return { store: new SqliteHistoryStore(path), reopen: async () => new SqliteHistoryStore(path), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      store: new SqliteHistoryStore(path),
+      reopen: async () => new SqliteHistoryStore(path),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+      /** Runs one statement on its own connection; answers its first row's first column. */
+      sql: async (sql) => {
+        const db = new Database(path);
+        try {
+          const stmt = db.prepare(sql);
+          return stmt.reader ? stmt.pluck().get() : (stmt.run(), undefined);
+        } finally {
+          db.close();
+        }
+      },
+    };
   },
 };
 
@@ -32,6 +48,16 @@ const postgres: Backend = {
       store: await PostgresHistoryStore.open(PG_URL, { schema }),
       reopen: () => PostgresHistoryStore.open(PG_URL, { schema }),
       cleanup: drop,
+      sql: async (sql) => {
+        const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+        await c.connect();
+        try {
+          const { rows } = await c.query({ text: sql, rowMode: 'array' });
+          return rows[0]?.[0];
+        } finally {
+          await c.end();
+        }
+      },
     };
   },
 };
@@ -48,7 +74,7 @@ export function storeSuite(backend: Backend, skip?: string): void {
         for (const e of extra) await e.close();
         await s.cleanup();
       });
-      return { store: s.store, reopen: async () => { const e = await s.reopen(); extra.push(e); return e; } };
+      return { store: s.store, sql: s.sql, reopen: async () => { const e = await s.reopen(); extra.push(e); return e; } };
     };
 
     test('each row keeps the engine that scored it, and its label follows that engine', async (t) => {
@@ -280,6 +306,69 @@ export function storeSuite(backend: Backend, skip?: string): void {
       assert.equal(await store.deleteAll(), 5000);
       assert.equal(await store.count(), 0);
       assert.equal(await store.deleteAll(), 0);
+    });
+
+    test('insertOnce: a new key stores; the same key and request replays; another request is a mismatch', async (t) => {
+      const { store } = await setup(t);
+      const heard: string[] = [];
+      store.onCommit((rows) => heard.push(...rows.map((r) => r.text)));
+      const first = await store.insertOnce({ key: 'k1', fingerprint: 'f1' }, [row('a'), row('b', 0.5)]);
+      assert.equal(first.outcome, 'stored');
+      if (first.outcome !== 'stored') return;
+      assert.deepEqual(first.rows.map((r) => [r.text, r.sentiment, r.label]), [['a', 0, 'neutral'], ['b', 0.5, 'positive']]);
+      assert.ok(first.rows[1]!.id > first.rows[0]!.id);
+      assert.deepEqual(heard, ['a', 'b']);
+      // The newest page has them at once (SQLite's cache learns its own commits).
+      assert.deepEqual(JSON.parse((await store.newestPageJson(50)).json).map((r: { id: number }) => r.id), first.rows.map((r) => r.id).reverse());
+
+      const again = await store.insertOnce({ key: 'k1', fingerprint: 'f1' }, [row('a'), row('b', 0.5)]);
+      assert.deepEqual(again, { outcome: 'replayed', ids: first.rows.map((r) => r.id), createdAt: first.rows[0]!.createdAt });
+      assert.deepEqual(await store.insertOnce({ key: 'k1', fingerprint: 'other' }, [row('c')]), { outcome: 'mismatch' });
+      assert.equal(await store.count(), 2);
+      assert.deepEqual(heard, ['a', 'b']);
+      // A key is one key: 'K1' is another, and so is a key with no rows.
+      assert.equal((await store.insertOnce({ key: 'K1', fingerprint: 'f1' }, [row('a')])).outcome, 'stored');
+      assert.deepEqual(await store.insertOnce({ key: 'empty', fingerprint: 'e' }, []), { outcome: 'stored', rows: [] });
+      const empty = await store.insertOnce({ key: 'empty', fingerprint: 'e' }, []);
+      assert.equal(empty.outcome, 'replayed');
+      assert.equal(await store.count(), 3);
+    });
+
+    test('insertOnce: one key from two handles at once stores once, and both answer the same ids', async (t) => {
+      const { store, reopen } = await setup(t);
+      const other = await reopen();
+      for (let round = 0; round < 20; round++) {
+        const key = { key: `race-${round}`, fingerprint: 'same' };
+        const rows = [row(`race ${round}`)];
+        const results = await Promise.all([store.insertOnce(key, rows), other.insertOnce(key, rows), store.insertOnce(key, rows)]);
+        const ids = results.map((r) => (r.outcome === 'stored' ? r.rows.map((x) => x.id) : r.outcome === 'replayed' ? [...r.ids] : []));
+        assert.equal(results.filter((r) => r.outcome === 'stored').length, 1, `round ${round}: stored once`);
+        assert.equal(results.filter((r) => r.outcome === 'replayed').length, 2);
+        assert.deepEqual(ids[1], ids[0]);
+        assert.deepEqual(ids[2], ids[0]);
+      }
+      assert.equal(await store.count(), 20);
+      assert.equal(await other.count(), 20);
+    });
+
+    test('insertOnce: keys expire after IDEMPOTENCY_TTL_MS, and later calls delete expired ones', async (t) => {
+      const { store, sql } = await setup(t);
+      for (let i = 0; i < 40; i++) await store.insertOnce({ key: `old-${i}`, fingerprint: 'f' }, [row(`old ${i}`)]);
+      const hours = IDEMPOTENCY_TTL_MS / 3_600_000 + 1;
+      await sql(backend.name === 'sqlite'
+        ? `UPDATE idempotency_keys SET created_at = created_at - ${hours * 3_600_000}`
+        : `UPDATE idempotency_keys SET created_at = created_at - interval '${hours} hours'`);
+      // An expired key is a new key: the request stores again, and its other request is no mismatch.
+      assert.equal((await store.insertOnce({ key: 'old-0', fingerprint: 'new' }, [row('again')])).outcome, 'stored');
+      assert.equal(await store.count(), 41);
+      const keys = async () => Number(await sql('SELECT count(*) FROM idempotency_keys'));
+      // That call forgot old-0 and up to 16 other expired keys; two more calls forget the rest.
+      assert.ok((await keys()) <= 40 - 16, `${await keys()} keys left after one call`);
+      for (let i = 0; i < 2; i++) await store.insertOnce({ key: `new-${i}`, fingerprint: 'f' }, [row(`new ${i}`)]);
+      assert.equal(await keys(), 3);
+      for (let i = 1; i < 40; i += 13) {
+        assert.equal((await store.insertOnce({ key: `old-${i}`, fingerprint: 'other request' }, [row(`old again ${i}`)])).outcome, 'stored', `old-${i} expired`);
+      }
     });
 
     test('a row cap smaller than a trim chunk and larger than the table', async (t) => {

@@ -76,9 +76,39 @@ export class PageBuilder {
   }
 }
 
+/**
+ * How long an Idempotency-Key is remembered (24 hours, as Stripe's API keeps them). A key older
+ * than this is forgotten: the same request with it stores again.
+ */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** A client's Idempotency-Key and the fingerprint of the request it came with. */
+export interface IdempotencyKey {
+  readonly key: string;
+  /** Same request ⇔ same fingerprint (the route hashes what decides the answer). */
+  readonly fingerprint: string;
+}
+
+/** What insertOnce did. */
+export type OnceResult =
+  /** The key was new: the rows are stored now. */
+  | { readonly outcome: 'stored'; readonly rows: HistoryRow[] }
+  /** The key was used before with this fingerprint: nothing stored; the first answer's ids and time. */
+  | { readonly outcome: 'replayed'; readonly ids: readonly number[]; readonly createdAt: string }
+  /** The key was used before with another request: nothing stored. */
+  | { readonly outcome: 'mismatch' };
+
 export interface HistoryStore {
   /** Resolves only once the rows are committed. Concurrent calls share one transaction. */
   insert(rows: readonly NewRow[]): Promise<HistoryRow[]>;
+  /**
+   * Stores the rows and remembers the key in one transaction, unless the key is already
+   * remembered (from any process or host): then nothing is stored. Concurrent calls with one key
+   * store once; the later ones wait for the first to commit and replay it. Keys expire after
+   * IDEMPOTENCY_TTL_MS; each call also forgets a few expired ones, so the table stays about one
+   * TTL's worth of keys without a separate job. Rows' createdAt is the time the key was stored.
+   */
+  insertOnce(key: IdempotencyKey, rows: readonly NewRow[]): Promise<OnceResult>;
   /** At most `limit` rows and PAGE_MAX_BYTES of JSON; the store stops reading rows there. */
   list(options: ListOptions): Promise<Page>;
   /**

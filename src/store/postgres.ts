@@ -19,8 +19,8 @@
 //   write has been running over STALL_MS or MAX_PENDING_ROWS wait (as SQLite), and reads race a
 //   timer (the abandoned query still ends at query_timeout, freeing its connection).
 import pg from 'pg';
-import type { EngineName, HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
-import { labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
+import type { EngineName, HistoryRow, HistoryStore, IdempotencyKey, ListOptions, NewRow, OnceResult, Page, RetentionPolicy } from './history-store.js';
+import { IDEMPOTENCY_TTL_MS, labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
 
 const CHANNEL = 'polarity_history';
 /** Key of the advisory lock that orders inserts (any constant shared by every host). */
@@ -36,6 +36,8 @@ const STALL_MS = 2_000;
 export const REQUEST_DEADLINE_MS = 4_000;
 /** Retention and deleteAll delete in chunks sized to take about this long, far below statement_timeout. */
 const CHUNK_TARGET_MS = 200;
+/** Expired idempotency keys each insertOnce deletes (more than the one it adds, so they never pile up). */
+const EXPIRED_KEYS_PER_CALL = 16;
 
 const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -57,6 +59,20 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     // The engine that scored the row; every row before engines could be chosen was TextBlob's.
     // A constant default: PostgreSQL 11+ adds the column without rewriting the table.
     sql: `ALTER TABLE analyses ADD COLUMN engine text NOT NULL DEFAULT 'textblob';`,
+  },
+  {
+    version: 3,
+    // Idempotency-Key: a retried POST with the same key and request replays the first answer
+    // (these ids, this time) instead of storing again. Expired keys are deleted by later calls.
+    sql: `
+      CREATE TABLE idempotency_keys (
+        key         text        PRIMARY KEY,
+        fingerprint text        NOT NULL,
+        ids         bigint[]    NOT NULL DEFAULT '{}', -- the rows' ids, in request order
+        created_at  timestamptz NOT NULL               -- also the rows' created_at
+      );
+      CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+    `,
   },
 ];
 
@@ -270,9 +286,11 @@ export class PostgresHistoryStore implements HistoryStore {
     });
   }
 
-  private async write(batch: Pending[]): Promise<void> {
-    const rows = batch.flatMap((p) => p.rows);
-    const now = new Date();
+  /**
+   * Inserts rows in one statement: takes the ordering lock (held to the commit), draws ids in
+   * input order, notifies the other hosts (delivered at commit). Answers the rows as stored.
+   */
+  private async insertRows(client: pg.Pool | pg.PoolClient, rows: readonly NewRow[], now: Date): Promise<HistoryRow[]> {
     const texts: string[] = [];
     const bytes: (Buffer | null)[] = [];
     for (const r of rows) {
@@ -280,25 +298,30 @@ export class PostgresHistoryStore implements HistoryStore {
       texts.push(hasNul ? r.text.replaceAll('\u0000', '\uFFFD') : r.text);
       bytes.push(hasNul ? Buffer.from(r.text, 'utf8') : null);
     }
+    const result = await client.query<{ id: string; created_at: Date }>(
+      `WITH lock AS (SELECT pg_advisory_xact_lock(${INSERT_LOCK})),
+       ins AS (
+         INSERT INTO ${this.table} (text, text_bytes, sentiment, subjectivity, engine, created_at)
+         SELECT u.t, u.b, u.s, u.j, u.e, u.c
+         FROM lock, unnest($1::text[], $2::bytea[], $3::float8[], $4::float8[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u(t, b, s, j, e, c, n)
+         ORDER BY u.n
+         RETURNING id, created_at
+       )
+       SELECT ins.id, ins.created_at, pg_notify('${CHANNEL}', '') AS notified FROM ins ORDER BY ins.id`,
+      [texts, bytes, rows.map((r) => r.sentiment), rows.map((r) => r.subjectivity), rows.map((r) => r.engine), rows.map((r) => r.createdAt ?? now)],
+    );
+    // Ids were drawn in input order (ORDER BY u.n), so ascending ids map onto the input rows.
+    return result.rows.map((db, i) => {
+      const r = rows[i]!;
+      return { id: Number(db.id), text: r.text, sentiment: r.sentiment, subjectivity: r.subjectivity, label: labelOf(r.sentiment, r.engine), engine: r.engine, createdAt: db.created_at.toISOString() };
+    });
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const rows = batch.flatMap((p) => p.rows);
     const started = process.hrtime.bigint();
     try {
-      const result = await this.pool.query<{ id: string; created_at: Date }>(
-        `WITH lock AS (SELECT pg_advisory_xact_lock(${INSERT_LOCK})),
-         ins AS (
-           INSERT INTO ${this.table} (text, text_bytes, sentiment, subjectivity, engine, created_at)
-           SELECT u.t, u.b, u.s, u.j, u.e, u.c
-           FROM lock, unnest($1::text[], $2::bytea[], $3::float8[], $4::float8[], $5::text[], $6::timestamptz[]) WITH ORDINALITY AS u(t, b, s, j, e, c, n)
-           ORDER BY u.n
-           RETURNING id, created_at
-         )
-         SELECT ins.id, ins.created_at, pg_notify('${CHANNEL}', '') AS notified FROM ins ORDER BY ins.id`,
-        [texts, bytes, rows.map((r) => r.sentiment), rows.map((r) => r.subjectivity), rows.map((r) => r.engine), rows.map((r) => r.createdAt ?? now)],
-      );
-      // Ids were drawn in input order (ORDER BY u.n), so ascending ids map onto the input rows.
-      const saved: HistoryRow[] = result.rows.map((db, i) => {
-        const r = rows[i]!;
-        return { id: Number(db.id), text: r.text, sentiment: r.sentiment, subjectivity: r.subjectivity, label: labelOf(r.sentiment, r.engine), engine: r.engine, createdAt: db.created_at.toISOString() };
-      });
+      const saved = await this.insertRows(this.pool, rows, new Date());
       this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, saved.length);
       let at = 0;
       for (const p of batch) {
@@ -311,15 +334,79 @@ export class PostgresHistoryStore implements HistoryStore {
     }
   }
 
-  /** A query made for a request: it fails after REQUEST_DEADLINE_MS, whatever the database does. */
-  private query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+  /** Work done for a request: it fails after REQUEST_DEADLINE_MS, whatever the database does. */
+  private withDeadline<T>(work: Promise<T>, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DeadlineError(`the history store did not answer within ${REQUEST_DEADLINE_MS / 1000} s`)), REQUEST_DEADLINE_MS);
+      timer = setTimeout(() => reject(new DeadlineError(`the history store did not ${what} within ${REQUEST_DEADLINE_MS / 1000} s`)), REQUEST_DEADLINE_MS);
     });
-    const query = this.pool.query<R>(sql, params);
-    query.catch(() => {}); // when the deadline won, its failure is already answered
-    return Promise.race([query, deadline]).finally(() => clearTimeout(timer));
+    work.catch(() => {}); // when the deadline won, its failure is already answered
+    return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /** A query made for a request, under its deadline (the abandoned query still ends at query_timeout). */
+  private query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    return this.withDeadline(this.pool.query<R>(sql, params), 'answer');
+  }
+
+  /**
+   * One transaction on its own connection. The key is claimed first: a concurrent transaction
+   * claiming the same key waits on PostgreSQL's unique index until this one commits (then it
+   * finds the key and replays) or rolls back (then it stores). The ordering lock is taken only
+   * for the rows' INSERT, as the group commit does. Under the request deadline; a transaction cut
+   * off by it may still commit, and a retry with the key then replays it instead of storing again.
+   */
+  insertOnce(key: IdempotencyKey, rows: readonly NewRow[]): Promise<OnceResult> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    const now = Date.now();
+    for (const started of this.writeStarts) {
+      if (now - started.at > STALL_MS) return Promise.reject(new Error(`the history store is stalled (a write has been running for over ${STALL_MS / 1000} s)`));
+    }
+    const started = { at: now };
+    this.writeStarts.add(started);
+    const work = this.onceTransaction(key, rows).finally(() => this.writeStarts.delete(started));
+    return this.withDeadline(work, 'commit');
+  }
+
+  private async onceTransaction(key: IdempotencyKey, rows: readonly NewRow[]): Promise<OnceResult> {
+    const began = process.hrtime.bigint();
+    const client = await this.pool.connect();
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      const now = new Date();
+      const cutoff = new Date(now.getTime() - IDEMPOTENCY_TTL_MS);
+      await client.query('DELETE FROM idempotency_keys WHERE key = $1 AND created_at < $2', [key.key, cutoff]);
+      const claimed = await client.query('INSERT INTO idempotency_keys (key, fingerprint, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key', [key.key, key.fingerprint, now]);
+      if (claimed.rowCount === 0) {
+        const { rows: known } = await client.query<{ fingerprint: string; ids: string[]; created_at: Date }>('SELECT fingerprint, ids, created_at FROM idempotency_keys WHERE key = $1', [key.key]);
+        await client.query('COMMIT');
+        const k = known[0]!;
+        if (k.fingerprint !== key.fingerprint) return { outcome: 'mismatch' };
+        return { outcome: 'replayed', ids: k.ids.map(Number), createdAt: k.created_at.toISOString() };
+      }
+      const fresh = rows.map((r) => (r.createdAt === undefined ? r : { ...r, createdAt: undefined }));
+      const saved = fresh.length > 0 ? await this.insertRows(client, fresh, now) : [];
+      await client.query('UPDATE idempotency_keys SET ids = $2 WHERE key = $1', [key.key, saved.map((r) => r.id)]);
+      // A few expired keys; rows another transaction is deleting are skipped, not waited for.
+      await client.query(
+        'DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)',
+        [cutoff, EXPIRED_KEYS_PER_CALL],
+      );
+      await client.query('COMMIT');
+      if (saved.length > 0) {
+        this.options.onWrite?.(Number(process.hrtime.bigint() - began) / 1e9, saved.length);
+        for (const l of this.listeners) l(saved);
+      }
+      return { outcome: 'stored', rows: saved };
+    } catch (err) {
+      broken = err;
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      // A connection whose transaction failed midway (timeout, lost connection) is not reused.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
   }
 
   /**

@@ -36,6 +36,20 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX analyses_created_at ON analyses (created_at);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Idempotency-Key: a retried POST with the same key and request replays the first answer
+      -- (these ids, this time) instead of storing again. Expired keys are deleted by later calls.
+      CREATE TABLE idempotency_keys (
+        key         TEXT    PRIMARY KEY,
+        fingerprint TEXT    NOT NULL,
+        ids         TEXT    NOT NULL DEFAULT '[]', -- JSON array of the rows' ids, in request order
+        created_at  INTEGER NOT NULL               -- ms since the epoch; also the rows' created_at
+      ) WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

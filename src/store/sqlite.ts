@@ -21,8 +21,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EngineName, HistoryRow, HistoryStore, ListOptions, NewRow, Page, RetentionPolicy } from './history-store.js';
-import { labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
+import type { EngineName, HistoryRow, HistoryStore, IdempotencyKey, ListOptions, NewRow, OnceResult, Page, RetentionPolicy } from './history-store.js';
+import { IDEMPOTENCY_TTL_MS, labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
 import { migrate } from './sqlite-migrations.js';
 
 /** Rows kept in memory; pages up to CACHED_PAGE_MAX rows are served from them. */
@@ -49,6 +49,8 @@ const IMMEDIATE_RETRIES = 20;
 const TRIM_CHUNK_TARGET_MS = 10;
 /** Serialized newest pages kept (bytes of JSON, all limits together). */
 const PAGE_JSON_CACHE_BYTES = 4 << 20;
+/** Expired idempotency keys each insertOnce deletes (more than the one it adds, so they never pile up). */
+const EXPIRED_KEYS_PER_CALL = 16;
 
 /** A cached row with its JSON, serialized once. */
 interface CachedRow {
@@ -162,6 +164,63 @@ export class SqliteHistoryStore implements HistoryStore {
     );
   }
 
+  /** The rows as stored, with their ids (createdAt: theirs, else `now`). */
+  private static saved(rows: readonly NewRow[], ids: readonly number[], now: number): HistoryRow[] {
+    const saved: HistoryRow[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      saved[i] = {
+        id: ids[i]!,
+        text: r.text,
+        sentiment: r.sentiment,
+        subjectivity: r.subjectivity,
+        label: labelOf(r.sentiment, r.engine),
+        engine: r.engine,
+        createdAt: new Date(r.createdAt ? r.createdAt.getTime() : now).toISOString(),
+      };
+    }
+    return saved;
+  }
+
+  /** After a commit of this connection: the newest-rows cache learns the rows, listeners hear them. */
+  private committed(saved: HistoryRow[], started: bigint): void {
+    this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, saved.length);
+    for (const row of saved) this.ownRows.push(row);
+    if (this.ownRows.length > CACHED_PAGE_MAX + 1) this.ownRows.splice(0, this.ownRows.length - CACHED_PAGE_MAX - 1);
+    for (const listener of this.listeners) listener(saved);
+  }
+
+  /**
+   * Its own IMMEDIATE transaction, not the group commit: the key's check, the rows and the key
+   * commit together or not at all. SQLite serializes writers (across processes too), so a second
+   * call with the key always finds the first one's committed key.
+   */
+  async insertOnce(key: IdempotencyKey, rows: readonly NewRow[]): Promise<OnceResult> {
+    if (this.closed) throw new Error('store is closed');
+    if (this.busySince !== 0 && Date.now() - this.busySince > STALL_MS) {
+      throw new Error('the history store is stalled (the write lock has been taken for over 2 s)');
+    }
+    const started = process.hrtime.bigint();
+    let now = 0;
+    const result = await this.writeTransaction((): OnceResult => {
+      now = Date.now();
+      const cutoff = now - IDEMPOTENCY_TTL_MS;
+      this.stmt.forgetExpiredKey.run(key.key, cutoff);
+      this.stmt.forgetExpiredKeys.run(cutoff, EXPIRED_KEYS_PER_CALL);
+      if (this.stmt.claimKey.run(key.key, key.fingerprint, now).changes === 0) {
+        const known = this.stmt.getKey.get(key.key)!;
+        if (known.fingerprint !== key.fingerprint) return { outcome: 'mismatch' };
+        return { outcome: 'replayed', ids: JSON.parse(known.ids) as number[], createdAt: new Date(known.created_at).toISOString() };
+      }
+      const fresh = rows.map((r) => (r.createdAt === undefined ? r : { ...r, createdAt: undefined }));
+      const ids = this.insertMany(fresh, now); // a savepoint inside this transaction
+      this.stmt.keyIds.run(JSON.stringify(ids), key.key);
+      return { outcome: 'stored', rows: SqliteHistoryStore.saved(fresh, ids, now) };
+    });
+    if (result.outcome === 'stored' && result.rows.length > 0) this.committed(result.rows, started);
+    return result;
+  }
+
   private prepare() {
     const db = this.db;
     return {
@@ -179,6 +238,11 @@ export class SqliteHistoryStore implements HistoryStore {
       generation: db.prepare<[], number>("SELECT value FROM meta WHERE key = 'generation'").pluck(),
       count: db.prepare<[], number>('SELECT count(*) FROM analyses').pluck(),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
+      forgetExpiredKey: db.prepare('DELETE FROM idempotency_keys WHERE key = ? AND created_at < ?'),
+      forgetExpiredKeys: db.prepare('DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)'),
+      claimKey: db.prepare('INSERT OR IGNORE INTO idempotency_keys (key, fingerprint, created_at) VALUES (?, ?, ?)'),
+      keyIds: db.prepare('UPDATE idempotency_keys SET ids = ? WHERE key = ?'),
+      getKey: db.prepare<[string], { fingerprint: string; ids: string; created_at: number }>('SELECT fingerprint, ids, created_at FROM idempotency_keys WHERE key = ?'),
     };
   }
 
@@ -229,22 +293,7 @@ export class SqliteHistoryStore implements HistoryStore {
       return;
     }
     this.takePending();
-    const saved: HistoryRow[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      saved[i] = {
-        id: ids[i]!,
-        text: r.text,
-        sentiment: r.sentiment,
-        subjectivity: r.subjectivity,
-        label: labelOf(r.sentiment, r.engine),
-        engine: r.engine,
-        createdAt: new Date(r.createdAt ? r.createdAt.getTime() : now).toISOString(),
-      };
-    }
-    this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, saved.length);
-    for (const row of saved) this.ownRows.push(row);
-    if (this.ownRows.length > CACHED_PAGE_MAX + 1) this.ownRows.splice(0, this.ownRows.length - CACHED_PAGE_MAX - 1);
+    const saved = SqliteHistoryStore.saved(rows, ids, now);
     if (batch.length === 1) batch[0]!.resolve(saved);
     else {
       let at = 0;
@@ -253,7 +302,7 @@ export class SqliteHistoryStore implements HistoryStore {
         at += p.rows.length;
       }
     }
-    for (const listener of this.listeners) listener(saved);
+    this.committed(saved, started);
     this.settled();
   };
 
