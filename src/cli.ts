@@ -4,8 +4,12 @@ import { runAnalyze } from './cli/analyze.js';
 import { runHistory } from './cli/history.js';
 import { runLoadtest } from './loadtest/cli.js';
 import { runPlan } from './plan/cli.js';
+import { VERSION } from './version.js';
 
 const USAGE = `Usage: polarity <command> [options]
+       polarity --version
+
+Installed as two commands, polarity-server and polarity: the same program.
 
 Commands:
   serve                 start the web UI and the API (what \`npm start\` runs)
@@ -60,6 +64,11 @@ export async function main(argv: string[]): Promise<number | undefined> {
       return runHistory(rest, io);
     case 'loadtest': return runLoadtest(rest, io);
     case 'plan': return runPlan(rest, io);
+    case '--version':
+    case '-v':
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
     case undefined:
     case '--help':
     case '-h':
