@@ -1,10 +1,11 @@
 // Builds the HTTP application. It never listens: src/server.ts does; tests use app.inject().
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import type { Config } from '../config.js';
 import { ENGINE_NAMES } from '../engine/engines.js';
+import { VERSION } from '../version.js';
 import type { HistoryStore } from '../store/history-store.js';
 import { Problem, problemBody, type ProblemCode } from './errors.js';
 import { LiveFeed } from './live.js';
@@ -12,6 +13,7 @@ import { Metrics, renderMetrics, type MetricsSnapshot } from './metrics.js';
 import { analyzeRoutes } from './routes/analyze.js';
 import { historyRoutes } from './routes/history.js';
 import { historyStreamRoutes } from './routes/history-stream.js';
+import { docsRoutes } from './routes/docs.js';
 import { opsRoutes } from './routes/ops.js';
 import { webRoutes } from './web.js';
 
@@ -74,6 +76,17 @@ const UNSHED = new Set(['/livez', '/readyz', '/metrics']);
  * in flight (it lasts for hours; routes/history-stream.ts caps them instead).
  */
 const STREAM_ROUTE = '/history/stream';
+
+/**
+ * A caller's `X-Request-Id` is kept when it is a sane token: short, and only characters that are
+ * safe in a log line, a header and a JSON string without escaping. Anything else gets a new id.
+ */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@+=/-]{1,128}$/;
+
+/** The request's id: the caller's `X-Request-Id` if sane (a proxy's or a client's), else a new UUID. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}
 
 /** See connectionTimeout below. */
 export const STALL_TIMEOUT_MS = 20_000;
@@ -142,7 +155,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: options.logger ?? { level: config.logLevel } }),
     // Per-request lines are ours (onResponse, at debug): Fastify's own two lines per request cost throughput.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Every log line of a request (request.log) and its problem document carry its id, which the
+    // answer's X-Request-Id header echoes: a user's "it failed" finds its log lines.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    requestIdHeader: false,
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     bodyLimit: config.bodyLimit,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // A request must arrive in full well within this; slow-loris clients are cut off.
@@ -234,6 +251,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   let closing = false;
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
+    reply.header('x-request-id', request.id);
     if (closing) return done(new Problem('store-unavailable', 'The server is shutting down; retry', {}, { 'retry-after': '1' }));
     const route = request.routeOptions.url ?? '';
     if (limiter !== undefined && API_ROUTES.has(route)) {
@@ -263,13 +281,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (allowed) {
       reply.header('access-control-allow-origin', corsAny ? '*' : origin);
       if (!corsAny) reply.header('vary', 'Origin');
-      reply.header('access-control-expose-headers', 'Link, Retry-After, Idempotent-Replayed');
+      reply.header('access-control-expose-headers', 'Link, Retry-After, Idempotent-Replayed, X-Request-Id');
     }
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
       if (!allowed) return done(new Problem('cors-origin-denied', `Origin ${origin} is not in the CORS allow-list`));
       reply
         .header('access-control-allow-methods', 'GET, POST, DELETE')
-        .header('access-control-allow-headers', 'Content-Type, Authorization, Last-Event-ID, Idempotency-Key')
+        .header('access-control-allow-headers', 'Content-Type, Authorization, Last-Event-ID, Idempotency-Key, X-Request-Id')
         .header('access-control-max-age', '600')
         .code(204)
         .send();
@@ -291,7 +309,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     else request.log.debug({ code: problem.code }, 'request rejected');
     reply.code(problem.status).headers(problem.headers).type('application/problem+json');
     if (problem.code === 'store-unavailable' && !problem.headers['retry-after']) reply.header('retry-after', '2');
-    return problemBody(problem, request.url.split('?')[0]!);
+    return problemBody(problem, request.url.split('?')[0]!, request.id);
   });
 
   app.setNotFoundHandler(async (request, reply: FastifyReply) => {
@@ -303,7 +321,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       openapi: '3.1.0',
       info: {
         title: 'Polarity',
-        version: '0.1.0',
+        version: VERSION,
         description: 'Self-hosted sentiment analysis with TextBlob-exact scores and a stored history. Errors are RFC 9457 problem details.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (ADMIN_TOKEN)' } } },
@@ -314,6 +332,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   historyRoutes(app);
   historyStreamRoutes(app);
   opsRoutes(app, renderMetrics);
+  docsRoutes(app);
   webRoutes(app);
 
   // Live streams never end by themselves: end them so a graceful close does not wait forever.
