@@ -8,6 +8,7 @@ import { runLoad } from './run.js';
 import { loadScenario, ScenarioError } from './scenario.js';
 import { TargetError } from './target.js';
 import { formatSummary } from './text-report.js';
+import { evaluateThresholds, exitStatus, parseThreshold, ThresholdError, type Threshold } from './thresholds.js';
 
 export interface LoadtestIO {
   stdout: NodeJS.WritableStream;
@@ -43,9 +44,14 @@ Options:
   --max                 raw throughput (like wrk): --connections users at once, no think time,
                         no on-start requests
   --connections N       connections for --max (default 64)
+  --threshold T         a pass/fail criterion, repeatable: [ENDPOINT:]METRIC OP VALUE, e.g.
+                        'p95<200ms', 'failures<0.1%', 'rps>5000', 'POST /analyze:p99<=1s';
+                        METRIC p50…p99.9, med, avg, min, max (ms or s), failures (% or a count),
+                        rps, requests, late (open model: % or a count); OP < <= > >=
   -h, --help            show this help
 
-Exit status: 0 when no request failed, 1 when some failed (as Locust), 2 on a usage error.
+Exit status: 0 when no request failed, 1 when some failed (as Locust), 2 on a usage error,
+3 when a --threshold was broken. With a failures threshold, failures within it do not give 1.
 
 Example:
   polarity loadtest --host http://127.0.0.1:3000 --users 100 --spawn-rate 10 --duration 30s
@@ -100,6 +106,7 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
         quiet: { type: 'boolean', short: 'q' },
         max: { type: 'boolean' },
         connections: { type: 'string' },
+        threshold: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -113,7 +120,9 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
     return 0;
   }
   let spec;
+  let thresholds: Threshold[];
   try {
+    thresholds = (values.threshold ?? []).map(parseThreshold);
     if (!values.host) throw new UsageError('--host is required, e.g. --host http://127.0.0.1:3000');
     const max = Boolean(values.max);
     if (max && (values.users || values['spawn-rate'])) throw new UsageError('--max takes --connections, not --users/--spawn-rate');
@@ -138,7 +147,7 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
       seed,
     };
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ScenarioError) {
+    if (err instanceof UsageError || err instanceof ScenarioError || err instanceof ThresholdError) {
       io.stderr.write(`polarity loadtest: ${err.message}\nRun polarity loadtest --help for the options.\n`);
       return 2;
     }
@@ -159,6 +168,7 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
     throw err;
   }
   const { report, runner, historyCsv } = outcome;
+  if (thresholds.length) report.thresholds = evaluateThresholds(report, thresholds);
   if (values.csv) {
     const files = writeCsvFiles(values.csv, runner.stats, historyCsv);
     if (!values.quiet) io.stderr.write(`wrote ${files.join(', ')}\n`);
@@ -168,5 +178,5 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
     if (!values.quiet) io.stderr.write(`wrote ${values.html}\n`);
   }
   io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatSummary(report));
-  return report.failures > 0 ? 1 : 0;
+  return exitStatus(report, thresholds);
 }

@@ -4,6 +4,7 @@
 import type { EntryReport, RunReport } from './report.js';
 import { PERCENTILE_LABELS } from './stats.js';
 import { escapeHtml as esc, lineChart } from './svg-chart.js';
+import { formatActual } from './thresholds.js';
 
 export const STYLE = `
 :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1f24; }
@@ -120,6 +121,28 @@ export function figures(r: RunReport): string {
 </div>`;
 }
 
+/** The --threshold results, or nothing when the run had none. */
+export function thresholdsBlock(r: RunReport): string {
+  const res = r.thresholds ?? [];
+  if (res.length === 0) return '';
+  const broken = res.filter((t) => !t.passed).length;
+  return `<h2>Thresholds</h2>
+<p id="thresholds-verdict" class="${broken ? 'bad' : 'ok'}"><b>${broken ? `${broken} of ${res.length} broken` : `all ${res.length} held`}</b></p>
+<table class="thresholds">
+<thead><tr><th>Result</th><th>Threshold</th><th>Measured</th></tr></thead>
+<tbody>
+${res.map((t) => `<tr><td class="${t.passed ? 'ok' : 'bad'}">${t.passed ? 'held' : 'BROKEN'}</td><td>${esc(t.threshold)}</td><td>${esc(`${t.endpoint ? t.endpoint + ': ' : ''}${formatActual(t)}`)}</td></tr>`).join('\n')}
+</tbody>
+</table>`;
+}
+
+/** Open model: how many requests went out at their intended time. */
+export function openModelBlock(r: RunReport): string {
+  const o = r.openModel;
+  if (!o) return '';
+  return `<p class="meta">Open model: ${n(o.intended)} requests due; ${n(o.late)} sent more than ${o.lateAfterMs} ms late, ${n(o.unsent)} never sent; longest wait ${n(o.maxLagMs)} ms. Response times count from the intended send time (no coordinated omission).</p>`;
+}
+
 export function parametersBlock(r: RunReport): string {
   const p = r.parameters;
   const m = r.machine;
@@ -127,7 +150,14 @@ export function parametersBlock(r: RunReport): string {
   return `<table>
 <tbody>
 <tr><td>Host</td><td class="wrap">${esc(p.host)}</td></tr>
-<tr><td>Mode</td><td class="wrap">${p.mode === 'max' ? `--max: ${p.users} connections, no think time` : `${p.users} users, spawn rate ${p.spawnRate}/s`}</td></tr>
+<tr><td>Mode</td><td class="wrap">${
+    p.mode === 'max'
+      ? `--max: ${p.users} connections, no think time`
+      : p.mode === 'rate' && p.rate
+        ? `open model: ${p.rate.perS} requests/s${p.rate.rampS ? ` after a ${p.rate.rampS}-s ramp` : ''}, up to ${p.rate.connections} connections`
+        : `${p.users} users, spawn rate ${p.spawnRate}/s`
+  }${p.processes && p.processes > 1 ? `; ${p.processes} processes` : ''}${r.mergedFrom ? `; merged from ${r.mergedFrom} runs` : ''}</td></tr>
+${p.data ? `<tr><td>Texts</td><td class="wrap">${esc(`${p.data.texts} from ${p.data.file}, ${p.data.order}`)}</td></tr>` : ''}
 <tr><td>Duration</td><td class="wrap">${p.durationS} s (stopped by: ${esc(r.stopReason ?? '')}; request timeout ${p.timeoutS} s; stop timeout ${p.stopTimeoutS} s${p.maxRequests ? `; at most ${p.maxRequests} requests` : ''})</td></tr>
 <tr><td>Started</td><td class="wrap">${esc(r.startedAt)} — ended ${esc(r.endedAt)}</td></tr>
 <tr><td>Random seed</td><td class="wrap">${p.seed} (--seed ${p.seed} repeats the task choices and think times)</td></tr>
@@ -164,6 +194,8 @@ export function renderRunHtml(r: RunReport): string {
     `<h1>${esc(title)}</h1>
 <p class="meta">polarity loadtest · ${esc(r.startedAt)} · ${r.durationS.toFixed(1)} s</p>
 ${figures(r)}
+${openModelBlock(r)}
+${thresholdsBlock(r)}
 <h2>Over time</h2>
 ${charts(r)}
 <h2>Statistics</h2>

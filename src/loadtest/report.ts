@@ -2,8 +2,20 @@
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { PERCENTILES, PERCENTILE_LABELS, type RequestStats, type StatsEntry } from './stats.js';
-import type { Runner } from './runner.js';
+import type { Clock, StopReason } from './runner.js';
 import type { Scenario } from './scenario.js';
+import type { ThresholdResult } from './thresholds.js';
+
+/** What a report reads from a scheduler: the closed-model Runner and the open-model OpenRunner. */
+export interface RunnerView {
+  readonly stats: RequestStats;
+  readonly clock: Clock;
+  readonly userCount: number;
+  readonly peakUsers: number;
+  readonly stopReason: StopReason | null;
+  readonly endedWall: number | null;
+  elapsed(): number;
+}
 
 export interface EntryReport {
   method: string;
@@ -21,6 +33,10 @@ export interface EntryReport {
   failPerSec: number;
   /** "50%" … "100%" → ms, Locust's rounded buckets */
   percentiles: Record<string, number>;
+  /** what exact merging needs (loadtest merge, --processes): sums, and the rounded buckets (ms → count) */
+  totalResponseTime: number;
+  totalContentLength: number;
+  histogram: Record<string, number>;
 }
 
 /** One point of the time series, taken every second. */
@@ -56,9 +72,28 @@ export interface RunParameters {
   timeoutS: number;
   stopTimeoutS: number;
   maxRequests: number | null;
-  mode: 'users' | 'max';
+  mode: 'users' | 'max' | 'rate';
   seed: number;
   scenario: Scenario;
+  /** open model (--rate): requests started per second, reached after rampS */
+  rate?: { perS: number; rampS: number; connections: number } | null;
+  /** --data: where the texts came from and in which order */
+  data?: { file: string; texts: number; order: 'round-robin' | 'random' } | null;
+  /** --processes */
+  processes?: number;
+}
+
+/** Open model: requests due at an intended time, and how many could not go then. */
+export interface OpenModelInfo {
+  /** requests whose intended send time fell within the run */
+  intended: number;
+  /** sent, but more than lateAfterMs after their intended time (no free connection, or a busy load tester) */
+  late: number;
+  /** due but never sent: still waiting for a connection when the run ended */
+  unsent: number;
+  lateAfterMs: number;
+  /** the longest wait between an intended send time and the send, ms */
+  maxLagMs: number;
 }
 
 export interface LoadGeneratorInfo {
@@ -98,6 +133,15 @@ export interface RunReport {
   history: Sample[];
   loadGenerator: LoadGeneratorInfo;
   machine: MachineInfo;
+  /** wall-clock seconds (epoch) of the start and of the last request: what merging needs for the RPS */
+  startTime: number;
+  lastRequestTime: number | null;
+  /** open model only */
+  openModel?: OpenModelInfo | null;
+  /** --threshold results, in the order given */
+  thresholds?: ThresholdResult[];
+  /** a merged report: how many runs it merges (processes or machines) */
+  mergedFrom?: number;
 }
 
 export function entryReport(e: StatsEntry): EntryReport {
@@ -116,10 +160,13 @@ export function entryReport(e: StatsEntry): EntryReport {
     rps: e.totalRps,
     failPerSec: e.totalFailPerSec,
     percentiles,
+    totalResponseTime: e.totalResponseTime,
+    totalContentLength: e.totalContentLength,
+    histogram: Object.fromEntries([...e.buckets].sort((a, b) => a[0] - b[0])),
   };
 }
 
-export function sample(runner: Runner): Sample {
+export function sample(runner: RunnerView): Sample {
   const total = runner.stats.total;
   const now = runner.clock.wall();
   return {
@@ -160,10 +207,11 @@ export function machineInfo(): MachineInfo {
 }
 
 export function buildReport(
-  runner: Runner,
+  runner: RunnerView,
   parameters: RunParameters,
   history: Sample[],
   loadGenerator: LoadGeneratorInfo,
+  openModel: OpenModelInfo | null = null,
 ): RunReport {
   const stats: RequestStats = runner.stats;
   const total = stats.total;
@@ -188,5 +236,8 @@ export function buildReport(
     history,
     loadGenerator,
     machine: machineInfo(),
+    startTime: stats.startTime,
+    lastRequestTime: last,
+    ...(openModel ? { openModel } : {}),
   };
 }

@@ -3,6 +3,7 @@
 // original project's terms.
 import type { EntryReport, RunReport } from './report.js';
 import { PERCENTILE_LABELS } from './stats.js';
+import { formatActual } from './thresholds.js';
 
 const TYPE_W = 8;
 
@@ -53,7 +54,29 @@ export function formatSummary(r: RunReport): string {
     lines.push('');
   }
   lines.push(headline(r));
+  if (r.openModel) lines.push(openModelLine(r));
+  if (r.thresholds?.length) lines.push('', ...thresholdLines(r));
   return lines.join('\n') + '\n';
+}
+
+/** The open model's own figures: how many requests went out on time. */
+export function openModelLine(r: RunReport): string {
+  const o = r.openModel!;
+  const rate = r.parameters.rate;
+  return (
+    `open model: ${rate ? `${rate.perS}/s${rate.rampS ? ` after a ${rate.rampS}-s ramp` : ''}, ` : ''}${o.intended} requests due, ` +
+    `${o.late} sent more than ${o.lateAfterMs} ms late, ${o.unsent} never sent (no free connection); longest wait ${Math.round(o.maxLagMs)} ms; ` +
+    'response times count from the intended send time'
+  );
+}
+
+/** One line per threshold: held or broken, with the measured value. */
+export function thresholdLines(r: RunReport): string[] {
+  const res = r.thresholds ?? [];
+  const broken = res.filter((t) => !t.passed).length;
+  const lines = [broken ? `Thresholds: ${broken} of ${res.length} BROKEN` : `Thresholds: all ${res.length} held`];
+  for (const t of res) lines.push(`  ${t.passed ? 'ok    ' : 'BROKEN'}  ${t.threshold}  (${t.endpoint ? t.endpoint + ' ' : ''}${formatActual(t)})`);
+  return lines;
 }
 
 /** One line in the original project's terms. */
