@@ -111,7 +111,7 @@ async function start(flags: string[], onLine: (line: string) => void): Promise<C
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
       for (const line of lines) {
-        if (line.startsWith('Polarity is listening')) resolve();
+        if (/is listening on http/.test(line)) resolve(); // a JSON log line since the listening line goes through pino
         onLine(line);
       }
     });

@@ -7,9 +7,10 @@ import { Server as NetServer } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { describeConfig, describeDatabase, type Config } from './config.js';
 import { buildApp } from './http/app.js';
-import { mergeSnapshots, type MetricsSnapshot } from './http/metrics.js';
+import { mergeSnapshots, type Metrics, type MetricsSnapshot } from './http/metrics.js';
 import type { HistoryStore } from './store/history-store.js';
 import { openStore } from './store/open.js';
+import { VERSION } from './version.js';
 
 const SHUTDOWN_GRACE_MS = 30_000;
 /**
@@ -30,6 +31,17 @@ type Message =
 export function displayUrl(config: Config, port: number): string {
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   return `http://${host}:${port}/`;
+}
+
+/**
+ * The line saying where the service listens: a JSON log line like every other (stdout is JSON
+ * only), logged whatever --log-level says, as it is what a person or a script starting the server
+ * waits for ("listening on http://...").
+ */
+function announceListening(log: Logger, config: Config, port: number, workers: number): void {
+  const url = displayUrl(config, port);
+  const history = describeDatabase(config);
+  log.child({}, { level: 'info' }).info({ url, workers, history, version: VERSION }, `Polarity ${VERSION} is listening on ${url} (${workers} worker${workers === 1 ? '' : 's'}, history in ${history})`);
 }
 
 const RETENTION_INTERVAL_MS = 10_000;
@@ -104,10 +116,10 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
   const inCluster = cluster.isWorker;
   let metricsSeq = 0;
   const waiting = new Map<number, (s: MetricsSnapshot) => void>();
-  // eslint-disable-next-line prefer-const
-  let app: Awaited<ReturnType<typeof buildApp>>;
-  const store = await openStoreWaiting(config, log, (s, rows) => app?.ctx.metrics.recordWrite(s, rows));
-  app = await buildApp({
+  // The store reports its writes from its first commit on; the metrics exist once the app does.
+  let metrics: Metrics | undefined;
+  const store = await openStoreWaiting(config, log, (s, rows) => metrics?.recordWrite(s, rows));
+  const app = await buildApp({
     config,
     store,
     logger: log,
@@ -129,6 +141,7 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
         }
       : {}),
   });
+  metrics = app.ctx.metrics;
   if (inCluster) {
     process.on('message', (msg: Message) => {
       if (msg.type === 'metrics-collect') {
@@ -197,7 +210,7 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     log.info({ config: describeConfig(config) }, 'configuration');
-    process.stdout.write(`Polarity is listening on ${displayUrl(config, port)} (1 worker, history in ${describeDatabase(config)})\n`);
+    announceListening(log, config, port, 1);
   }
 }
 
@@ -274,7 +287,7 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
     cluster.on('listening', (_worker, address) => {
       listening++;
       if (listening === config.workers) {
-        process.stdout.write(`Polarity is listening on ${displayUrl(config, address.port)} (${config.workers} workers, history in ${describeDatabase(config)})\n`);
+        announceListening(log, config, address.port, config.workers);
         resolve();
       }
     });
