@@ -4,23 +4,38 @@
 import assert from 'node:assert/strict';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
+import pg from 'pg';
+import { testConfig } from '../src/config.js';
+import { buildApp } from '../src/http/app.js';
 import { REQUEST_DEADLINE_MS, PostgresHistoryStore } from '../src/store/postgres.js';
 import type { NewRow } from '../src/store/history-store.js';
 import { PG_URL, pgAvailable, pgSchema } from './pg-helpers.js';
 
-/** Forwards to PostgreSQL; `hang()` makes it drop every byte both ways, `resume()` forward again. */
-async function hangingProxy(target: URL): Promise<{ url: string; hang: () => void; resume: () => void; close: () => Promise<void> }> {
+/**
+ * Forwards to PostgreSQL; `hang()` makes it drop every byte both ways, `resume()` forward again.
+ * `loseReplyAfter(sql)`: the next connection to send that SQL has it delivered and executed, and
+ * from then on loses every reply — a commit that happened, answered to nobody.
+ */
+async function hangingProxy(target: URL): Promise<{ url: string; hang: () => void; resume: () => void; loseReplyAfter: (sql: string) => void; close: () => Promise<void> }> {
   let hung = false;
+  let trigger: Buffer | undefined;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = createConnection({ host: target.hostname, port: Number(target.port || 5432) });
+    let muted = false;
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => {});
       s.on('close', () => sockets.delete(s));
     }
-    client.on('data', (d) => void (hung || upstream.write(d)));
-    upstream.on('data', (d) => void (hung || client.write(d)));
+    client.on('data', (d: Buffer) => {
+      if (trigger !== undefined && d.includes(trigger)) {
+        trigger = undefined;
+        muted = true;
+      }
+      if (!hung) upstream.write(d);
+    });
+    upstream.on('data', (d) => void (hung || muted || client.write(d)));
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -33,6 +48,7 @@ async function hangingProxy(target: URL): Promise<{ url: string; hang: () => voi
     url: url.href,
     hang: () => void (hung = true),
     resume: () => void (hung = false),
+    loseReplyAfter: (sql) => void (trigger = Buffer.from(sql)),
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));
@@ -53,7 +69,7 @@ async function storeBehindProxy(t: { after: (fn: () => unknown) => void }) {
     proxy.resume();
     await store.close();
   });
-  return { proxy, store };
+  return { proxy, store, schema };
 }
 
 /** How long a call takes to settle, and whether it failed. */
@@ -122,4 +138,63 @@ test('PostgreSQL: past 20,000 rows waiting for a commit an insert fails at once'
   const over = await timed(store.insert(Array.from({ length: 6_000 }, (_, i) => row(`o${i}`))));
   assert.ok(over.failed && over.ms < 50, `failed at once (${over.ms.toFixed(0)} ms)`);
   assert.equal((await waiting).failed, true);
+});
+
+test('a retry after PostgreSQL lost the answer to a commit: with an Idempotency-Key it never stores twice', { timeout: 60_000 }, async (t) => {
+  const skip = await pgAvailable();
+  if (skip) return t.skip(skip);
+  const { proxy, store, schema } = await storeBehindProxy(t);
+  const app = await buildApp({ config: testConfig({ databaseUrl: PG_URL }), store, logger: false });
+  t.after(() => app.close());
+  const rowsWith = async (text: string): Promise<number[]> => {
+    const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+    await c.connect();
+    try {
+      return (await c.query<{ id: string }>('SELECT id FROM analyses WHERE text = $1 ORDER BY id', [text])).rows.map((r) => Number(r.id));
+    } finally {
+      await c.end();
+    }
+  };
+  const post = (text: string, key?: string) =>
+    app.inject({ method: 'POST', url: '/analyze', headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, payload: JSON.stringify({ text }) });
+  /** A client's retries: while the store is stalled (the lost write runs until query_timeout) it answers 503 at once. */
+  const retry = async (text: string, key?: string) => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const res = await post(text, key);
+      if (res.statusCode !== 503 || Date.now() > deadline) return res;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  // Without a key: the INSERT commits, its answer is lost, the client gets a 503 and retries — twice stored.
+  proxy.loseReplyAfter('INSERT INTO analyses');
+  const lost = await post('no key');
+  assert.equal(lost.statusCode, 503);
+  assert.equal(lost.json().code, 'store-unavailable');
+  assert.equal((await rowsWith('no key')).length, 1, 'the lost commit happened');
+  assert.equal((await retry('no key')).statusCode, 200);
+  assert.equal((await rowsWith('no key')).length, 2, 'without a key the retry stores again');
+
+  // With a key: the COMMIT happens, its answer is lost (503); the retry replays the committed row.
+  proxy.loseReplyAfter('COMMIT');
+  const first = await post('with a key', 'retry-1');
+  assert.equal(first.statusCode, 503);
+  assert.match(first.json().detail, /same Idempotency-Key/);
+  const committed = await rowsWith('with a key');
+  assert.equal(committed.length, 1, 'the commit happened');
+  const replayed = await retry('with a key', 'retry-1');
+  assert.equal(replayed.statusCode, 200);
+  assert.equal(replayed.headers['idempotent-replayed'], 'true');
+  assert.equal(replayed.json().id, committed[0]);
+  assert.deepEqual(await rowsWith('with a key'), committed, 'stored once');
+
+  // And when the database hangs before anything reached it, the retry stores it (once).
+  proxy.hang();
+  const hung = await post('hung', 'retry-2');
+  assert.equal(hung.statusCode, 503);
+  proxy.resume();
+  const again = await retry('hung', 'retry-2');
+  assert.equal(again.statusCode, 200);
+  assert.deepEqual(await rowsWith('hung'), [again.json().id]);
 });
