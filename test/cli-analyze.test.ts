@@ -27,10 +27,8 @@ async function run(argv: string[], stdinChunks: (string | Buffer)[] = [], stdout
   return { code, out, err };
 }
 
-const expected = (text: string) => {
-  const { polarity, subjectivity, assessments } = analyze(text);
-  return { polarity, subjectivity, assessments };
-};
+/** What POST /analyze answers with "explain": true on the default engine (textblob). */
+const expected = (text: string) => JSON.parse(JSON.stringify(scoreExplained(text, 'textblob')));
 
 test('analyze TEXT prints the analysis as one JSON line', async () => {
   const { code, out, err } = await run(['Not a very good movie :)']);
@@ -38,7 +36,19 @@ test('analyze TEXT prints the analysis as one JSON line', async () => {
   assert.equal(err, '');
   assert.ok(out.endsWith('\n') && out.split('\n').length === 2);
   assert.deepEqual(JSON.parse(out), expected('Not a very good movie :)'));
-  assert.deepEqual(JSON.parse(out).assessments[0], [['not', 'very', 'good'], -0.26923076923076916, 0.46153846153846156, null]);
+  assert.deepEqual(JSON.parse(out).assessments[0], [['not', 'very', 'good'], -0.26923076923076916, 0.46153846153846156, null, [[0, 3], [6, 4], [11, 4]]]);
+});
+
+test('analyze names its fields as the API does: sentiment (TextBlob\'s polarity), subjectivity, label, engine', async () => {
+  const text = 'Not a very good movie :)';
+  const printed = JSON.parse((await run([text])).out);
+  assert.deepEqual(Object.keys(printed).slice(0, 4).sort(), ['engine', 'label', 'sentiment', 'subjectivity']);
+  assert.equal(printed.sentiment, analyze(text).polarity);
+  assert.equal(printed.subjectivity, analyze(text).subjectivity);
+  assert.equal(printed.label, analyze(text).polarity > 0 ? 'positive' : analyze(text).polarity < 0 ? 'negative' : 'neutral');
+  assert.equal(printed.engine, 'textblob');
+  assert.ok(!('polarity' in printed));
+  assert.deepEqual(printed, JSON.parse((await run(['--engine', 'textblob', text])).out), 'the default is --engine textblob');
 });
 
 test('analyze joins several words given as separate arguments', async () => {

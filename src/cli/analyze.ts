@@ -2,8 +2,7 @@
 import { once } from 'node:events';
 import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
-import { ENGINE_NAMES, isEngineName, scoreExplained, type EngineName } from '../engine/engines.js';
-import { analyze } from '../engine/index.js';
+import { DEFAULT_ENGINE, ENGINE_NAMES, isEngineName, scoreExplained, type EngineName } from '../engine/engines.js';
 
 export interface AnalyzeIO {
   stdin: NodeJS.ReadableStream;
@@ -15,13 +14,12 @@ export const ANALYZE_USAGE = `Usage: polarity analyze TEXT
        polarity analyze -            (score all of stdin as one text)
        polarity analyze --jsonl      (score {"id", "text"} lines from stdin)
 
-Without --engine, scores text exactly as TextBlob 0.18's default analyser (PatternAnalyzer) does,
-with TextBlob's field names. TEXT mode prints one JSON object:
-  {"polarity": <-1..1>, "subjectivity": <0..1>, "assessments": [[words, polarity, subjectivity, label], ...]}
-
-With --engine textblob|vader|blend, prints what POST /analyze answers with "explain": true:
-  {"engine", "sentiment": <-1..1>, "subjectivity": <0..1>, "label", "assessments": [...]}
-  (vader adds "vader": {compound, pos, neu, neg}; blend adds "contributions").
+Prints what POST /analyze answers with "explain": true, with the same field names:
+  {"sentiment": <-1..1>, "subjectivity": <0..1>, "label": "positive"|"negative"|"neutral",
+   "engine", "assessments": [...]}
+The engine is textblob (TextBlob 0.18's PatternAnalyzer, exactly: "sentiment" is its polarity;
+assessments [words, polarity, subjectivity, label, spans]) unless --engine says otherwise;
+vader adds "vader": {compound, pos, neu, neg}; blend adds "contributions".
 
 --jsonl reads one JSON object per line, {"id": <any>, "text": <string>}, and writes one line per
 input line, in input order: {"id", ...the fields above}. Blank lines are
@@ -31,7 +29,7 @@ skipped. A malformed line (bad JSON, missing or non-string "text") gets
 Exit status: 0 on success, 1 if any --jsonl line failed, 2 on a usage error.
 
 Options:
-  --engine NAME  textblob, vader or blend (see above)
+  --engine NAME  textblob (the default), vader or blend
   --jsonl     read JSON lines from stdin
   -h, --help  show this help
 `;
@@ -55,8 +53,8 @@ export async function runAnalyze(argv: string[], io: AnalyzeIO): Promise<number>
     await write(io.stdout, ANALYZE_USAGE);
     return 0;
   }
-  const engine = values.engine;
-  if (engine !== undefined && !isEngineName(engine)) {
+  const engine = values.engine ?? DEFAULT_ENGINE;
+  if (!isEngineName(engine)) {
     io.stderr.write(`polarity analyze: --engine must be one of ${ENGINE_NAMES.join(', ')}, got "${engine}"\n`);
     return 2;
   }
@@ -76,12 +74,11 @@ export async function runAnalyze(argv: string[], io: AnalyzeIO): Promise<number>
   return 0;
 }
 
-/** TextBlob's own field names without --engine (scripts rely on them); the API's shape with it. */
-function scoreText(text: string, engine: EngineName | undefined): object {
-  if (engine === undefined) {
-    const { polarity, subjectivity, assessments } = analyze(text);
-    return { polarity, subjectivity, assessments };
-  }
+/**
+ * The API's answer with "explain": true, field for field (sentiment, subjectivity, label, engine,
+ * assessments). Until 0.2 the default printed TextBlob's own names (polarity, …) and no label.
+ */
+function scoreText(text: string, engine: EngineName): object {
   return scoreExplained(text, engine);
 }
 
@@ -98,7 +95,7 @@ async function readAll(input: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** The output line for one input line (without the newline), and whether it is an error. */
-function scoreLine(line: string, lineNo: number, engine: EngineName | undefined): { out: string; failed: boolean } {
+function scoreLine(line: string, lineNo: number, engine: EngineName): { out: string; failed: boolean } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -124,7 +121,7 @@ function fail(id: unknown, line: number, error: string): { out: string; failed: 
  * and written as one chunk, and the next input chunk is only read once stdout has room again.
  * Memory stays bounded by the largest line plus one input chunk.
  */
-async function analyzeLines(input: NodeJS.ReadableStream, out: NodeJS.WritableStream, engine: EngineName | undefined): Promise<number> {
+async function analyzeLines(input: NodeJS.ReadableStream, out: NodeJS.WritableStream, engine: EngineName): Promise<number> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let lineNo = 0;
