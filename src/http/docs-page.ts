@@ -253,7 +253,7 @@ export function renderDocsPage(doc: OpenApiDocument, problems: Record<string, Pr
 ${doc.info.description ? `<p>${prose(doc.info.description)}</p>` : ''}
 <p>The machine-readable document: <a href="/openapi.json"><code>/openapi.json</code></a> (OpenAPI 3.1). The web page: <a href="/">/</a>.</p>
 </header>
-<nav aria-label="Operations"><h2>Operations</h2><ul class="toc">
+<nav aria-label="Contents"><h2>Contents</h2><ul class="toc">
 ${toc}
 </ul><p><a href="#problems">Problems (errors)</a></p></nav>
 <main>
