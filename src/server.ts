@@ -237,7 +237,7 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   const onMessage = (worker: Worker, msg: Message) => {
     if (msg.type === 'metrics-request') {
       const id = ++collectSeq;
-      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w?.isConnected() === true);
       const entry = {
         want: workers.length,
         got: [] as MetricsSnapshot[],

@@ -1,6 +1,6 @@
 // Builds the HTTP application. It never listens: src/server.ts does; tests use app.inject().
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import type { Config } from '../config.js';
@@ -312,7 +312,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return problemBody(problem, request.url.split('?')[0]!, request.id);
   });
 
-  app.setNotFoundHandler(async (request, reply: FastifyReply) => {
+  app.setNotFoundHandler(async (request) => {
     throw new Problem('not-found', `No route for ${request.method} ${request.url.split('?')[0]}`);
   });
 

@@ -82,7 +82,7 @@ export function webRoutes(app: FastifyInstance, dir = WEB_DIR): void {
     app.get(path, { schema: { hide: true } }, async (request, reply) => {
       reply.header('etag', asset.etag).header('cache-control', asset.cacheControl);
       const inm = request.headers['if-none-match'];
-      if (inm !== undefined && inm.split(',').some((t) => t.trim() === asset.etag)) {
+      if (inm?.split(',').some((t) => t.trim() === asset.etag)) {
         return reply.code(304).send();
       }
       return reply.type(asset.type).send(asset.body);

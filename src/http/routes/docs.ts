@@ -19,7 +19,7 @@ function page(body: string): Page {
 function send(request: FastifyRequest, reply: FastifyReply, p: Page, type: string): FastifyReply {
   reply.header('etag', p.etag).header('cache-control', 'no-cache').header('vary', 'Accept');
   const inm = request.headers['if-none-match'];
-  if (inm !== undefined && inm.split(',').some((t) => t.trim() === p.etag)) return reply.code(304).send();
+  if (inm?.split(',').some((t) => t.trim() === p.etag)) return reply.code(304).send();
   return reply.type(type).send(p.body);
 }
 
