@@ -91,6 +91,33 @@ export const analysisSchema = {
   },
 } as const;
 
+/** A per-item batch result: the caller's document id, and the history row's as historyId. */
+export const documentResultSchema = {
+  type: 'object',
+  required: ['id', ...analysisSchema.required],
+  properties: {
+    id: { type: 'string', description: 'The document\'s id, as sent' },
+    historyId: { type: 'integer', description: 'History id; absent when store=false' },
+    ...scoreProperties,
+    createdAt: analysisSchema.properties.createdAt,
+    assessments: analysisSchema.properties.assessments,
+    contributions: analysisSchema.properties.contributions,
+    sentences: analysisSchema.properties.sentences,
+  },
+} as const;
+
+/** A document of a per-item batch that could not be analysed. */
+export const itemErrorSchema = {
+  type: 'object',
+  required: ['id', 'code', 'title', 'detail'],
+  properties: {
+    id: { type: 'string', description: 'The document\'s id, as sent' },
+    code: { type: 'string', description: 'A problem code of the catalogue (/problems/<code>)' },
+    title: { type: 'string' },
+    detail: { type: 'string' },
+  },
+} as const;
+
 export const historyRowSchema = {
   type: 'object',
   required: ['id', 'text', 'sentiment', 'subjectivity', 'label', 'engine', 'createdAt'],

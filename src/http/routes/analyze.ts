@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { score, scoreExplained, scoreSentences, type EngineName, type Explanation, type Score, type SentenceScore } from '../../engine/engines.js';
 import { IDEMPOTENCY_TTL_MS, type HistoryRow, type IdempotencyKey, type NewRow } from '../../store/history-store.js';
-import { Problem } from '../errors.js';
-import { analysisSchema, engineSchema, problems } from '../schemas.js';
+import { Problem, PROBLEMS, type ProblemCode } from '../errors.js';
+import { analysisSchema, documentResultSchema, engineSchema, itemErrorSchema, problems } from '../schemas.js';
 
 interface Options {
   store?: boolean;
@@ -17,8 +17,25 @@ interface AnalyzeBody extends Options {
   text: string;
 }
 
+/** One document of a per-item batch; its text is checked per item (an error names the id). */
+interface DocumentIn {
+  id: string;
+  text?: unknown;
+}
+
 interface BatchBody extends Options {
-  texts: string[];
+  texts?: string[];
+  documents?: DocumentIn[];
+}
+
+type DocumentOut = Omit<AnalysisOut, 'id'> & { id: string; historyId?: number };
+
+/** A document that could not be analysed: the batch goes on without it. */
+interface ItemError {
+  id: string;
+  code: ProblemCode;
+  title: string;
+  detail: string;
 }
 
 type AnalysisOut = Score & Partial<Explanation> & {
@@ -61,7 +78,7 @@ export function idempotencyKey(header: string | string[] | undefined): string | 
 }
 
 /** What decides the answer, hashed: the same key with another request is refused, not replayed. */
-function fingerprint(route: string, engine: EngineName, explain: boolean, sentences: boolean, texts: readonly string[] | string): string {
+function fingerprint(route: string, engine: EngineName, explain: boolean, sentences: boolean, texts: unknown): string {
   return createHash('sha256').update(JSON.stringify([route, engine, explain, sentences, texts])).digest('base64url');
 }
 
@@ -120,7 +137,7 @@ function headerValues(request: FastifyRequest, name: string): string[] | undefin
   return values;
 }
 
-function requestKey(request: FastifyRequest, route: string, engine: EngineName, explain: boolean, sentences: boolean, texts: readonly string[] | string): IdempotencyKey | undefined {
+function requestKey(request: FastifyRequest, route: string, engine: EngineName, explain: boolean, sentences: boolean, texts: unknown): IdempotencyKey | undefined {
   const key = idempotencyKey(headerValues(request, 'idempotency-key'));
   return key === undefined ? undefined : { key, fingerprint: fingerprint(route, engine, explain, sentences, texts) };
 }
@@ -143,6 +160,49 @@ const keyHeader = {
     },
   },
 } as const;
+
+/**
+ * The per-item batch: every document is checked on its own; the good ones are analysed and stored
+ * in one transaction, the bad ones answered in `errors` (the status stays 200). Ids must be unique.
+ */
+async function analyzeDocuments(
+  app: FastifyInstance,
+  reply: FastifyReply,
+  request: FastifyRequest,
+  documents: readonly DocumentIn[],
+  { store, explain, sentences, engine }: Required<Options>,
+): Promise<{ results: DocumentOut[]; errors: ItemError[] }> {
+  const seen = new Set<string>();
+  for (const d of documents) {
+    if (seen.has(d.id)) throw new Problem('invalid-request', `Document ids must be unique in a batch; "${d.id.slice(0, 64)}" appears twice`);
+    seen.add(d.id);
+  }
+  const key = requestKey(request, '/analyze/batch', engine, explain, sentences, documents.map((d) => [d.id, d.text]));
+  const errors: ItemError[] = [];
+  const good: { id: string; scored: { out: AnalysisOut; row: NewRow } }[] = [];
+  for (const d of documents) {
+    try {
+      if (d.text === undefined) throw new Problem('text-required', 'This document has no "text"');
+      if (typeof d.text !== 'string') throw new Problem('text-not-string', 'This document\'s "text" is not a string');
+      checkText(d.text, app.ctx.config.maxTextChars);
+      good.push({ id: d.id, scored: analyzeOne(d.text, engine, explain, sentences) });
+    } catch (err) {
+      if (!(err instanceof Problem)) throw err;
+      errors.push({ id: d.id, code: err.code, title: PROBLEMS[err.code].title, detail: err.detail ?? PROBLEMS[err.code].title });
+    }
+  }
+  const scored = good.map((g) => g.scored);
+  const replayed = store && (scored.length > 0 || key !== undefined) && (await commit(app, reply, scored, key));
+  if (!replayed) app.ctx.metrics.recordAnalyses(scored.length, store, engine);
+  // The document's id is `id`; the history row's id becomes `historyId`.
+  const results = good.map(({ id, scored: { out } }) => {
+    const { id: historyId, ...rest } = out;
+    const result: DocumentOut = { id, ...rest };
+    if (historyId !== undefined) result.historyId = historyId;
+    return result;
+  });
+  return { results, errors };
+}
 
 function options(defaultEngine: EngineName) {
   return {
@@ -180,26 +240,59 @@ export function analyzeRoutes(app: FastifyInstance): void {
 
   app.post<{ Body: BatchBody }>('/analyze/batch', {
     schema: {
-      summary: `Score up to ${config.batchMax} texts in one request; answers an array in the same order`,
+      summary: `Score up to ${config.batchMax} texts in one request`,
+      description:
+        'Either `texts` (an array of strings; answers an array in the same order; one bad text rejects the whole batch) or ' +
+        '`documents` (an array of `{id, text}`; answers `{results, errors}`: each document analysed on its own, the good ones stored ' +
+        'in one transaction, each bad one listed in `errors` with its id and problem code).',
       body: {
         type: 'object',
-        required: ['texts'],
-        properties: { texts: { type: 'array', items: { type: 'string' } }, ...options(config.defaultEngine) },
+        properties: {
+          texts: { type: 'array', items: { type: 'string' } },
+          documents: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id'],
+              properties: {
+                id: { type: 'string', minLength: 1, maxLength: 256, description: 'Your id for the document, unique in the batch; echoed in its result or error' },
+                text: { description: `A string of at most ${config.maxTextChars} characters; anything else is an error for this document only` },
+              },
+            },
+          },
+          ...options(config.defaultEngine),
+        },
+        oneOf: [{ required: ['texts'] }, { required: ['documents'] }],
       },
       headers: keyHeader,
-      response: { 200: { type: 'array', items: analysisSchema }, ...problems(400, 413, 415, 422, 503) },
+      response: {
+        200: {
+          anyOf: [
+            { type: 'array', items: analysisSchema, description: 'For `texts`: one analysis per text, in order' },
+            {
+              type: 'object',
+              description: 'For `documents`: the analysed documents in order, and the ones that could not be',
+              required: ['results', 'errors'],
+              properties: { results: { type: 'array', items: documentResultSchema }, errors: { type: 'array', items: itemErrorSchema } },
+            },
+          ],
+        },
+        ...problems(400, 413, 415, 422, 503),
+      },
     },
   }, async (request, reply) => {
-    const { texts, store = true, explain = false, sentences = false, engine = config.defaultEngine } = request.body;
-    const key = requestKey(request, '/analyze/batch', engine, explain, sentences, texts);
-    if (texts.length > config.batchMax) {
-      throw new Problem('batch-too-large', `The batch has ${texts.length} texts; the limit is ${config.batchMax}`, { limit: config.batchMax });
+    const { texts, documents, store = true, explain = false, sentences = false, engine = config.defaultEngine } = request.body;
+    const count = (texts ?? documents!).length;
+    if (count > config.batchMax) {
+      throw new Problem('batch-too-large', `The batch has ${count} ${texts ? 'texts' : 'documents'}; the limit is ${config.batchMax}`, { limit: config.batchMax });
     }
-    texts.forEach((t, i) => checkText(t, config.maxTextChars, `texts[${i}]: `));
-    const scored = texts.map((t) => analyzeOne(t, engine, explain, sentences));
+    if (documents !== undefined) return analyzeDocuments(app, reply, request, documents, { store, explain, sentences, engine });
+    const key = requestKey(request, '/analyze/batch', engine, explain, sentences, texts);
+    texts!.forEach((t, i) => checkText(t, config.maxTextChars, `texts[${i}]: `));
+    const scored = texts!.map((t) => analyzeOne(t, engine, explain, sentences));
     // An empty batch stores nothing, but a key sent with it is still remembered (and checked).
     const replayed = store && (scored.length > 0 || key !== undefined) && (await commit(app, reply, scored, key));
-    if (!replayed) metrics.recordAnalyses(texts.length, store, engine);
+    if (!replayed) metrics.recordAnalyses(scored.length, store, engine);
     return scored.map((s) => s.out);
   });
   app.ctx.methodNotAllowed('/analyze/batch', ['POST']);
