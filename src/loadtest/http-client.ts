@@ -13,6 +13,7 @@
 //  - a connection that closes or resets while a request is in flight fails that request;
 //  - the error strings are the repr() of the exception Locust records, so failure tables group alike.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { pyStrRepr } from './python-compat.js';
 import type { RequestSpec } from './scenario.js';
 
@@ -25,6 +26,8 @@ export interface Target {
   port: number;
   /** value of the Host header */
   hostHeader: string;
+  /** https: TLS over the connection; rejectUnauthorized false with --insecure */
+  tls?: { servername: string | undefined; rejectUnauthorized: boolean } | null;
 }
 
 /** A request serialised once and shared by every user. */
@@ -66,6 +69,10 @@ export function prepareRequest(target: Target, spec: RequestSpec): PreparedReque
 
 /** The repr() of the exception python-requests/urllib3 raise for a socket error code. */
 export function socketErrorRepr(err: NodeJS.ErrnoException): string {
+  // A certificate that does not verify: requests raises SSLError (its repr holds OpenSSL's reason).
+  if (typeof err.code === 'string' && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(err.code))) {
+    return `SSLError(${pyStrRepr(`certificate verify failed: ${err.message}`)})`;
+  }
   switch (err.code) {
     case 'ECONNREFUSED':
       return "ConnectionRefusedError(111, 'Connection refused')";
@@ -149,7 +156,11 @@ export class HttpConnection implements Connection {
   }
 
   private open(): Socket {
-    const socket = connect({ host: this.target.address, port: this.target.port, noDelay: true });
+    const tls = this.target.tls;
+    // Writes made before the TLS handshake ends are queued by the TLS socket and sent after it.
+    const socket: Socket = tls
+      ? tlsConnect({ host: this.target.address, port: this.target.port, servername: tls.servername, rejectUnauthorized: tls.rejectUnauthorized, ALPNProtocols: ['http/1.1'] }).setNoDelay(true)
+      : connect({ host: this.target.address, port: this.target.port, noDelay: true });
     this.socket = socket;
     socket.on('data', (data: Buffer) => {
       if (socket === this.socket) this.onData(data);

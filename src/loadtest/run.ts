@@ -4,10 +4,13 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { historyRows } from './csv.js';
 import { createTransport } from './http-client.js';
+import { createFeed, type DataOrder } from './data.js';
+import { liveSnapshot, type LiveSnapshot } from './live.js';
+import { OpenRunner } from './open-runner.js';
 import { createRandom } from './prng.js';
 import { Progress } from './progress.js';
-import { buildReport, sample, type RunParameters, type RunReport, type Sample } from './report.js';
-import { Runner } from './runner.js';
+import { buildReport, sample, type RunParameters, type RunReport, type RunnerView, type Sample } from './report.js';
+import { Runner, type TextSource } from './runner.js';
 import type { Scenario } from './scenario.js';
 import { resolveTarget } from './target.js';
 
@@ -22,8 +25,16 @@ export interface RunSpec {
   timeoutS: number;
   stopTimeoutS: number;
   maxRequests: number | null;
-  mode: 'users' | 'max';
+  mode: 'users' | 'max' | 'rate';
   seed?: number;
+  /** open model (mode 'rate'): requests per second, ramp seconds, most connections */
+  rate?: { perS: number; rampS: number; connections: number } | null;
+  /** --data: the texts, where they came from, their order; offset: where round-robin starts */
+  data?: { file: string; texts: readonly string[]; order: DataOrder; offset?: number } | null;
+  /** https: accept any certificate (self-signed) */
+  insecure?: boolean;
+  /** wall-clock epoch ms to start at (--start-at); the target is resolved and ready before */
+  startAt?: number | null;
 }
 
 export interface RunHooks {
@@ -34,28 +45,38 @@ export interface RunHooks {
   csvHistory?: 'aggregate' | 'full' | null;
   /** stop on SIGINT (default true) */
   handleSignals?: boolean;
+  /** every second: what the live page and a parent process show */
+  onSnapshot?: (s: LiveSnapshot) => void;
+  /** the runner once it exists: lets a caller stop it (a parent process, the live page) */
+  onRunner?: (r: { stop(reason: 'interrupted'): void; abort(): void }) => void;
 }
 
 export interface RunOutcome {
   report: RunReport;
-  runner: Runner;
+  runner: Runner | OpenRunner;
   /** the _stats_history.csv rows, without the header */
   historyCsv: string;
 }
 
 export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunOutcome> {
-  const target = await resolveTarget(spec.host);
+  const target = await resolveTarget(spec.host, { insecure: spec.insecure });
   const random = createRandom(spec.seed);
+  const texts: TextSource | null = spec.data ? { texts: spec.data.texts, feed: createFeed(spec.data.texts.length, spec.data.order, random.seed, spec.data.offset ?? 0) } : null;
+  if (spec.startAt != null) {
+    const wait = spec.startAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
   const history: Sample[] = [];
   let historyCsv = '';
   const progress = hooks.progress
     ? new Progress({ stream: hooks.progress, durationS: spec.durationS, targetUsers: spec.users, label: hooks.progressLabel })
     : null;
-  const onTick = (r: Runner): void => {
+  const onTick = (r: RunnerView): void => {
     const s = sample(r);
     history.push(s);
     if (hooks.csvHistory) historyCsv += historyRows(r.stats, r.userCount, r.clock.wall(), hooks.csvHistory === 'full');
     progress?.update(s, r.stats.total.totalRps);
+    hooks.onSnapshot?.(liveSnapshot(r));
   };
 
   const eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
@@ -64,7 +85,29 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   eld.enable();
-  const runner = new Runner({
+  const onStopping = (): void => {
+    // The event-loop delay that matters is the one while requests are being sent and timed.
+    eld.disable();
+    eldSteady.disable();
+  };
+  const runner =
+    spec.mode === 'rate'
+      ? new OpenRunner({
+          scenario: spec.scenario,
+          ratePerS: spec.rate!.perS,
+          rampMs: spec.rate!.rampS * 1000,
+          durationMs: spec.durationS * 1000,
+          timeoutMs: spec.timeoutS * 1000,
+          stopTimeoutMs: spec.stopTimeoutS * 1000,
+          maxRequests: spec.maxRequests ?? Infinity,
+          maxConnections: spec.rate!.connections,
+          random,
+          transport: createTransport(target),
+          texts,
+          onTick,
+          onStopping,
+        })
+      : new Runner({
     scenario: spec.scenario,
     users: spec.users,
     spawnRate: spec.mode === 'max' ? Infinity : spec.spawnRate,
@@ -75,14 +118,14 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
     noWait: spec.mode === 'max',
     random,
     transport: createTransport(target),
+    texts,
     onTick,
-    // The event-loop delay that matters is the one while requests are being sent and timed.
-    onStopping: () => {
-      eld.disable();
-      eldSteady.disable();
-    },
+    onStopping,
     onSpawned: () => eldSteady.enable(),
   });
+  // The open model has no spawning: it is "after the ramp" from the start.
+  if (runner instanceof OpenRunner) eldSteady.enable();
+  hooks.onRunner?.(runner);
 
   let interrupts = 0;
   const onSigint = (): void => {
@@ -116,6 +159,8 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
     mode: spec.mode,
     seed: random.seed,
     scenario: spec.scenario,
+    ...(spec.rate ? { rate: spec.rate } : {}),
+    ...(spec.data ? { data: { file: spec.data.file, texts: spec.data.texts.length, order: spec.data.order } } : {}),
   };
   // The histogram holds whole timer intervals; the delay is what exceeds the resolution.
   const ms = (ns: number): number => Math.max(0, Math.round((ns - ELD_RESOLUTION_MS * 1e6) / 1e4) / 100);
@@ -127,6 +172,6 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
     eventLoopDelayAfterRampMs: eldSteady.count > 0 ? { p50: ms(eldSteady.percentile(50)), p99: ms(eldSteady.percentile(99)), max: ms(eldSteady.max) } : null,
     requestsSent: runner.requestsSent,
     abandoned: runner.abandoned,
-  });
+  }, runner instanceof OpenRunner ? runner.info() : null);
   return { report, runner, historyCsv };
 }

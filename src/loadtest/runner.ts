@@ -10,9 +10,10 @@
 //    --stop-timeout) within the stop timeout, after which they are dropped and counted as abandoned.
 // Everything time-related goes through a Clock, so tests can run it in virtual time.
 import type { Connection, PreparedRequest, Transport } from './http-client.js';
+import type { TextFeed } from './data.js';
 import { type Random } from './prng.js';
 import { RequestStats, type StatsEntry } from './stats.js';
-import type { RequestSpec, Scenario } from './scenario.js';
+import { fillTemplate, type RequestSpec, type Scenario } from './scenario.js';
 import { pyStrRepr } from './python-compat.js';
 import { TimerWheel, type WheelEntry } from './timer-wheel.js';
 
@@ -55,6 +56,13 @@ export interface RunnerOptions {
   onStopping?: (runner: Runner) => void;
   /** called once when the last user has been started */
   onSpawned?: (runner: Runner) => void;
+  /** --data: the texts templated requests take, and which one comes next */
+  texts?: TextSource | null;
+}
+
+export interface TextSource {
+  texts: readonly string[];
+  feed: TextFeed;
 }
 
 /** Longest stretch spent starting users (or closing their connections) before other callbacks run. */
@@ -64,10 +72,24 @@ const SPAWN_SLICE_USERS = 4;
 
 export type StopReason = 'duration' | 'max-requests' | 'interrupted';
 
-interface Task {
+export interface Task {
   readonly prepared: PreparedRequest;
+  /** a templated request: one prepared request per --data text, serialised once before the run */
+  readonly variants: readonly PreparedRequest[] | null;
   readonly spec: RequestSpec;
   entry: StatsEntry | null;
+}
+
+export function makeTask(transport: Transport, spec: RequestSpec, texts: TextSource | null | undefined): Task {
+  if (spec.template === undefined) return { prepared: transport.prepare(spec), variants: null, spec, entry: null };
+  if (!texts) throw new RangeError(`${spec.method} ${spec.name} posts {{text}}: give the texts with --data FILE`);
+  const variants = texts.texts.map((t) => transport.prepare({ ...spec, body: fillTemplate(spec, t) }));
+  return { prepared: variants[0]!, variants, spec, entry: null };
+}
+
+/** The request to send for a task: its one prepared request, or the next text's. */
+export function requestFor(task: Task, texts: TextSource | null | undefined): PreparedRequest {
+  return task.variants === null ? task.prepared : task.variants[texts!.feed.next()]!;
 }
 
 /** Picks tasks in proportion to their integer weights, with one uniform draw. */
@@ -155,7 +177,7 @@ export class Runner {
     if (!(opts.spawnRate > 0)) throw new RangeError('spawn rate must be above 0');
     this.clock = opts.clock ?? realClock;
     this.transport = opts.transport;
-    const toTask = (spec: RequestSpec): Task => ({ prepared: opts.transport.prepare(spec), spec, entry: null });
+    const toTask = (spec: RequestSpec): Task => makeTask(opts.transport, spec, opts.texts);
     this.tasks = opts.scenario.tasks.map(toTask);
     this.onStartTasks = opts.noWait ? [] : opts.scenario.onStart.map(toTask);
     this.picker = new TaskPicker(
@@ -323,7 +345,7 @@ export class Runner {
     this.inflight++;
     this.requestsSent++;
     u.sentAt = this.clock.now();
-    u.connection.send(task.prepared, u.done);
+    u.connection.send(requestFor(task, this.opts.texts), u.done);
   }
 
   /** A request finished (or failed): record it, then wait or go on. */
@@ -376,6 +398,7 @@ export function httpErrorRepr(status: number, reason: string, url: string): stri
 export function timeoutRepr(baseUrl: string, timeoutMs: number): string {
   const u = new URL(baseUrl);
   const host = u.hostname.replace(/^\[|\]$/g, '');
-  const port = u.port || '80';
-  return `ReadTimeout(${pyStrRepr(`HTTPConnectionPool(host='${host}', port=${port}): Read timed out. (read timeout=${timeoutMs / 1000})`)})`;
+  const https = u.protocol === 'https:';
+  const port = u.port || (https ? '443' : '80');
+  return `ReadTimeout(${pyStrRepr(`${https ? 'HTTPS' : 'HTTP'}ConnectionPool(host='${host}', port=${port}): Read timed out. (read timeout=${timeoutMs / 1000})`)})`;
 }

@@ -16,6 +16,7 @@
 // `body` (a string sent as is; give its Content-Type in `headers`), optional `headers`, and `name`
 // (the statistics row; default: the path, as Locust names a request by its URL path).
 import { readFileSync } from 'node:fs';
+import { TEXT_PLACEHOLDER } from './data.js';
 import { pyJsonDumps } from './python-compat.js';
 
 export interface RequestSpec {
@@ -25,6 +26,11 @@ export interface RequestSpec {
   headers: Readonly<Record<string, string>>;
   /** The body bytes' text, or null for none. */
   body: string | null;
+  /**
+   * The body holds {{text}}, filled with a --data text per request: 'json' escapes the text as a
+   * JSON string's content (the body came from "json"), 'raw' puts it in as is. Absent: a fixed body.
+   */
+  template?: 'json' | 'raw';
 }
 
 export interface TaskSpec extends RequestSpec {
@@ -105,6 +111,7 @@ function parseRequest(v: unknown, where: string, shared: Record<string, string>,
     if (typeof v.body !== 'string') fail(where, '"body" must be a string (use "json" for a JSON value)');
     body = v.body;
   }
+  const template = body !== null && body.includes(TEXT_PLACEHOLDER) ? (v.json !== undefined ? 'json' : 'raw') : undefined;
   let weight = 1;
   if (withWeight && v.weight !== undefined) {
     if (!Number.isInteger(v.weight) || (v.weight as number) < 0 || (v.weight as number) > 1_000_000) {
@@ -112,7 +119,7 @@ function parseRequest(v: unknown, where: string, shared: Record<string, string>,
     }
     weight = v.weight as number;
   }
-  return { method: method.toUpperCase(), path, name, headers: Object.freeze(headers), body, weight };
+  return { method: method.toUpperCase(), path, name, headers: Object.freeze(headers), body, weight, ...(template ? { template } : {}) };
 }
 
 /** Validates a parsed scenario document; throws ScenarioError with the offending place. */
@@ -142,9 +149,27 @@ export function parseScenario(doc: unknown, source = 'scenario'): Scenario {
   return Object.freeze({ name, wait: Object.freeze({ min, max }), onStart: Object.freeze(onStart), tasks: Object.freeze(tasks) });
 }
 
-/** `seed` (built in) or a path to a JSON scenario file. */
-export function loadScenario(spec: string): Scenario {
-  if (spec === 'seed') return parseScenario(SEED_SCENARIO_JSON, 'seed');
+/** The body of a templated request for one text. */
+export function fillTemplate(spec: RequestSpec, text: string): string {
+  const value = spec.template === 'json' ? pyJsonDumps(text).slice(1, -1) : text;
+  return spec.body!.split(TEXT_PLACEHOLDER).join(value);
+}
+
+/** Whether any request of the scenario takes --data texts. */
+export function usesTexts(s: Scenario): boolean {
+  return [...s.onStart, ...s.tasks].some((r) => r.template !== undefined);
+}
+
+/**
+ * `seed` (built in) or a path to a JSON scenario file. With `withData`, the seed scenario posts
+ * {{text}} (the --data texts) instead of its fixed sentence.
+ */
+export function loadScenario(spec: string, withData = false): Scenario {
+  if (spec === 'seed') {
+    if (!withData) return parseScenario(SEED_SCENARIO_JSON, 'seed');
+    const doc = JSON.parse(JSON.stringify(SEED_SCENARIO_JSON).split(JSON.stringify(SEED_TEXT)).join(JSON.stringify(TEXT_PLACEHOLDER)));
+    return parseScenario(doc, 'seed');
+  }
   let text: string;
   try {
     text = readFileSync(spec, 'utf8');
