@@ -38,7 +38,7 @@ export function splitSpec(spec: RunSpec, i: number, n: number): RunSpec {
   return part;
 }
 
-export async function runProcesses(spec: RunSpec, n: number, hooks: RunHooks = {}): Promise<{ report: RunReport }> {
+export async function runProcesses(spec: RunSpec, n: number, hooks: RunHooks = {}): Promise<{ report: RunReport; parts: RunReport[] }> {
   if (spec.mode !== 'rate' && spec.users < n) throw new RangeError(`--processes ${n} needs at least ${n} users (or connections)`);
   // Without a seed the children's seeds are still recorded: derive them from one random seed.
   const base: RunSpec = { ...spec, seed: spec.seed ?? Math.floor(Math.random() * 2 ** 32) };
@@ -103,5 +103,5 @@ export async function runProcesses(spec: RunSpec, n: number, hooks: RunHooks = {
   if (missing >= 0) throw new Error(`load-generator process ${missing + 1} ended without a result`);
   const report = mergeReports(reports as RunReport[]);
   report.parameters = { ...report.parameters, seed: base.seed!, processes: n };
-  return { report };
+  return { report, parts: reports as RunReport[] };
 }
