@@ -298,6 +298,55 @@ describe('local cluster: nginx + 2 app hosts + PostgreSQL in network namespaces'
     await outage(t, 'hung', () => cluster('pause', 'db'), () => cluster('resume', 'db'), 8000, 7000);
   });
 
+  test('the database hangs (SIGSTOP, 8 s) while clients retry their 503s with an Idempotency-Key: every text stored exactly once', { timeout: 90_000 }, async (t) => {
+    // Each client posts its own texts, each with its own key, and retries a 503 (or a lost
+    // connection) with the same key and body until it gets a 200 — as the README tells clients to.
+    const lb = new URL(LB);
+    const agent = new Agent({ keepAlive: true });
+    let stop = false;
+    const answered = new Map<string, number>(); // text → the id of its 200
+    let retried = 0;
+    let replayed = 0; // retries whose first attempt had been committed after all
+    const client = async (c: number) => {
+      for (let n = 0; !stop; n++) {
+        const text = `keyed ${c}-${n} ${Math.random().toString(36).slice(2, 8)}`;
+        const key = `key-${c}-${n}-${text.slice(-6)}`;
+        for (let attempt = 0; ; attempt++) {
+          const r = await send(agent, lb, 'POST', '/analyze', JSON.stringify({ text }), 10_000, { 'idempotency-key': key });
+          if (r.status === 200) {
+            answered.set(text, (JSON.parse(r.body) as { id: number }).id);
+            if (r.headers['idempotent-replayed'] === 'true') replayed++;
+            break;
+          }
+          assert.ok(r.status === 503 || r.status === 0, `only 503s or lost connections while the database hangs: ${r.status} ${r.body}`);
+          retried++;
+          assert.ok(attempt < 200, 'a retry succeeds once the database is back');
+          await sleep(300);
+        }
+      }
+    };
+    const clients = Array.from({ length: 6 }, (_, c) => client(c));
+    await sleep(1000);
+    await cluster('pause', 'db');
+    await sleep(8000);
+    await cluster('resume', 'db');
+    await sleep(3000);
+    stop = true;
+    await Promise.all(clients);
+    agent.destroy();
+    assert.ok(retried > 0, 'the hang was felt: some requests were retried');
+
+    for (const i of APPS) {
+      const rows = (await fullHistory(appUrl(i))).filter((r) => r.text.startsWith('keyed '));
+      const counts = new Map<string, number>();
+      for (const r of rows) counts.set(r.text, (counts.get(r.text) ?? 0) + 1);
+      assert.deepEqual([...counts].filter(([, n]) => n > 1), [], `app${i}: no text stored twice`);
+      assert.deepEqual([...answered].filter(([text, id]) => !rows.some((r) => r.id === id && r.text === text)), [], `app${i}: every 200's id holds its text`);
+      assert.equal(rows.length, answered.size, `app${i}: nothing stored that was not answered`);
+    }
+    t.diagnostic(`${answered.size} texts answered after ${retried} retries through a database hang (${replayed} retries found their first attempt committed and replayed it); each stored exactly once`);
+  });
+
   test('GET /history answers 503 store-unavailable with Retry-After while the database is down', () => {
     assert.ok(failedReads.length > 0, 'the outages made reads fail');
     assert.deepEqual(failedReads.filter((o) => o.status !== 503 || o.code !== 'store-unavailable' || o.retryAfter === undefined).map((o) => `${o.status} ${o.code}`), []);

@@ -64,7 +64,7 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** Sends one request; never throws. */
-export function send(agent: Agent, base: URL, method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined>; error?: string }> {
+export function send(agent: Agent, base: URL, method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined>; error?: string }> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (v: { status: number; body: string; headers: Record<string, string | string[] | undefined>; error?: string }) => {
@@ -81,7 +81,7 @@ export function send(agent: Agent, base: URL, method: 'GET' | 'POST', path: stri
         port: base.port || 80,
         method,
         path,
-        headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }), ...extraHeaders },
       },
       (res) => {
         let data = '';
