@@ -255,7 +255,7 @@ test('systemd: the unit runs unprivileged, restarts on failure, stops gracefully
   ]) {
     assert.match(unit, new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), line);
   }
-  assert.match(unit, /^ExecStart=\/usr\/bin\/node \/opt\/polarity\/bin\/polarity\.js serve$/m);
+  assert.match(unit, /^ExecStart=\/usr\/bin\/node \/opt\/polarity\/lib\/node_modules\/polarity-server\/bin\/polarity\.js serve$/m); // npm install -g --prefix /opt/polarity
   if (!has('systemd-analyze')) {
     t.skip('systemd-analyze not found: unit verification skipped');
     return;
@@ -411,6 +411,9 @@ test('cloud-init: every file is valid YAML cloud-config, its scripts parse, and 
   assert.match(install, /sha256sum -c/, 'checks the Node.js download');
   assert.match(install, /useradd --system/);
   assert.match(install, /deploy\/systemd\/polarity\.service/, 'installs the unit from deploy/systemd');
+  // The release tarball, installed with production dependencies only: nothing is built on the VM.
+  assert.match(install, /^\s*npm install --global --prefix "\$new" --omit=dev --no-audit --no-fund "\$pkg"$/m, 'installs the tarball');
+  assert.doesNotMatch(install, /npm ci\b|npm run build|\btsc\b|git clone/, 'no build on the VM');
   const env = app.write_files.find((w) => w.path === '/etc/polarity/env')!.content;
   assert.match(env, /^DATABASE_URL="postgres:\/\/[^"\n]*\?sslmode=verify-full&sslrootcert=\/etc\/polarity\/db-ca\.crt"$/m, 'TLS to the database, its certificate checked');
   assert.match(env, /^HOST=(?!0\.0\.0\.0|::)\S+$/m, 'bound to the private address');
