@@ -20,6 +20,7 @@
 //   timer (the abandoned query still ends at query_timeout, freeing its connection).
 import pg from 'pg';
 import type { EngineName, HistoryRow, HistoryStore, IdempotencyKey, ListOptions, NewRow, OnceResult, Page, RetentionPolicy } from './history-store.js';
+import { DeadlineError, GroupCommitQueue } from './group-commit.js';
 import { IDEMPOTENCY_TTL_MS, labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
 
 const CHANNEL = 'polarity_history';
@@ -32,6 +33,7 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 const MAX_PENDING_ROWS = 20_000;
 /** A write running longer than this means the database is stalled: new inserts fail at once. */
 const STALL_MS = 2_000;
+const STALL_MESSAGE = `the history store is stalled (a write has been running for over ${STALL_MS / 1000} s)`;
 /** Every store call made for a request fails after this long (ms): a hung database is a 503, not a hang. */
 export const REQUEST_DEADLINE_MS = 4_000;
 /** Retention and deleteAll delete in chunks sized to take about this long, far below statement_timeout. */
@@ -100,16 +102,6 @@ function toRow(r: DbRow): HistoryRow {
   };
 }
 
-interface Pending {
-  rows: readonly NewRow[];
-  resolve: (rows: HistoryRow[]) => void;
-  reject: (err: unknown) => void;
-  /** Answered (committed, failed, or past its deadline). */
-  done: boolean;
-  timer: NodeJS.Timeout | undefined;
-}
-
-class DeadlineError extends Error {}
 
 export interface PostgresStoreOptions {
   readonly onWrite?: (seconds: number, rows: number) => void;
@@ -126,15 +118,9 @@ export interface PostgresStoreOptions {
 export class PostgresHistoryStore implements HistoryStore {
   private readonly pool: pg.Pool;
   private readonly listeners: ((rows: readonly HistoryRow[]) => void)[] = [];
-  private pending: Pending[] = [];
-  private flushScheduled = false;
-  private inFlight = 0;
-  /** Start times of the writes in flight. */
-  private readonly writeStarts = new Set<{ readonly at: number }>();
-  /** Rows accepted and not yet written or failed. */
-  private pendingRows = 0;
+  /** The inserts of one turn go out as one statement; up to MAX_BATCHES_IN_FLIGHT at once (group-commit.ts). */
+  private readonly queue: GroupCommitQueue<NewRow, HistoryRow>;
   private closed = false;
-  private drained: (() => void)[] = [];
   private newestWaiting = new Map<number, { resolve: (v: { json: string; more: boolean; lastId: number | undefined }) => void; reject: (e: unknown) => void }[]>();
   private newestScheduled = false;
   private listener: pg.Client | undefined;
@@ -155,6 +141,15 @@ export class PostgresHistoryStore implements HistoryStore {
     // An idle client losing its connection (database restart) must not crash the process.
     this.pool.on('error', () => {});
     this.table = 'analyses';
+    // A write already sent when its deadline passes may still commit (README, Known limits).
+    this.queue = new GroupCommitQueue({
+      write: (rows) => this.writeBatch(rows),
+      maxPending: MAX_PENDING_ROWS,
+      stallMs: STALL_MS,
+      stallMessage: STALL_MESSAGE,
+      maxInFlight: MAX_BATCHES_IN_FLIGHT,
+      deadlineMs: REQUEST_DEADLINE_MS,
+    });
   }
 
   /** Connects, applies migrations, starts listening for other hosts' commits. */
@@ -227,63 +222,7 @@ export class PostgresHistoryStore implements HistoryStore {
   }
 
   insert(rows: readonly NewRow[]): Promise<HistoryRow[]> {
-    if (this.closed) return Promise.reject(new Error('store is closed'));
-    if (rows.length === 0) return Promise.resolve([]);
-    const now = Date.now();
-    for (const started of this.writeStarts) {
-      if (now - started.at > STALL_MS) return Promise.reject(new Error(`the history store is stalled (a write has been running for over ${STALL_MS / 1000} s)`));
-    }
-    if (this.pendingRows + rows.length > MAX_PENDING_ROWS) {
-      return Promise.reject(new Error(`more than ${MAX_PENDING_ROWS} rows are waiting for a commit`));
-    }
-    this.pendingRows += rows.length;
-    return new Promise((resolve, reject) => {
-      const p: Pending = { rows, resolve, reject, done: false, timer: undefined };
-      // The caller is answered by the deadline; a batch already sent may still commit later
-      // (README, Known limits). One still queued is dropped from the queue.
-      p.timer = setTimeout(() => {
-        const at = this.pending.indexOf(p);
-        if (at >= 0) {
-          this.pending.splice(at, 1);
-          this.pendingRows -= p.rows.length;
-        }
-        this.answer(p, new DeadlineError(`the history store did not commit within ${REQUEST_DEADLINE_MS / 1000} s`));
-      }, REQUEST_DEADLINE_MS);
-      this.pending.push(p);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => {
-          this.flushScheduled = false;
-          this.sendNext();
-        });
-      }
-    });
-  }
-
-  private answer(p: Pending, failure: unknown, rows?: HistoryRow[]): void {
-    if (p.done) return;
-    p.done = true;
-    clearTimeout(p.timer);
-    if (rows !== undefined) p.resolve(rows);
-    else p.reject(failure);
-  }
-
-  private sendNext(): void {
-    if (this.pending.length === 0 || this.inFlight >= MAX_BATCHES_IN_FLIGHT) {
-      if (this.pending.length === 0 && this.inFlight === 0) for (const f of this.drained.splice(0)) f();
-      return;
-    }
-    const batch = this.pending;
-    this.pending = [];
-    this.inFlight++;
-    const started = { at: Date.now() };
-    this.writeStarts.add(started);
-    void this.write(batch).finally(() => {
-      this.writeStarts.delete(started);
-      for (const p of batch) this.pendingRows -= p.rows.length;
-      this.inFlight--;
-      this.sendNext();
-    });
+    return this.queue.add(rows);
   }
 
   /**
@@ -317,21 +256,13 @@ export class PostgresHistoryStore implements HistoryStore {
     });
   }
 
-  private async write(batch: Pending[]): Promise<void> {
-    const rows = batch.flatMap((p) => p.rows);
+  /** One group commit (called by the queue): one statement, one implicit transaction. */
+  private async writeBatch(rows: readonly NewRow[]): Promise<HistoryRow[]> {
     const started = process.hrtime.bigint();
-    try {
-      const saved = await this.insertRows(this.pool, rows, new Date());
-      this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, saved.length);
-      let at = 0;
-      for (const p of batch) {
-        this.answer(p, undefined, saved.slice(at, at + p.rows.length));
-        at += p.rows.length;
-      }
-      for (const l of this.listeners) l(saved);
-    } catch (err) {
-      for (const p of batch) this.answer(p, err);
-    }
+    const saved = await this.insertRows(this.pool, rows, new Date());
+    this.options.onWrite?.(Number(process.hrtime.bigint() - started) / 1e9, saved.length);
+    for (const l of this.listeners) l(saved);
+    return saved;
   }
 
   /** Work done for a request: it fails after REQUEST_DEADLINE_MS, whatever the database does. */
@@ -358,14 +289,8 @@ export class PostgresHistoryStore implements HistoryStore {
    */
   insertOnce(key: IdempotencyKey, rows: readonly NewRow[]): Promise<OnceResult> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    const now = Date.now();
-    for (const started of this.writeStarts) {
-      if (now - started.at > STALL_MS) return Promise.reject(new Error(`the history store is stalled (a write has been running for over ${STALL_MS / 1000} s)`));
-    }
-    const started = { at: now };
-    this.writeStarts.add(started);
-    const work = this.onceTransaction(key, rows).finally(() => this.writeStarts.delete(started));
-    return this.withDeadline(work, 'commit');
+    if (this.queue.stalled()) return Promise.reject(new Error(STALL_MESSAGE));
+    return this.withDeadline(this.queue.track(this.onceTransaction(key, rows)), 'commit');
   }
 
   private async onceTransaction(key: IdempotencyKey, rows: readonly NewRow[]): Promise<OnceResult> {
@@ -567,12 +492,7 @@ export class PostgresHistoryStore implements HistoryStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.pending.length > 0 || this.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        this.drained.push(resolve);
-        this.sendNext();
-      });
-    }
+    await this.queue.close(); // inserts made before close() still commit
     if (this.listenRetry) clearTimeout(this.listenRetry);
     const listener = this.listener;
     this.listener = undefined;

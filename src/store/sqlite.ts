@@ -23,6 +23,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EngineName, HistoryRow, HistoryStore, IdempotencyKey, ListOptions, NewRow, OnceResult, Page, RetentionPolicy } from './history-store.js';
 import { IDEMPOTENCY_TTL_MS, labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
+import { GroupCommitQueue } from './group-commit.js';
 import { migrate } from './sqlite-migrations.js';
 
 /** Rows kept in memory; pages up to CACHED_PAGE_MAX rows are served from them. */
@@ -86,12 +87,6 @@ interface DbRow {
   created_at: number;
 }
 
-interface Pending {
-  rows: readonly NewRow[];
-  resolve: (rows: HistoryRow[]) => void;
-  reject: (err: unknown) => void;
-}
-
 function toRow(r: DbRow): HistoryRow {
   return {
     id: r.id,
@@ -123,14 +118,9 @@ export class SqliteHistoryStore implements HistoryStore {
   private readonly stmt: ReturnType<SqliteHistoryStore['prepare']>;
   private readonly insertMany: Database.Transaction<(rows: readonly NewRow[], now: number) => number[]>;
   private readonly listeners: ((rows: readonly HistoryRow[]) => void)[] = [];
-  private pending: Pending[] = [];
-  private pendingRows = 0;
-  /** When the oldest pending insert first found the write lock taken (0: it did not). */
-  private busySince = 0;
-  private busyRetries = 0;
-  private flushScheduled = false;
+  /** Inserts of one turn share a transaction; a busy lock is retried on later turns (group-commit.ts). */
+  private readonly queue: GroupCommitQueue<NewRow, HistoryRow>;
   private closed = false;
-  private idle: (() => void)[] = [];
 
   // Newest-rows cache (newest first) and the state it was built from. Each row is serialized once,
   // so a new page is a join, not a JSON.stringify of 50 rows.
@@ -162,6 +152,18 @@ export class SqliteHistoryStore implements HistoryStore {
     this.insertMany = this.db.transaction((rows: readonly NewRow[], now: number) =>
       rows.map((r) => Number(insert.run(r.text, r.sentiment, r.subjectivity, r.engine, r.createdAt ? r.createdAt.getTime() : now).lastInsertRowid)),
     );
+    this.queue = new GroupCommitQueue({
+      write: (rows) => this.writeBatch(rows),
+      maxPending: MAX_PENDING_ROWS,
+      stallMs: STALL_MS,
+      stallMessage: `the history store is stalled (the write lock has been taken for over ${STALL_MS / 1000} s)`,
+      retry: {
+        when: isBusy,
+        forMs: LOCK_DEADLINE_MS,
+        immediate: IMMEDIATE_RETRIES,
+        failure: new Error(`the history store is stalled (could not get the write lock for ${LOCK_DEADLINE_MS / 1000} s)`),
+      },
+    });
   }
 
   /** The rows as stored, with their ids (createdAt: theirs, else `now`). */
@@ -197,9 +199,7 @@ export class SqliteHistoryStore implements HistoryStore {
    */
   async insertOnce(key: IdempotencyKey, rows: readonly NewRow[]): Promise<OnceResult> {
     if (this.closed) throw new Error('store is closed');
-    if (this.busySince !== 0 && Date.now() - this.busySince > STALL_MS) {
-      throw new Error('the history store is stalled (the write lock has been taken for over 2 s)');
-    }
+    if (this.queue.stalled()) throw new Error(`the history store is stalled (the write lock has been taken for over ${STALL_MS / 1000} s)`);
     const started = process.hrtime.bigint();
     let now = 0;
     const result = await this.writeTransaction((): OnceResult => {
@@ -247,74 +247,16 @@ export class SqliteHistoryStore implements HistoryStore {
   }
 
   insert(rows: readonly NewRow[]): Promise<HistoryRow[]> {
-    if (this.closed) return Promise.reject(new Error('store is closed'));
-    // (close() sets `closed` first, then drains: inserts made before close() still commit.)
-    if (rows.length === 0) return Promise.resolve([]);
-    if (this.busySince !== 0 && Date.now() - this.busySince > STALL_MS) {
-      return Promise.reject(new Error('the history store is stalled (the write lock has been taken for over 2 s)'));
-    }
-    if (this.pendingRows + rows.length > MAX_PENDING_ROWS) {
-      return Promise.reject(new Error(`more than ${MAX_PENDING_ROWS} rows are waiting for a commit`));
-    }
-    this.pendingRows += rows.length;
-    return new Promise((resolve, reject) => {
-      this.pending.push({ rows, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
-    });
+    return this.queue.add(rows);
   }
 
-  /** Commits every pending insert as one transaction, or retries later if another process writes. */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
+  /** One group commit (called by the queue after the turn): a transaction, or a busy lock it retries. */
+  private writeBatch(rows: readonly NewRow[]): HistoryRow[] {
     const started = process.hrtime.bigint();
     const now = Date.now();
-    let ids: number[];
-    try {
-      ids = this.insertMany.immediate(rows, now);
-    } catch (err) {
-      if (isBusy(err) && (this.busySince === 0 || now - this.busySince < LOCK_DEADLINE_MS)) {
-        if (this.busySince === 0) this.busySince = now;
-        this.busyRetries++;
-        this.flushScheduled = true;
-        if (this.busyRetries <= IMMEDIATE_RETRIES) setImmediate(this.flush);
-        else setTimeout(this.flush, 1);
-        return;
-      }
-      this.takePending();
-      const failure = isBusy(err) ? new Error('the history store is stalled (could not get the write lock for 5 s)') : err;
-      for (const p of batch) p.reject(failure);
-      this.settled();
-      return;
-    }
-    this.takePending();
-    const saved = SqliteHistoryStore.saved(rows, ids, now);
-    if (batch.length === 1) batch[0]!.resolve(saved);
-    else {
-      let at = 0;
-      for (const p of batch) {
-        p.resolve(saved.slice(at, at + p.rows.length));
-        at += p.rows.length;
-      }
-    }
+    const saved = SqliteHistoryStore.saved(rows, this.insertMany.immediate(rows, now), now);
     this.committed(saved, started);
-    this.settled();
-  };
-
-  private takePending(): void {
-    this.pending = [];
-    this.pendingRows = 0;
-    this.busySince = 0;
-    this.busyRetries = 0;
-  }
-
-  private settled(): void {
-    if (this.pending.length === 0 && !this.flushScheduled) for (const f of this.idle.splice(0)) f();
+    return saved;
   }
 
   /**
@@ -576,7 +518,7 @@ export class SqliteHistoryStore implements HistoryStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.pending.length > 0 || this.flushScheduled) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.queue.close(); // inserts made before close() still commit
     this.db.close();
   }
 }
