@@ -98,6 +98,16 @@ export type OnceResult =
   /** The key was used before with another request: nothing stored. */
   | { readonly outcome: 'mismatch' };
 
+/** A page already serialized, ready to send (the newest page, which GET /history serves most). */
+export interface PageJson {
+  /** The rows as a JSON array. */
+  readonly json: string;
+  /** True when older rows exist past this page. */
+  readonly more: boolean;
+  /** The oldest row's id on the page: the cursor of the next one. */
+  readonly lastId: number | undefined;
+}
+
 export interface HistoryStore {
   /** Resolves only once the rows are committed. Concurrent calls share one transaction. */
   insert(rows: readonly NewRow[]): Promise<HistoryRow[]>;
@@ -115,7 +125,7 @@ export interface HistoryStore {
    * The newest page (bounded as list()) as a JSON array, ready to send. Stores may keep it in memory, but it must
    * include every row committed before the call, by this process or any other.
    */
-  newestPageJson(limit: number): Promise<{ json: string; more: boolean; lastId: number | undefined }>;
+  newestPageJson(limit: number): Promise<PageJson>;
   get(id: number): Promise<HistoryRow | undefined>;
   /** Rows with an id above `afterId`, oldest first (for live updates and export). */
   rowsAfter(afterId: number, limit: number): Promise<HistoryRow[]>;

@@ -19,8 +19,9 @@
 //   write has been running over STALL_MS or MAX_PENDING_ROWS wait (as SQLite), and reads race a
 //   timer (the abandoned query still ends at query_timeout, freeing its connection).
 import pg from 'pg';
-import type { EngineName, HistoryRow, HistoryStore, IdempotencyKey, ListOptions, NewRow, OnceResult, Page, RetentionPolicy } from './history-store.js';
+import type { EngineName, HistoryRow, HistoryStore, IdempotencyKey, ListOptions, NewRow, OnceResult, Page, PageJson, RetentionPolicy } from './history-store.js';
 import { DeadlineError, GroupCommitQueue } from './group-commit.js';
+import { migrate } from './postgres-migrations.js';
 import { IDEMPOTENCY_TTL_MS, labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
 
 const CHANNEL = 'polarity_history';
@@ -41,42 +42,6 @@ const CHUNK_TARGET_MS = 200;
 /** Expired idempotency keys each insertOnce deletes (more than the one it adds, so they never pile up). */
 const EXPIRED_KEYS_PER_CALL = 16;
 
-const MIGRATIONS: readonly { version: number; sql: string }[] = [
-  {
-    version: 1,
-    sql: `
-      CREATE TABLE analyses (
-        id           bigserial PRIMARY KEY,
-        text         text             NOT NULL,
-        text_bytes   bytea,           -- exact UTF-8 when the text holds NUL, else NULL
-        sentiment    double precision NOT NULL,
-        subjectivity double precision NOT NULL,
-        created_at   timestamptz      NOT NULL DEFAULT now()
-      );
-      CREATE INDEX analyses_created_at ON analyses (created_at);
-    `,
-  },
-  {
-    version: 2,
-    // The engine that scored the row; every row before engines could be chosen was TextBlob's.
-    // A constant default: PostgreSQL 11+ adds the column without rewriting the table.
-    sql: `ALTER TABLE analyses ADD COLUMN engine text NOT NULL DEFAULT 'textblob';`,
-  },
-  {
-    version: 3,
-    // Idempotency-Key: a retried POST with the same key and request replays the first answer
-    // (these ids, this time) instead of storing again. Expired keys are deleted by later calls.
-    sql: `
-      CREATE TABLE idempotency_keys (
-        key         text        PRIMARY KEY,
-        fingerprint text        NOT NULL,
-        ids         bigint[]    NOT NULL DEFAULT '{}', -- the rows' ids, in request order
-        created_at  timestamptz NOT NULL               -- also the rows' created_at
-      );
-      CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
-    `,
-  },
-];
 
 interface DbRow {
   id: string;
@@ -121,7 +86,7 @@ export class PostgresHistoryStore implements HistoryStore {
   /** The inserts of one turn go out as one statement; up to MAX_BATCHES_IN_FLIGHT at once (group-commit.ts). */
   private readonly queue: GroupCommitQueue<NewRow, HistoryRow>;
   private closed = false;
-  private newestWaiting = new Map<number, { resolve: (v: { json: string; more: boolean; lastId: number | undefined }) => void; reject: (e: unknown) => void }[]>();
+  private newestWaiting = new Map<number, { resolve: (v: PageJson) => void; reject: (e: unknown) => void }[]>();
   private newestScheduled = false;
   private listener: pg.Client | undefined;
   private listenRetry: NodeJS.Timeout | undefined;
@@ -168,27 +133,12 @@ export class PostgresHistoryStore implements HistoryStore {
   private async migrate(): Promise<void> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      // One migrator at a time across every host starting at once.
-      await client.query('SELECT pg_advisory_xact_lock($1)', [INSERT_LOCK + 1]);
-      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-      const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
-      const current = rows[0]?.v ?? 0;
-      const latest = MIGRATIONS.at(-1)!.version;
-      if (current > latest) throw new Error(`the database has schema version ${current}, newer than this Polarity (${latest}); upgrade Polarity`);
-      for (const m of MIGRATIONS) {
-        if (m.version <= current) continue;
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
+      await migrate(client, INSERT_LOCK + 1);
     } finally {
       client.release();
     }
   }
+
 
   /** A dedicated connection for LISTEN; reconnects after the database comes back. */
   private listen(): void {
@@ -359,7 +309,7 @@ export class PostgresHistoryStore implements HistoryStore {
     return { rows: page.rows, more: page.more };
   }
 
-  newestPageJson(limit: number): Promise<{ json: string; more: boolean; lastId: number | undefined }> {
+  newestPageJson(limit: number): Promise<PageJson> {
     return new Promise((resolve, reject) => {
       let waiting = this.newestWaiting.get(limit);
       if (waiting === undefined) this.newestWaiting.set(limit, (waiting = []));

@@ -21,7 +21,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EngineName, HistoryRow, HistoryStore, IdempotencyKey, ListOptions, NewRow, OnceResult, Page, RetentionPolicy } from './history-store.js';
+import type { EngineName, HistoryRow, HistoryStore, IdempotencyKey, ListOptions, NewRow, OnceResult, Page, PageJson, RetentionPolicy } from './history-store.js';
 import { IDEMPOTENCY_TTL_MS, labelOf, PAGE_MAX_BYTES, PageBuilder } from './history-store.js';
 import { GroupCommitQueue } from './group-commit.js';
 import { migrate } from './sqlite-migrations.js';
@@ -133,7 +133,7 @@ export class SqliteHistoryStore implements HistoryStore {
   /** Rows this connection committed since the cache was refreshed, oldest first. */
   private ownRows: HistoryRow[] = [];
   private turnWaiters: { resolve: () => void; reject: (err: unknown) => void }[] | undefined;
-  private pageJson = new Map<number, { json: string; more: boolean; lastId: number | undefined }>();
+  private pageJson = new Map<number, PageJson>();
   private pageJsonBytes = 0;
 
   constructor(path: string, private readonly options: SqliteStoreOptions = {}) {
@@ -380,7 +380,7 @@ export class SqliteHistoryStore implements HistoryStore {
     return { rows: page.rows, more: page.more };
   }
 
-  async newestPageJson(limit: number): Promise<{ json: string; more: boolean; lastId: number | undefined }> {
+  async newestPageJson(limit: number): Promise<PageJson> {
     if (limit > CACHED_PAGE_MAX) {
       const page = this.readPage({ limit });
       return { json: page.json(), more: page.more, lastId: page.rows.at(-1)?.id };
