@@ -96,7 +96,7 @@ function chart(svg, title, xs, lines, unit) {
     svg.append(el('text', { x: L - 4, y: Y(y) + 4, 'text-anchor': 'end' }, fmt(y, ymax < 10 ? 1 : 0)));
   }
   svg.append(el('text', { x: W - R, y: H - B + 16, 'text-anchor': 'end' }, fmt(xmax) + ' s'));
-  svg.append(el('text', { x: 4, y: T - 6 }, unit));
+  svg.append(el('text', { x: W - R, y: 16, 'text-anchor': 'end' }, unit));
   lines.forEach((l, i) => {
     const pts = [];
     l.values.forEach((v, k) => { if (v !== null) pts.push(X(xs[k]).toFixed(1) + ',' + Y(v).toFixed(1)); });
