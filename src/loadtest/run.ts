@@ -69,7 +69,7 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
   const history: Sample[] = [];
   let historyCsv = '';
   const progress = hooks.progress
-    ? new Progress({ stream: hooks.progress, durationS: spec.durationS, targetUsers: spec.users, label: hooks.progressLabel })
+    ? new Progress({ stream: hooks.progress, durationS: spec.durationS, targetUsers: spec.mode === 'rate' && spec.rate ? spec.rate.connections : spec.users, label: hooks.progressLabel })
     : null;
   const onTick = (r: RunnerView): void => {
     const s = sample(r);

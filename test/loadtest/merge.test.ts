@@ -91,6 +91,15 @@ test('--processes 2 against a local server: the merged counts are the sum of the
   assert.ok(report.history.length >= 1);
 });
 
+test('--start-at: an ISO 8601 time, or a time of day today in local time', async () => {
+  const { parseStartAt } = await import('../../src/loadtest/cli.js');
+  assert.equal(parseStartAt('2026-12-03T14:00:00Z'), Date.UTC(2026, 11, 3, 14, 0, 0));
+  const now = new Date(2026, 11, 3, 9, 30, 0);
+  assert.equal(parseStartAt('14:05', now), new Date(2026, 11, 3, 14, 5, 0).getTime());
+  assert.equal(parseStartAt('14:05:30', now), new Date(2026, 11, 3, 14, 5, 30).getTime());
+  for (const bad of ['soon', '25:00', '14:61', '2026-12-03', '+30s']) assert.throws(() => parseStartAt(bad, now), bad);
+});
+
 test('polarity loadtest merge a.json b.json --html: one report, thresholds applied to the merged figures', async (t) => {
   const server = await stubServer(t);
   const dir = mkdtempSync(join(tmpdir(), 'polarity-merge-'));
