@@ -9,14 +9,6 @@ export const engineSchema = {
     'blend: a small model over both, trained on human ratings (the most accurate; see the README)',
 } as const;
 
-const span = {
-  type: 'array',
-  description: '[offset, length] of a word in the analysed text, in UTF-16 code units (JavaScript string indices)',
-  items: { type: 'integer' },
-  minItems: 2,
-  maxItems: 2,
-} as const;
-
 /** TextBlob: one assessed chunk, as TextBlob's sentiment_assessments, plus where its words are. */
 export const assessmentSchema = {
   type: 'array',

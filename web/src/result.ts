@@ -35,14 +35,14 @@ function shortened(text: string, max: number): string {
 }
 
 /** The text with each mark's words highlighted and its signed number beside them. */
-function markedText<T>(text: string, marks: readonly Mark<T>[], valueOf: (item: T) => number, label: string): HTMLElement {
+function markedText<T>(text: string, marks: readonly Mark<T>[], weightOf: (item: T) => number, label: string): HTMLElement {
   const body = h('div', { class: 'why-text', attrs: { role: 'group', tabindex: '0', 'aria-label': label } });
   for (const seg of highlight(text, marks)) {
     if (seg.item === undefined) {
       body.append(seg.text);
       continue;
     }
-    const v = valueOf(seg.item);
+    const v = weightOf(seg.item);
     body.append(h('mark', { class: `hl ${tone(v)}` }, seg.text, h('span', { class: 'hl-score' }, ` ${formatScore(v)}`)));
   }
   return body;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { score, scoreExplained, scoreSentences, type EngineName, type Explanation, type Score, type SentenceScore } from '../../engine/engines.js';
-import { IDEMPOTENCY_TTL_MS, type HistoryRow, type IdempotencyKey, type NewRow } from '../../store/history-store.js';
+import { IDEMPOTENCY_TTL_MS, type IdempotencyKey, type NewRow } from '../../store/history-store.js';
 import { Problem, PROBLEMS, type ProblemCode } from '../errors.js';
 import { analysisSchema, documentResultSchema, engineSchema, itemErrorSchema, problems } from '../schemas.js';
 
@@ -117,7 +117,7 @@ async function commit(app: FastifyInstance, reply: FastifyReply, scored: { out: 
     }
   } catch (err) {
     if (err instanceof Problem) throw err;
-    app.log.error({ err }, 'history write failed');
+    reply.log.error({ err }, 'history write failed');
     // The commit's outcome is unknown to us (a database that stalls may still commit it later).
     throw new Problem(
       'store-unavailable',
@@ -222,7 +222,7 @@ export function analyzeRoutes(app: FastifyInstance): void {
       body: {
         type: 'object',
         required: ['text'],
-        properties: { text: { type: 'string', description: `At most ${config.maxTextChars} characters` }, ...options(config.defaultEngine) },
+        properties: { text: { type: 'string', description: `At most ${config.maxTextChars} characters`, examples: ['Not bad at all!'] }, ...options(config.defaultEngine) },
       },
       headers: keyHeader,
       response: { 200: analysisSchema, ...problems(400, 413, 415, 422, 503) },
@@ -248,9 +248,10 @@ export function analyzeRoutes(app: FastifyInstance): void {
       body: {
         type: 'object',
         properties: {
-          texts: { type: 'array', items: { type: 'string' } },
+          texts: { type: 'array', items: { type: 'string' }, examples: [['good', 'bad', 'a table']] },
           documents: {
             type: 'array',
+            examples: [[{ id: 'r1', text: 'Great phone' }, { id: 'r2', text: 'Battery died in a day' }]],
             items: {
               type: 'object',
               required: ['id'],

@@ -1,5 +1,5 @@
 // GET /history (bounded pages, newest first, cursor + Link), one row, deletion. The live stream: history-stream.ts.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Problem } from '../errors.js';
 import { historyRowSchema, problems } from '../schemas.js';
 
@@ -12,12 +12,12 @@ interface ListQuery {
 }
 
 /** Runs a store call; a store failure becomes 503 store-unavailable (never a 500). */
-async function fromStore<T>(app: FastifyInstance, call: () => Promise<T>): Promise<T> {
+async function fromStore<T>(log: FastifyBaseLogger, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (err instanceof Problem) throw err;
-    app.log.warn({ err }, 'history store call failed');
+    log.warn({ err }, 'history store call failed');
     throw new Problem('store-unavailable', 'The history store does not answer; retry later');
   }
 }
@@ -27,7 +27,7 @@ function nextLink(limit: number, lastId: number): string {
 }
 
 export function historyRoutes(app: FastifyInstance): void {
-  const { store, live } = app.ctx;
+  const { store } = app.ctx;
 
   app.get<{ Querystring: ListQuery }>('/history', {
     schema: {
@@ -47,11 +47,11 @@ export function historyRoutes(app: FastifyInstance): void {
     reply.header('cache-control', 'no-store');
     if (before === undefined) {
       // The newest page is kept serialized by the store and is always current (see the store).
-      const page = await fromStore(app, () => store.newestPageJson(limit));
+      const page = await fromStore(request.log, () => store.newestPageJson(limit));
       if (page.more && page.lastId !== undefined) reply.header('link', nextLink(limit, page.lastId));
       return reply.type('application/json; charset=utf-8').send(page.json);
     }
-    const page = await fromStore(app, () => store.list({ limit, before }));
+    const page = await fromStore(request.log, () => store.list({ limit, before }));
     const last = page.rows.at(-1);
     if (page.more && last) reply.header('link', nextLink(limit, last.id));
     return page.rows;
@@ -65,7 +65,7 @@ export function historyRoutes(app: FastifyInstance): void {
     },
   }, async (request) => {
     app.ctx.requireAdmin(request);
-    const deleted = await fromStore(app, () => store.deleteAll());
+    const deleted = await fromStore(request.log, () => store.deleteAll());
     request.log.warn({ deleted }, 'history deleted');
     return { deleted };
   });
@@ -78,7 +78,7 @@ export function historyRoutes(app: FastifyInstance): void {
       response: { 200: historyRowSchema, ...problems(404) },
     },
   }, async (request) => {
-    const row = await fromStore(app, () => store.get(request.params.id));
+    const row = await fromStore(request.log, () => store.get(request.params.id));
     if (row === undefined) throw new Problem('not-found', `No history row with id ${request.params.id}`);
     return row;
   });
@@ -92,7 +92,7 @@ export function historyRoutes(app: FastifyInstance): void {
     },
   }, async (request, reply) => {
     app.ctx.requireAdmin(request);
-    if (!(await fromStore(app, () => store.delete(request.params.id)))) throw new Problem('not-found', `No history row with id ${request.params.id}`);
+    if (!(await fromStore(request.log, () => store.delete(request.params.id)))) throw new Problem('not-found', `No history row with id ${request.params.id}`);
     request.log.warn({ id: request.params.id }, 'history row deleted');
     return reply.code(204).send();
   });
