@@ -29,9 +29,7 @@ export function parseDuration(text: string, opts: DurationOptions = {}): number 
     matched = re.lastIndex;
   }
   if (matched === 0 || matched !== s.length) {
-    throw new DurationError(
-      `not a duration: ${JSON.stringify(text)} (use a number with a unit ms, s, m, h or d, or several: 500ms, 90s, 1h30m${opts.bareSeconds ? ', or plain seconds: 60' : ''})`,
-    );
+    throw new DurationError(`not a duration: ${JSON.stringify(text)} (use a number with a unit ms, s, m, h or d, or several: 500ms, 90s, 1h30m${opts.bareSeconds ? ', or plain seconds: 60' : ''})`);
   }
   // Sum in milliseconds' resolution so 0.1s + 0.2s does not print as 0.30000000000000004.
   return Math.round(total * 1e6) / 1e6;

@@ -32,7 +32,11 @@ test('durations: a bare number is seconds only where the caller allows it', () =
 
 test('durations: anything else is refused, saying what is accepted', () => {
   for (const bad of ['', 'h', '10 days', '1x', '1h30', 'm30', '-5s', '1e3s', '5sec', '1,5h', 's5']) {
-    assert.throws(() => parseDuration(bad, { bareSeconds: true }), (e: unknown) => e instanceof DurationError && /use a number with a unit/.test((e as Error).message), bad);
+    assert.throws(
+      () => parseDuration(bad, { bareSeconds: true }),
+      (e: unknown) => e instanceof DurationError && /use a number with a unit/.test((e as Error).message),
+      bad,
+    );
   }
 });
 
@@ -47,6 +51,12 @@ test('the configuration reads the same grammar: HISTORY_MAX_AGE=1h30m, --history
   assert.equal(loadConfig({}, ['--history-max-age', '1d12h']).historyMaxAgeMs, 129_600_000);
   assert.equal(loadConfig({ HISTORY_MAX_AGE: '30d' }, []).historyMaxAgeMs, 30 * 86_400_000);
   // An age needs a unit, and at least a second.
-  assert.throws(() => loadConfig({ HISTORY_MAX_AGE: '90' }, []), (e: unknown) => e instanceof ConfigError && /must be a number with a unit/.test((e as Error).message));
-  assert.throws(() => loadConfig({ HISTORY_MAX_AGE: '500ms' }, []), (e: unknown) => e instanceof ConfigError && /at least 1s/.test((e as Error).message));
+  assert.throws(
+    () => loadConfig({ HISTORY_MAX_AGE: '90' }, []),
+    (e: unknown) => e instanceof ConfigError && /must be a number with a unit/.test((e as Error).message),
+  );
+  assert.throws(
+    () => loadConfig({ HISTORY_MAX_AGE: '500ms' }, []),
+    (e: unknown) => e instanceof ConfigError && /at least 1s/.test((e as Error).message),
+  );
 });

@@ -70,7 +70,7 @@ export function prepareRequest(target: Target, spec: RequestSpec): PreparedReque
 /** The repr() of the exception python-requests/urllib3 raise for a socket error code. */
 export function socketErrorRepr(err: NodeJS.ErrnoException): string {
   // A certificate that does not verify: requests raises SSLError (its repr holds OpenSSL's reason).
-  if (typeof err.code === 'string' && (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(err.code))) {
+  if (typeof err.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(err.code)) {
     return `SSLError(${pyStrRepr(`certificate verify failed: ${err.message}`)})`;
   }
   switch (err.code) {
@@ -263,13 +263,7 @@ export class HttpConnection implements Connection {
     const lineEnd = firstEnd < 0 ? head.length : firstEnd;
     const minor = head.charCodeAt(7);
     const status = Number(head.slice(9, 12));
-    if (
-      !head.startsWith('HTTP/1.') ||
-      (minor !== 0x30 && minor !== 0x31) ||
-      head.charCodeAt(8) !== 0x20 ||
-      !(status >= 100 && status <= 999) ||
-      (lineEnd > 12 && head.charCodeAt(12) !== 0x20)
-    ) {
+    if (!head.startsWith('HTTP/1.') || (minor !== 0x30 && minor !== 0x31) || head.charCodeAt(8) !== 0x20 || !(status >= 100 && status <= 999) || (lineEnd > 12 && head.charCodeAt(12) !== 0x20)) {
       this.protocolError(`bad status line ${head.slice(0, Math.min(lineEnd, 80))}`);
       return false;
     }

@@ -66,17 +66,20 @@ export function mergeSnapshots(snaps: readonly LiveSnapshot[]): LiveSnapshot {
     return out;
   };
   const byKey = new Map<string, LiveRow[]>();
-  for (const s of snaps) for (const e of s.endpoints) {
-    const k = `${e.name}\u0000${e.method}`;
-    (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(e);
-  }
-  const endpoints = [...byKey.entries()]
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .map(([, rows]) => add(rows, rows[0]!.method, rows[0]!.name));
+  for (const s of snaps)
+    for (const e of s.endpoints) {
+      const k = `${e.name}\u0000${e.method}`;
+      (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(e);
+    }
+  const endpoints = [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, rows]) => add(rows, rows[0]!.method, rows[0]!.name));
   return {
     t: Math.max(0, ...snaps.map((s) => s.t)),
     users: snaps.reduce((a, s) => a + s.users, 0),
-    total: add(snaps.map((s) => s.total), '', 'Aggregated'),
+    total: add(
+      snaps.map((s) => s.total),
+      '',
+      'Aggregated',
+    ),
     endpoints,
   };
 }

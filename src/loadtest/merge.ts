@@ -99,13 +99,12 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
   const last = lasts.length ? Math.max(...lasts) : null;
   const span = last === null ? 0 : last - start;
   const groups = new Map<string, EntryReport[]>();
-  for (const r of reports) for (const e of r.entries) {
-    const k = `${e.name}\u0000${e.method}`;
-    (groups.get(k) ?? groups.set(k, []).get(k)!).push(e);
-  }
-  const entries = [...groups.keys()]
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((k) => mergeEntries(groups.get(k)!, groups.get(k)![0]!.method, groups.get(k)![0]!.name, span));
+  for (const r of reports)
+    for (const e of r.entries) {
+      const k = `${e.name}\u0000${e.method}`;
+      (groups.get(k) ?? groups.set(k, []).get(k)!).push(e);
+    }
+  const entries = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => mergeEntries(groups.get(k)!, groups.get(k)![0]!.method, groups.get(k)![0]!.name, span));
   const aggregated = mergeEntries(
     reports.map((r) => r.aggregated),
     '',
@@ -113,12 +112,13 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
     span,
   );
   const failures = new Map<string, RunReport['failureList'][number]>();
-  for (const r of reports) for (const f of r.failureList) {
-    const k = `${f.method}\u0000${f.name}\u0000${f.error}`;
-    const m = failures.get(k);
-    if (m) m.occurrences += f.occurrences;
-    else failures.set(k, { ...f });
-  }
+  for (const r of reports)
+    for (const f of r.failureList) {
+      const k = `${f.method}\u0000${f.name}\u0000${f.error}`;
+      const m = failures.get(k);
+      if (m) m.occurrences += f.occurrences;
+      else failures.set(k, { ...f });
+    }
   const history = mergeHistory(reports, start);
   const first = reports[0]!;
   const sum = (f: (r: RunReport) => number): number => reports.reduce((a, r) => a + f(r), 0);
@@ -139,7 +139,12 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
     endedAt: new Date(maxOf((r) => Date.parse(r.endedAt))).toISOString(),
     durationS: span,
     stopReason: reports.find((r) => r.stopReason !== 'duration')?.stopReason ?? first.stopReason,
-    peakUsers: history.length ? Math.max(...history.map((s) => s.users), maxOf((r) => r.peakUsers)) : sum((r) => r.peakUsers),
+    peakUsers: history.length
+      ? Math.max(
+          ...history.map((s) => s.users),
+          maxOf((r) => r.peakUsers),
+        )
+      : sum((r) => r.peakUsers),
     requests: aggregated.requests,
     failures: aggregated.failures,
     failRatio: aggregated.requests ? aggregated.failures / aggregated.requests : aggregated.failures ? 1 : 0,

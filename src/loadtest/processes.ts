@@ -50,6 +50,8 @@ export async function runProcesses(spec: RunSpec, n: number, hooks: RunHooks = {
     ? new Progress({ stream: hooks.progress, durationS: spec.durationS, targetUsers: spec.mode === 'rate' ? spec.rate!.connections : spec.users, label: hooks.progressLabel })
     : null;
   let failed: string | null = null;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   const ready: Promise<void>[] = [];
   const done: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
@@ -99,9 +101,18 @@ export async function runProcesses(spec: RunSpec, n: number, hooks: RunHooks = {
   }
   progress?.end();
   if (failed) throw new Error(failed);
-  const missing = reports.findIndex((r) => r === null);
+  const missing = reports.indexOf(null);
   if (missing >= 0) throw new Error(`load-generator process ${missing + 1} ended without a result`);
   const report = mergeReports(reports as RunReport[]);
   report.parameters = { ...report.parameters, seed: base.seed!, processes: n };
+  // The parent's own work (IPC, merging, progress) is the load generator's too.
+  const cpu = process.cpuUsage(cpu0);
+  const lg = report.loadGenerator;
+  report.loadGenerator = {
+    ...lg,
+    cpuUserS: lg.cpuUserS + cpu.user / 1e6,
+    cpuSystemS: lg.cpuSystemS + cpu.system / 1e6,
+    cpuPercent: lg.cpuPercent + ((cpu.user + cpu.system) / 1e6 / ((performance.now() - t0) / 1000)) * 100,
+  };
   return { report, parts: reports as RunReport[] };
 }

@@ -206,13 +206,7 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-export function buildReport(
-  runner: RunnerView,
-  parameters: RunParameters,
-  history: Sample[],
-  loadGenerator: LoadGeneratorInfo,
-  openModel: OpenModelInfo | null = null,
-): RunReport {
+export function buildReport(runner: RunnerView, parameters: RunParameters, history: Sample[], loadGenerator: LoadGeneratorInfo, openModel: OpenModelInfo | null = null): RunReport {
   const stats: RequestStats = runner.stats;
   const total = stats.total;
   const last = stats.lastRequestTimestamp;

@@ -108,21 +108,21 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
           onStopping,
         })
       : new Runner({
-    scenario: spec.scenario,
-    users: spec.users,
-    spawnRate: spec.mode === 'max' ? Infinity : spec.spawnRate,
-    durationMs: spec.durationS * 1000,
-    timeoutMs: spec.timeoutS * 1000,
-    stopTimeoutMs: spec.stopTimeoutS * 1000,
-    maxRequests: spec.maxRequests ?? Infinity,
-    noWait: spec.mode === 'max',
-    random,
-    transport: createTransport(target),
-    texts,
-    onTick,
-    onStopping,
-    onSpawned: () => eldSteady.enable(),
-  });
+          scenario: spec.scenario,
+          users: spec.users,
+          spawnRate: spec.mode === 'max' ? Infinity : spec.spawnRate,
+          durationMs: spec.durationS * 1000,
+          timeoutMs: spec.timeoutS * 1000,
+          stopTimeoutMs: spec.stopTimeoutS * 1000,
+          maxRequests: spec.maxRequests ?? Infinity,
+          noWait: spec.mode === 'max',
+          random,
+          transport: createTransport(target),
+          texts,
+          onTick,
+          onStopping,
+          onSpawned: () => eldSteady.enable(),
+        });
   // The open model has no spawning: it is "after the ramp" from the start.
   if (runner instanceof OpenRunner) eldSteady.enable();
   hooks.onRunner?.(runner);
@@ -164,14 +164,20 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
   };
   // The histogram holds whole timer intervals; the delay is what exceeds the resolution.
   const ms = (ns: number): number => Math.max(0, Math.round((ns - ELD_RESOLUTION_MS * 1e6) / 1e4) / 100);
-  const report = buildReport(runner, parameters, history, {
-    cpuUserS: cpu.user / 1e6,
-    cpuSystemS: cpu.system / 1e6,
-    cpuPercent: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
-    eventLoopDelayMs: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) },
-    eventLoopDelayAfterRampMs: eldSteady.count > 0 ? { p50: ms(eldSteady.percentile(50)), p99: ms(eldSteady.percentile(99)), max: ms(eldSteady.max) } : null,
-    requestsSent: runner.requestsSent,
-    abandoned: runner.abandoned,
-  }, runner instanceof OpenRunner ? runner.info() : null);
+  const report = buildReport(
+    runner,
+    parameters,
+    history,
+    {
+      cpuUserS: cpu.user / 1e6,
+      cpuSystemS: cpu.system / 1e6,
+      cpuPercent: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
+      eventLoopDelayMs: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) },
+      eventLoopDelayAfterRampMs: eldSteady.count > 0 ? { p50: ms(eldSteady.percentile(50)), p99: ms(eldSteady.percentile(99)), max: ms(eldSteady.max) } : null,
+      requestsSent: runner.requestsSent,
+      abandoned: runner.abandoned,
+    },
+    runner instanceof OpenRunner ? runner.info() : null,
+  );
   return { report, runner, historyCsv };
 }

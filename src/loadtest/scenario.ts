@@ -111,7 +111,7 @@ function parseRequest(v: unknown, where: string, shared: Record<string, string>,
     if (typeof v.body !== 'string') fail(where, '"body" must be a string (use "json" for a JSON value)');
     body = v.body;
   }
-  const template = body !== null && body.includes(TEXT_PLACEHOLDER) ? (v.json !== undefined ? 'json' : 'raw') : undefined;
+  const template = body?.includes(TEXT_PLACEHOLDER) ? (v.json !== undefined ? 'json' : 'raw') : undefined;
   let weight = 1;
   if (withWeight && v.weight !== undefined) {
     if (!Number.isInteger(v.weight) || (v.weight as number) < 0 || (v.weight as number) > 1_000_000) {

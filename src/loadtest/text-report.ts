@@ -23,10 +23,7 @@ export function formatSummary(r: RunReport): string {
     `${pad(useAgg ? '' : e.method, TYPE_W)} ${pad(e.name, nameW)} ${lpad(String(e.requests), 7)} ${lpad(
       `${e.failures}(${((e.requests ? e.failures / e.requests : e.failures ? 1 : 0) * 100).toFixed(2)}%)`,
       12,
-    )} |${lpad(int(e.mean), 7)} ${lpad(int(e.min), 7)} ${lpad(int(e.max), 7)}${lpad(int(e.median), 7)} | ${lpad(e.rps.toFixed(2), 7)} ${lpad(
-      e.failPerSec.toFixed(2),
-      11,
-    )}`;
+    )} |${lpad(int(e.mean), 7)} ${lpad(int(e.min), 7)} ${lpad(int(e.max), 7)}${lpad(int(e.median), 7)} | ${lpad(e.rps.toFixed(2), 7)} ${lpad(e.failPerSec.toFixed(2), 11)}`;
   const sep = `${'-'.repeat(TYPE_W)}|${'-'.repeat(nameW + 1)}|${'-'.repeat(7)}|${'-'.repeat(13)}|${'-'.repeat(7)}|${'-'.repeat(7)}|${'-'.repeat(7)}|${'-'.repeat(7)}|${'-'.repeat(8)}|${'-'.repeat(11)}`;
   lines.push(
     `${pad('Type', TYPE_W)} ${pad('Name', nameW)} ${lpad('# reqs', 7)} ${lpad('# fails', 12)} |${lpad('Avg', 7)} ${lpad('Min', 7)} ${lpad('Max', 7)}${lpad('Med', 7)} | ${lpad('req/s', 7)} ${lpad('failures/s', 11)}`,

@@ -23,23 +23,37 @@ test('texts: plain lines, or JSON Lines with a "text" field', () => {
 
 test('feeds: round-robin from an offset; random reproducible from the seed', () => {
   const rr = createFeed(3, 'round-robin', 1, 2);
-  assert.deepEqual(Array.from({ length: 7 }, () => rr.next()), [2, 0, 1, 2, 0, 1, 2]);
+  assert.deepEqual(
+    Array.from({ length: 7 }, () => rr.next()),
+    [2, 0, 1, 2, 0, 1, 2],
+  );
   const a = createFeed(1000, 'random', 42);
   const b = createFeed(1000, 'random', 42);
   const c = createFeed(1000, 'random', 43);
   const xs = Array.from({ length: 200 }, () => a.next());
-  assert.deepEqual(Array.from({ length: 200 }, () => b.next()), xs);
-  assert.notDeepEqual(Array.from({ length: 200 }, () => c.next()), xs);
+  assert.deepEqual(
+    Array.from({ length: 200 }, () => b.next()),
+    xs,
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 200 }, () => c.next()),
+    xs,
+  );
   assert.ok(xs.every((x) => Number.isInteger(x) && x >= 0 && x < 1000));
   assert.ok(new Set(xs).size > 150, 'spread over the texts');
 });
 
 test('templates: {{text}} filled as JSON (escaped as Python json.dumps does) or raw', () => {
-  const s = parseScenario({ tasks: [
-    { method: 'POST', path: '/analyze', json: { text: '{{text}}', engine: 'vader' } },
-    { method: 'POST', path: '/raw', body: 'q={{text}}&x={{text}}', headers: { 'Content-Type': 'text/plain' } },
-    { method: 'GET', path: '/history' },
-  ] }, 't');
+  const s = parseScenario(
+    {
+      tasks: [
+        { method: 'POST', path: '/analyze', json: { text: '{{text}}', engine: 'vader' } },
+        { method: 'POST', path: '/raw', body: 'q={{text}}&x={{text}}', headers: { 'Content-Type': 'text/plain' } },
+        { method: 'GET', path: '/history' },
+      ],
+    },
+    't',
+  );
   assert.equal(s.tasks[0]!.template, 'json');
   assert.equal(s.tasks[1]!.template, 'raw');
   assert.equal(s.tasks[2]!.template, undefined);
@@ -67,7 +81,7 @@ test('--data: the server receives the texts in round-robin order, one per POST',
   assert.deepEqual(report.parameters.data, { file: 'x', texts: 3, order: 'round-robin' });
 });
 
-test('polarity loadtest --data FILE.jsonl --data-order random: the seed scenario posts the file\'s texts, the same ones for the same seed', async (t) => {
+test("polarity loadtest --data FILE.jsonl --data-order random: the seed scenario posts the file's texts, the same ones for the same seed", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'polarity-data-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'texts.jsonl');
@@ -84,7 +98,10 @@ test('polarity loadtest --data FILE.jsonl --data-order random: the seed scenario
   };
   const a = await run();
   assert.ok(a.length >= 8, `POSTs: ${a.length}`);
-  assert.ok(a.every((x) => texts.includes(x)), 'every body is one of the texts');
+  assert.ok(
+    a.every((x) => texts.includes(x)),
+    'every body is one of the texts',
+  );
   assert.ok(new Set(a).size > 3, 'varied');
   assert.deepEqual(await run(), a, 'same seed, same texts in the same order');
   // A scenario asking for texts without --data, or --data a scenario cannot use: usage errors.

@@ -19,7 +19,29 @@ async function tlsServer(t: TestContext) {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
-  execFileSync(OPENSSL, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    OPENSSL,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   let requests = 0;
   let encrypted = 0;
   const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
@@ -36,10 +58,15 @@ async function tlsServer(t: TestContext) {
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests, encrypted: () => encrypted };
 }
 
-test('https with a self-signed certificate: --insecure runs it; without, every request fails with an SSLError', { skip: existsSync(OPENSSL) ? false : `${OPENSSL} not installed: https test skipped` }, async (t) => {
+test('https with a self-signed certificate: --insecure runs it; without, every request fails with an SSLError', {
+  skip: existsSync(OPENSSL) ? false : `${OPENSSL} not installed: https test skipped`,
+}, async (t) => {
   const server = await tlsServer(t);
   const out = sink();
-  const code = await runLoadtest(['--host', server.url, '--insecure', '--max', '--connections', '3', '-t', '700ms', '--max-requests', '300', '-q', '--json'], { stdout: out.stream, stderr: sink().stream });
+  const code = await runLoadtest(['--host', server.url, '--insecure', '--max', '--connections', '3', '-t', '700ms', '--max-requests', '300', '-q', '--json'], {
+    stdout: out.stream,
+    stderr: sink().stream,
+  });
   const r = JSON.parse(out.text());
   assert.equal(code, 0, JSON.stringify(r.failureList));
   assert.equal(r.failures, 0);

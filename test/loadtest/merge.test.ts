@@ -55,29 +55,73 @@ test('runs that started at different times: RPS over the span from the earliest 
 });
 
 test('splitting a run between processes: the shares add up to the whole', () => {
-  const spec: RunSpec = { host: 'http://x', scenario: loadScenario('seed'), users: 101, spawnRate: 10, durationS: 1, timeoutS: 1, stopTimeoutS: 1, maxRequests: 1001, mode: 'users', seed: 4294967295, data: { file: 'f', texts: ['a', 'b', 'c', 'd'], order: 'round-robin' } };
+  const spec: RunSpec = {
+    host: 'http://x',
+    scenario: loadScenario('seed'),
+    users: 101,
+    spawnRate: 10,
+    durationS: 1,
+    timeoutS: 1,
+    stopTimeoutS: 1,
+    maxRequests: 1001,
+    mode: 'users',
+    seed: 4294967295,
+    data: { file: 'f', texts: ['a', 'b', 'c', 'd'], order: 'round-robin' },
+  };
   const parts = [0, 1, 2].map((i) => splitSpec(spec, i, 3));
-  assert.deepEqual(parts.map((p) => p.users), [34, 34, 33]);
-  assert.equal(parts.reduce((a, p) => a + p.spawnRate, 0), 10);
-  assert.equal(parts.reduce((a, p) => a + p.maxRequests!, 0), 1001);
-  assert.deepEqual(parts.map((p) => p.seed), [4294967295, 0, 1]);
-  assert.deepEqual(parts.map((p) => p.data!.offset), [0, 1, 2]);
+  assert.deepEqual(
+    parts.map((p) => p.users),
+    [34, 34, 33],
+  );
+  assert.equal(
+    parts.reduce((a, p) => a + p.spawnRate, 0),
+    10,
+  );
+  assert.equal(
+    parts.reduce((a, p) => a + p.maxRequests!, 0),
+    1001,
+  );
+  assert.deepEqual(
+    parts.map((p) => p.seed),
+    [4294967295, 0, 1],
+  );
+  assert.deepEqual(
+    parts.map((p) => p.data!.offset),
+    [0, 1, 2],
+  );
   const open = splitSpec({ ...spec, mode: 'rate', rate: { perS: 900, rampS: 5, connections: 10 } }, 1, 2);
   assert.deepEqual(open.rate, { perS: 450, rampS: 5, connections: 5 });
 });
 
-test('--processes 2 against a local server: the merged counts are the sum of the processes\' and what the server saw', async (t) => {
+test("--processes 2 against a local server: the merged counts are the sum of the processes' and what the server saw", async (t) => {
   const server = await stubServer(t);
-  const scenario = parseScenario({ wait: { min: 0.005, max: 0.02 }, tasks: [{ method: 'POST', path: '/analyze', json: { text: 'x' } }, { method: 'GET', path: '/history', weight: 2 }] }, 'fast');
-  const { report, parts } = await runProcesses(
-    { host: server.url, scenario, users: 6, spawnRate: 100, durationS: 1.5, timeoutS: 5, stopTimeoutS: 2, maxRequests: 4000, mode: 'users', seed: 11 },
-    2,
-    { progress: null, handleSignals: false },
+  const scenario = parseScenario(
+    {
+      wait: { min: 0.005, max: 0.02 },
+      tasks: [
+        { method: 'POST', path: '/analyze', json: { text: 'x' } },
+        { method: 'GET', path: '/history', weight: 2 },
+      ],
+    },
+    'fast',
   );
+  const { report, parts } = await runProcesses({ host: server.url, scenario, users: 6, spawnRate: 100, durationS: 1.5, timeoutS: 5, stopTimeoutS: 2, maxRequests: 4000, mode: 'users', seed: 11 }, 2, {
+    progress: null,
+    handleSignals: false,
+  });
   assert.equal(parts.length, 2);
-  assert.ok(parts.every((p) => p.requests > 50), parts.map((p) => p.requests).join(', '));
-  assert.deepEqual(parts.map((p) => p.parameters.users), [3, 3]);
-  assert.deepEqual(parts.map((p) => p.parameters.seed), [11, 12]);
+  assert.ok(
+    parts.every((p) => p.requests > 50),
+    parts.map((p) => p.requests).join(', '),
+  );
+  assert.deepEqual(
+    parts.map((p) => p.parameters.users),
+    [3, 3],
+  );
+  assert.deepEqual(
+    parts.map((p) => p.parameters.seed),
+    [11, 12],
+  );
   assert.equal(report.requests, parts[0]!.requests + parts[1]!.requests);
   assert.equal(report.requests, server.requests(), 'the server saw exactly the requests counted');
   for (const e of report.entries) {
@@ -108,7 +152,13 @@ test('polarity loadtest merge a.json b.json --html: one report, thresholds appli
   const startAt = new Date(Date.now() + 300).toISOString();
   for (const i of [1, 2]) {
     const out = sink();
-    assert.equal(await runLoadtest(['--host', server.url, '--max', '--connections', '2', '-t', '500ms', '-q', '--json', '--seed', String(i), '--start-at', startAt], { stdout: out.stream, stderr: sink().stream }), 0);
+    assert.equal(
+      await runLoadtest(['--host', server.url, '--max', '--connections', '2', '-t', '500ms', '-q', '--json', '--seed', String(i), '--start-at', startAt], {
+        stdout: out.stream,
+        stderr: sink().stream,
+      }),
+      0,
+    );
     files.push(join(dir, `run${i}.json`));
     writeFileSync(files.at(-1)!, out.text());
   }
@@ -121,7 +171,10 @@ test('polarity loadtest merge a.json b.json --html: one report, thresholds appli
   const m = JSON.parse(out.text());
   assert.equal(m.requests, runs[0].requests + runs[1].requests);
   assert.equal(m.mergedFrom, 2);
-  assert.deepEqual(m.thresholds.map((x: { passed: boolean }) => x.passed), [true, m.aggregated.percentiles['50%'] < 1]);
+  assert.deepEqual(
+    m.thresholds.map((x: { passed: boolean }) => x.passed),
+    [true, m.aggregated.percentiles['50%'] < 1],
+  );
   assert.equal(code, m.thresholds[1].passed ? 0 : 3);
   assert.match(readFileSync(join(dir, 'm.html'), 'utf8'), /merged from 2 runs/);
   const err = sink();

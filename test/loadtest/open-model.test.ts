@@ -65,7 +65,9 @@ test('a server stalling for 1 s: the closed model under-reports p99, the open mo
   assert.ok(p99(closed) < 100, `closed model p99 ${p99(closed)} ms: the stall is hidden`);
   assert.ok(p99(open) >= 800, `open model p99 ${p99(open)} ms: the stall shows`);
   // About a quarter of the open model's requests were due in the stalled second.
-  const slow = Object.entries(open.aggregated.histogram).filter(([ms]) => Number(ms) >= 100).reduce((a, [, n]) => a + n, 0);
+  const slow = Object.entries(open.aggregated.histogram)
+    .filter(([ms]) => Number(ms) >= 100)
+    .reduce((a, [, n]) => a + n, 0);
   assert.ok(slow >= 120 && slow <= 260, `requests held by the stall: ${slow} of ${open.requests}`);
   assert.ok(open.requests >= 760 && open.requests <= 801, `≈ 200/s × 4 s (${open.requests})`);
   assert.equal(open.openModel!.intended, open.requests);

@@ -97,11 +97,18 @@ test('polarity loadtest --threshold: exit 3 when one breaks, the verdict in text
   assert.match(html, /<td class="bad">BROKEN<\/td><td>p95&lt;10ms<\/td>/);
 
   const json = sink();
-  assert.equal(await runLoadtest([...base, '--json', '--threshold', 'p95<10s', '--threshold', 'failures<50%'], { stdout: json.stream, stderr: sink().stream }), 0, 'failures within the failures threshold: 0');
+  assert.equal(
+    await runLoadtest([...base, '--json', '--threshold', 'p95<10s', '--threshold', 'failures<50%'], { stdout: json.stream, stderr: sink().stream }),
+    0,
+    'failures within the failures threshold: 0',
+  );
   const report = JSON.parse(json.text());
   assert.deepEqual(
     report.thresholds.map((x: { threshold: string; passed: boolean }) => [x.threshold, x.passed]),
-    [['p95<10s', true], ['failures<50%', true]],
+    [
+      ['p95<10s', true],
+      ['failures<50%', true],
+    ],
   );
   // Without a failures threshold, failures still give Locust's 1.
   assert.equal(await runLoadtest([...base, '--threshold', 'p95<10s'], { stdout: sink().stream, stderr: sink().stream }), 1);

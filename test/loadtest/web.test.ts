@@ -53,7 +53,17 @@ async function scenarioFile(t: TestContext): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'polarity-web-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 's.json');
-  writeFileSync(file, JSON.stringify({ name: 'live', wait: { min: 0.02, max: 0.05 }, tasks: [{ method: 'POST', path: '/analyze', json: { text: 'hi' } }, { method: 'GET', path: '/history', weight: 2 }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'live',
+      wait: { min: 0.02, max: 0.05 },
+      tasks: [
+        { method: 'POST', path: '/analyze', json: { text: 'hi' } },
+        { method: 'GET', path: '/history', weight: 2 },
+      ],
+    }),
+  );
   return file;
 }
 
