@@ -84,16 +84,16 @@ export function reportMarkdown(run: PlanRun, addr: Addressing, files: { path: st
   out.push('| file | what |', '|---|---|', ...files.map((f) => `| \`${f.path}\` | ${md(f.what)} |`), '');
   const steps = [
     'Create the machines above on one private network with the addresses shown (or change them in the files). Open port 80 (or 3000 for a single VM) to the world on the entry host only; port 3000 on the app hosts to the load balancer; port 5432 on the database to the app hosts.',
-    'In every `hosts/*.yaml`, set `POLARITY_SOURCE` (a release tarball made with `npm pack`, or your git URL): the files refuse to install from the `.invalid` placeholder.',
+    'In every `hosts/*.yaml`, set `POLARITY_SOURCE` (the release tarball made with `npm pack`, as an https URL, a file on the VM or `polarity-server@X.Y.Z`; the load balancer also takes a git URL, it uses only `deploy/nginx/`): the files refuse to install from the `.invalid` placeholder.',
     'Give each VM its `hosts/<name>.yaml` as user data, database first, then the app hosts, then the load balancer (cloud-init installs and starts everything; `docs/deploy.md` explains each file).',
-    'Check it: `curl http://<entry>/readyz`, then measure it with the load tester: `npx polarity loadtest suite --host http://<entry>` (the original questions: the highest average RPS over 60 s with no failure, the peak users per spawn rate).',
+    'Check it: `curl http://<entry>/readyz`, then measure it with the load tester: `npx polarity-server loadtest suite --host http://<entry>` (the original questions: the highest average RPS over 60 s with no failure, the peak users per spawn rate).',
   ];
   steps.forEach((s, i) => out.push(`${i + 1}. ${s}`));
   out.push('');
   const small = rec.hosts.filter((h) => h.roles.includes('app') && h.vm.memoryMiB < 1024);
   if (small.length) {
     out.push(
-      `${small.map((h) => h.name).join(', ')} ${small.length > 1 ? 'have' : 'has'} less than 1 GiB: \`deploy/cloud-init/app-host.yaml\` builds Polarity on the VM (\`npm ci\` and the TypeScript build peak at about 350 MiB), more than fits beside the OS, so its install script adds a 1 GiB swap file for the build when less than 640 MiB of memory and swap is available, and removes it afterwards (this needs 2 GiB of free disk). The memory planned above is the running service's.`,
+      `${small.map((h) => h.name).join(', ')} ${small.length > 1 ? 'have' : 'has'} less than 1 GiB: \`deploy/cloud-init/app-host.yaml\` installs the release tarball on the VM (when the SQLite addon has to compile, the install peaks at about 370 MiB), more than fits beside the OS, so its install script adds a 1 GiB swap file for the install when less than 640 MiB of memory and swap is available, and removes it afterwards (this needs 2 GiB of free disk). The memory planned above is the running service's.`,
       '',
     );
   }
