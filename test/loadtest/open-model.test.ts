@@ -4,7 +4,9 @@
 // schedule and times each request from its intended send time, so the stall shows.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { intendedTimeMs } from '../../src/loadtest/open-runner.js';
+import { intendedTimeMs, OpenRunner } from '../../src/loadtest/open-runner.js';
+import { createRandom } from '../../src/loadtest/prng.js';
+import { FakeTransport, VirtualClock } from './virtual.js';
 import { runLoad, type RunSpec } from '../../src/loadtest/run.js';
 import { parseScenario } from '../../src/loadtest/scenario.js';
 import { runLoadtest } from '../../src/loadtest/cli.js';
@@ -19,6 +21,70 @@ test('arrivals: k/rate at a constant rate; along a linear ramp, N(t) = rate·t²
   assert.equal(intendedTimeMs(100, 100, 2000), 2000);
   assert.equal(intendedTimeMs(150, 100, 2000), 2500);
   for (let k = 1; k < 400; k++) assert.ok(intendedTimeMs(k, 100, 2000) > intendedTimeMs(k - 1, 100, 2000), 'increasing');
+});
+
+test('in virtual time: one connection answering in 30 ms, 100 requests/s wanted — each timed from its intended send, late and never-sent counted', () => {
+  const clock = new VirtualClock();
+  const transport = new FakeTransport(clock, () => 30);
+  const runner = new OpenRunner({
+    scenario: parseScenario({ tasks: [{ method: 'GET', path: '/' }] }, 'get'),
+    ratePerS: 100,
+    rampMs: 0,
+    durationMs: 1000,
+    timeoutMs: 10_000,
+    stopTimeoutMs: 5000,
+    maxRequests: Infinity,
+    maxConnections: 1,
+    random: createRandom(1),
+    transport,
+    clock,
+  });
+  void runner.run();
+  clock.runAll();
+  // Request k is due at 10·k ms but the one connection frees every 30 ms: sent at 30·k, answered at
+  // 30·k + 30, so its response time from the intended send is 20·k + 30 ms. Sends at 0, 30, …, 990.
+  assert.deepEqual(
+    transport.sent.map((r) => r.at),
+    Array.from({ length: 34 }, (_, k) => 30 * k),
+  );
+  assert.equal(runner.stats.total.numRequests, 34);
+  assert.equal(runner.stats.total.minResponseTime, 30);
+  assert.equal(runner.stats.total.maxResponseTime, 20 * 33 + 30);
+  assert.equal(
+    runner.stats.total.totalResponseTime,
+    Array.from({ length: 34 }, (_, k) => 20 * k + 30).reduce((a, b) => a + b),
+  );
+  assert.deepEqual(runner.info(), { intended: 100, late: 33, unsent: 66, lateAfterMs: 10, maxLagMs: 660 });
+  assert.equal(runner.peakUsers, 1);
+  assert.equal(runner.state, 'stopped');
+});
+
+test("in virtual time: enough connections, every request on time, response time = the server's", () => {
+  const clock = new VirtualClock();
+  const transport = new FakeTransport(clock, (_req, n) => (n % 10 === 0 ? 250 : 5));
+  const runner = new OpenRunner({
+    scenario: parseScenario({ tasks: [{ method: 'GET', path: '/' }] }, 'get'),
+    ratePerS: 200,
+    rampMs: 1000,
+    durationMs: 3000,
+    timeoutMs: 10_000,
+    stopTimeoutMs: 5000,
+    maxRequests: Infinity,
+    maxConnections: 100,
+    random: createRandom(1),
+    transport,
+    clock,
+  });
+  void runner.run();
+  clock.runAll();
+  // 100 due during the 1-s ramp, then 200/s for 2 s.
+  assert.equal(runner.info().intended, 500);
+  assert.equal(runner.stats.total.numRequests, 500);
+  assert.equal(runner.info().late, 0);
+  assert.equal(runner.stats.total.buckets.get(250), 50);
+  assert.equal(runner.stats.total.buckets.get(5), 450);
+  // Little's law: 200/s × (0.1 × 250 ms + 0.9 × 5 ms) ≈ 6 requests in flight, so about 6 connections.
+  assert.ok(runner.peakUsers >= 5 && runner.peakUsers <= 8, `connections: ${runner.peakUsers}`);
 });
 
 const GET_ONLY = parseScenario({ wait: { min: 0.01, max: 0.01 }, tasks: [{ method: 'GET', path: '/' }] }, 'get');
