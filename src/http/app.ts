@@ -162,8 +162,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     bodyLimit: config.bodyLimit,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    // A request must arrive in full well within this; slow-loris clients are cut off.
+    // A request must arrive in full well within this; slow-loris clients are cut off. Node checks
+    // the deadline every connectionsCheckingInterval (default 30 s) against the larger of
+    // requestTimeout and headersTimeout, and both must be set when the server is created: Fastify
+    // sets requestTimeout only afterwards, which left headersTimeout's 60 s default in charge and a
+    // trickled body was cut after 60–90 s (measured 90 s). Now 30–35 s (test/audit-slow-loris.test.ts).
     requestTimeout: 30_000,
+    http: { requestTimeout: 30_000, headersTimeout: 30_000, connectionsCheckingInterval: 5_000 },
     // A connection that makes no progress — nothing read, nothing taken by the socket — for this
     // long while a request is in progress is destroyed, and what was queued for it freed. Without
     // it a client that never reads pins its whole response in server memory for as long as it
