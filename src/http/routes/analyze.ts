@@ -197,8 +197,7 @@ async function analyzeDocuments(
   // The document's id is `id`; the history row's id becomes `historyId`.
   const results = good.map(({ id, scored: { out } }) => {
     const { id: historyId, ...rest } = out;
-    const result: DocumentOut = { id, ...rest };
-    if (historyId !== undefined) result.historyId = historyId;
+    const result: DocumentOut = historyId === undefined ? { id, ...rest } : { id, historyId, ...rest };
     return result;
   });
   return { results, errors };
