@@ -1,7 +1,7 @@
 // /docs (the API reference, from the OpenAPI document) and /problems/<code> (every problem `type` URL answers).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SECURITY_HEADERS } from '../src/http/app.js';
+import { SECURITY_HEADERS } from '../src/http/security.js';
 import { exampleOf, operationAnchor, operations, problemAnchor, type OpenApiDocument } from '../src/http/docs-page.js';
 import { PROBLEMS } from '../src/http/errors.js';
 import { wantsJson } from '../src/http/routes/docs.js';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { requestIdOf } from '../src/http/app.js';
+import { requestIdOf } from '../src/http/security.js';
 import { maxOpenFds } from '../src/http/metrics.js';
 import { VERSION } from '../src/version.js';
 import { makeApp, ROOT, tempDir } from './helpers.js';

@@ -87,6 +87,5 @@ export function webRoutes(app: FastifyInstance, dir = WEB_DIR): void {
       }
       return reply.type(asset.type).send(asset.body);
     });
-    app.ctx.methodNotAllowed(path, ['GET']);
   }
 }

@@ -235,7 +235,6 @@ export function analyzeRoutes(app: FastifyInstance): void {
     if (!replayed) metrics.recordAnalyses(1, store, engine);
     return scored.out;
   });
-  app.ctx.methodNotAllowed('/analyze', ['POST']);
 
   app.post<{ Body: BatchBody }>('/analyze/batch', {
     schema: {
@@ -295,5 +294,4 @@ export function analyzeRoutes(app: FastifyInstance): void {
     if (!replayed) metrics.recordAnalyses(scored.length, store, engine);
     return scored.map((s) => s.out);
   });
-  app.ctx.methodNotAllowed('/analyze/batch', ['POST']);
 }

@@ -47,11 +47,9 @@ export function docsRoutes(app: FastifyInstance): void {
     docs ??= page(renderDocsPage(app.swagger() as unknown as OpenApiDocument, PROBLEMS));
     return send(request, reply, docs, 'text/html; charset=utf-8');
   });
-  app.ctx.methodNotAllowed('/docs', ['GET']);
 
   const css = page(DOCS_CSS);
   app.get(DOCS_CSS_PATH, { schema: { hide: true } }, async (request, reply) => send(request, reply, css, 'text/css; charset=utf-8'));
-  app.ctx.methodNotAllowed(DOCS_CSS_PATH, ['GET']);
 
   const problemPages = new Map<string, Page>();
   app.get<{ Params: { code: string } }>(`${PROBLEM_TYPE_BASE}:code`, {
@@ -87,5 +85,4 @@ export function docsRoutes(app: FastifyInstance): void {
     if (html === undefined) problemPages.set(code, (html = page(renderProblemPage(code, p, title()))));
     return send(request, reply, html, 'text/html; charset=utf-8');
   });
-  app.ctx.methodNotAllowed(`${PROBLEM_TYPE_BASE}:code`, ['GET']);
 }

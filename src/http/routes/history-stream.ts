@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { Problem } from '../errors.js';
-import { SECURITY_HEADERS } from '../app.js';
+import { SECURITY_HEADERS } from '../security.js';
 import { StreamSlots, type LiveClient } from '../live.js';
 
 /** Live streams one process keeps open; more get 503 overloaded. */
@@ -103,5 +103,4 @@ export function historyStreamRoutes(app: FastifyInstance): void {
     }
     if (!client.open) stop();
   });
-  app.ctx.methodNotAllowed('/history/stream', ['GET']);
 }

@@ -69,7 +69,6 @@ export function historyRoutes(app: FastifyInstance): void {
     request.log.warn({ deleted }, 'history deleted');
     return { deleted };
   });
-  app.ctx.methodNotAllowed('/history', ['GET', 'DELETE']);
 
   app.get<{ Params: { id: number } }>('/history/:id', {
     schema: {
@@ -96,5 +95,4 @@ export function historyRoutes(app: FastifyInstance): void {
     request.log.warn({ id: request.params.id }, 'history row deleted');
     return reply.code(204).send();
   });
-  app.ctx.methodNotAllowed('/history/:id', ['GET', 'DELETE']);
 }

@@ -12,7 +12,6 @@ export function opsRoutes(app: FastifyInstance, render: Render): void {
   app.get('/livez', {
     schema: { summary: 'The process is alive', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
   }, async () => ({ status: 'alive' }));
-  app.ctx.methodNotAllowed('/livez', ['GET']);
 
   app.get('/readyz', {
     schema: {
@@ -28,7 +27,6 @@ export function opsRoutes(app: FastifyInstance, render: Render): void {
     }
     return { status: 'ready' };
   });
-  app.ctx.methodNotAllowed('/readyz', ['GET']);
 
   // The row count costs a table scan on PostgreSQL: counted at most every 15 s per process.
   let rowCount: { value: number | undefined; at: number } = { value: undefined, at: 0 };
@@ -40,8 +38,6 @@ export function opsRoutes(app: FastifyInstance, render: Render): void {
     const [snapshot, rows] = await Promise.all([app.ctx.collectMetrics(), historyRows()]);
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(render(snapshot, rows, config.workers));
   });
-  app.ctx.methodNotAllowed('/metrics', ['GET']);
 
   app.get('/openapi.json', { schema: { summary: 'This document (OpenAPI 3.1)' } }, async () => app.swagger());
-  app.ctx.methodNotAllowed('/openapi.json', ['GET']);
 }
