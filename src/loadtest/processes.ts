@@ -13,6 +13,7 @@ import { mergeSnapshots, type LiveSnapshot } from './live.js';
 import type { RunReport } from './report.js';
 import type { RunHooks, RunSpec } from './run.js';
 import { Progress } from './progress.js';
+import { resolveTarget } from './target.js';
 
 /** Parent → child: what to run; child → parent: ready, snapshots, the result or an error. */
 export type ToChild = { type: 'run'; spec: RunSpec } | { type: 'stop' };
@@ -40,6 +41,8 @@ export function splitSpec(spec: RunSpec, i: number, n: number): RunSpec {
 
 export async function runProcesses(spec: RunSpec, n: number, hooks: RunHooks = {}): Promise<{ report: RunReport; parts: RunReport[] }> {
   if (spec.mode !== 'rate' && spec.users < n) throw new RangeError(`--processes ${n} needs at least ${n} users (or connections)`);
+  // A host that cannot be resolved is a usage error here, before any process starts.
+  await resolveTarget(spec.host, { insecure: spec.insecure });
   // Without a seed the children's seeds are still recorded: derive them from one random seed.
   const base: RunSpec = { ...spec, seed: spec.seed ?? Math.floor(Math.random() * 2 ** 32) };
   const worker = new URL('./worker.js', import.meta.url);
