@@ -1,9 +1,10 @@
 // polarity serve | analyze | history export|import — the command line.
-import { ConfigError, loadConfig, OPTIONS } from './config.js';
+import { loadConfig, OPTIONS } from './config.js';
 import { runAnalyze } from './cli/analyze.js';
 import { runHistory } from './cli/history.js';
 import { runLoadtest } from './loadtest/cli.js';
 import { runPlan } from './plan/cli.js';
+import { reportUserError } from './user-error.js';
 import { VERSION } from './version.js';
 
 const USAGE = `Usage: polarity <command> [options]
@@ -24,7 +25,7 @@ Run \`polarity <command> --help\` for a command's options.
 `;
 
 export function serveUsage(): string {
-  const rows = OPTIONS.map((o) => `  --${o.flag.padEnd(20)} ${o.env.padEnd(22)} ${o.help} (default: ${o.def})`);
+  const rows = OPTIONS.map((o) => `  --${o.flag.padEnd(20)} ${o.env.padEnd(22)} ${o.help} (default: ${'value' in o ? o.value : o.def})`);
   return `Usage: polarity serve [options]
 
 Each option can also be set by the environment variable beside it; a flag wins.
@@ -48,11 +49,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
       try {
         config = loadConfig(process.env, rest);
       } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`polarity serve: ${err.message}\nRun polarity serve --help for the options.\n`);
-          return 2;
-        }
-        throw err;
+        return reportUserError(err, 'polarity serve', process.stderr, 'Run polarity serve --help for the options.');
       }
       const { serve } = await import('./server.js');
       await serve(config);

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ENGINE, ENGINE_NAMES, isEngineName, type EngineName } from './engine/engines.js';
 import { parseDuration } from './duration.js';
+import { UserError } from './user-error.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -49,29 +50,34 @@ export interface Config {
   readonly defaultEngine: EngineName;
 }
 
-export class ConfigError extends Error {}
+/** A configuration the server cannot start with (exit code 2). */
+export class ConfigError extends UserError {
+  constructor(message: string) {
+    super(message, 'config');
+  }
+}
 
 /** Every option: flag name, environment variable, help text. Used by the parser and `--help`. */
 export const OPTIONS = [
-  { flag: 'host', env: 'HOST', help: 'address to listen on', def: '127.0.0.1' },
-  { flag: 'port', env: 'PORT', help: 'TCP port', def: '3000' },
-  { flag: 'db', env: 'DB_PATH', help: 'SQLite history file (or DATABASE_URL=sqlite:<file>)', def: './data/polarity.db' },
+  { flag: 'host', env: 'HOST', help: 'address to listen on', value: '127.0.0.1' },
+  { flag: 'port', env: 'PORT', help: 'TCP port', value: '3000' },
+  { flag: 'db', env: 'DB_PATH', help: 'SQLite history file (or DATABASE_URL=sqlite:<file>)', value: './data/polarity.db' },
   { flag: 'database-url', env: 'DATABASE_URL', help: 'postgres://user@host:5432/db for a shared PostgreSQL history', def: '(unset: SQLite)' },
-  { flag: 'sqlite-sync', env: 'SQLITE_SYNC', help: 'normal: a commit survives the process being killed; full: also power loss and OS crashes (an fsync per group commit)', def: 'normal' },
+  { flag: 'sqlite-sync', env: 'SQLITE_SYNC', help: 'normal: a commit survives the process being killed; full: also power loss and OS crashes (an fsync per group commit)', value: 'normal' },
   { flag: 'history-max-rows', env: 'HISTORY_MAX_ROWS', help: 'keep at most this many rows, deleting the oldest', def: '(no cap)' },
   { flag: 'history-max-age', env: 'HISTORY_MAX_AGE', help: 'delete rows older than this: 90s, 30m, 12h, 30d', def: '(no cap)' },
   { flag: 'workers', env: 'WORKERS', help: 'worker processes sharing the port', def: 'number of CPUs' },
-  { flag: 'body-limit', env: 'BODY_LIMIT', help: 'largest request body in bytes', def: '65536' },
-  { flag: 'max-text-chars', env: 'MAX_TEXT_CHARS', help: 'longest text in characters', def: '20000' },
-  { flag: 'batch-max', env: 'BATCH_MAX', help: 'most texts in one batch request', def: '100' },
+  { flag: 'body-limit', env: 'BODY_LIMIT', help: 'largest request body in bytes', value: '65536' },
+  { flag: 'max-text-chars', env: 'MAX_TEXT_CHARS', help: 'longest text in characters', value: '20000' },
+  { flag: 'batch-max', env: 'BATCH_MAX', help: 'most texts in one batch request', value: '100' },
   { flag: 'cors-origins', env: 'CORS_ORIGINS', help: "comma-separated allowed origins, or '*'", def: '(same origin only)' },
   { flag: 'admin-token', env: 'ADMIN_TOKEN', help: 'bearer token for DELETE /history (unset: deletion disabled)', def: '(unset)' },
-  { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent', def: 'info' },
-  { flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT_MS', help: 'idle keep-alive timeout in ms', def: '72000' },
+  { flag: 'log-level', env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent', value: 'info' },
+  { flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT_MS', help: 'idle keep-alive timeout in ms', value: '72000' },
   { flag: 'rate-limit', env: 'RATE_LIMIT', help: 'API requests per client per minute, per worker (429 past it)', def: '(no limit)' },
   { flag: 'trust-proxy', env: 'TRUST_PROXY', help: 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is trusted', def: '(none)' },
-  { flag: 'default-engine', env: 'DEFAULT_ENGINE', help: 'engine for requests that name none: textblob (the original\'s scores), vader or blend', def: DEFAULT_ENGINE },
-  { flag: 'max-inflight', env: 'MAX_INFLIGHT', help: 'requests one worker handles at once; more get 503 + Retry-After', def: '1024' },
+  { flag: 'default-engine', env: 'DEFAULT_ENGINE', help: 'engine for requests that name none: textblob (the original\'s scores), vader or blend', value: DEFAULT_ENGINE },
+  { flag: 'max-inflight', env: 'MAX_INFLIGHT', help: 'requests one worker handles at once; more get 503 + Retry-After', value: '1024' },
 ] as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -156,15 +162,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     const v = values[flag] ?? env[envName];
     return v === undefined || v === '' ? undefined : v;
   };
+  /** The flag, else its variable, else the option's default value (OPTIONS: the one place defaults are written). */
+  const valueOf = (flag: (typeof OPTIONS)[number]['flag']): string => {
+    const o = OPTIONS.find((x) => x.flag === flag)!;
+    return pick(o.flag, o.env) ?? ('value' in o ? o.value : '');
+  };
 
-  const host = pick('host', 'HOST') ?? '127.0.0.1';
-  const port = integer('port', pick('port', 'PORT') ?? '3000', 0, 65535);
+  const host = valueOf('host');
+  const port = integer('port', valueOf('port'), 0, 65535);
 
   let dbPath = values['db'];
   let databaseUrl: string | undefined;
   const urlRaw = dbPath === undefined ? pick('database-url', 'DATABASE_URL') : undefined;
   if (urlRaw !== undefined) ({ dbPath, databaseUrl } = parseDatabaseUrl(urlRaw));
-  dbPath ??= pick('db', 'DB_PATH') ?? './data/polarity.db';
+  dbPath ??= valueOf('db');
   const maxRowsRaw = pick('history-max-rows', 'HISTORY_MAX_ROWS');
   const maxAgeRaw = pick('history-max-age', 'HISTORY_MAX_AGE');
   const rateRaw = pick('rate-limit', 'RATE_LIMIT');
@@ -185,10 +196,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     throw new ConfigError('admin-token must be at least 16 characters long');
   }
 
-  const logLevel = (pick('log-level', 'LOG_LEVEL') ?? 'info') as LogLevel;
+  const logLevel = valueOf('log-level') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const engineRaw = pick('default-engine', 'DEFAULT_ENGINE') ?? DEFAULT_ENGINE;
+  const engineRaw = valueOf('default-engine');
   if (!isEngineName(engineRaw)) throw new ConfigError(`default-engine must be one of ${ENGINE_NAMES.join(', ')}, got "${engineRaw}"`);
 
   return Object.freeze({
@@ -199,18 +210,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     historyMaxRows: maxRowsRaw === undefined ? undefined : integer('history-max-rows', maxRowsRaw, 1, Number.MAX_SAFE_INTEGER),
     historyMaxAgeMs: maxAgeRaw === undefined ? undefined : duration('history-max-age', maxAgeRaw),
     workers,
-    bodyLimit: integer('body-limit', pick('body-limit', 'BODY_LIMIT') ?? '65536', 64, 64 * 1024 * 1024),
-    maxTextChars: integer('max-text-chars', pick('max-text-chars', 'MAX_TEXT_CHARS') ?? '20000', 1, 10_000_000),
-    batchMax: integer('batch-max', pick('batch-max', 'BATCH_MAX') ?? '100', 1, 10_000),
+    bodyLimit: integer('body-limit', valueOf('body-limit'), 64, 64 * 1024 * 1024),
+    maxTextChars: integer('max-text-chars', valueOf('max-text-chars'), 1, 10_000_000),
+    batchMax: integer('batch-max', valueOf('batch-max'), 1, 10_000),
     corsOrigins: Object.freeze(corsOrigins),
     adminToken,
     logLevel,
     rateLimit: rateRaw === undefined ? undefined : integer('rate-limit', rateRaw, 1, 10_000_000),
     trustProxy: Object.freeze((pick('trust-proxy', 'TRUST_PROXY') ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
-    sqliteSync: sqliteSync(pick('sqlite-sync', 'SQLITE_SYNC') ?? 'normal'),
-    maxInflight: integer('max-inflight', pick('max-inflight', 'MAX_INFLIGHT') ?? '1024', 1, 1_000_000),
+    sqliteSync: sqliteSync(valueOf('sqlite-sync')),
+    maxInflight: integer('max-inflight', valueOf('max-inflight'), 1, 1_000_000),
     defaultEngine: engineRaw,
-    keepAliveTimeoutMs: integer('keep-alive-timeout', pick('keep-alive-timeout', 'KEEP_ALIVE_TIMEOUT_MS') ?? '72000', 1000, 3_600_000),
+    keepAliveTimeoutMs: integer('keep-alive-timeout', valueOf('keep-alive-timeout'), 1000, 3_600_000),
   });
 }
 

@@ -3,7 +3,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, describeDatabase, loadConfig } from '../config.js';
+import { describeDatabase, loadConfig } from '../config.js';
+import { reportUserError } from '../user-error.js';
 import { openStore } from '../store/open.js';
 import { exportHistory, importHistory, type ExportFormat, type ImportFormat } from '../store/transfer.js';
 
@@ -59,11 +60,7 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
   try {
     config = loadConfig(process.env, typeof values['db'] === 'string' ? ['--db', values['db']] : []);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`polarity history: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return reportUserError(err, 'polarity history', io.stderr);
   }
   const format = values['format'];
   const csvExact = values['csv-exact'] === true;
