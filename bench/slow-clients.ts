@@ -17,7 +17,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { processTree } from '../src/plan/proc.js';
+import { processTree } from '../src/lab/proc.js';
 
 /** Resident memory of a process and all its descendants (VmRSS summed), MiB. */
 export function treeRssMiB(root: number): number {

@@ -37,7 +37,7 @@ test('the packed tarball installs with --omit=dev into an empty directory and ru
 
   // What is in it: built JavaScript, declarations, the built page, the runtime data; no sources or tests.
   const entries = run('tar', ['-tzf', file], { cwd: dir }).split('\n').filter(Boolean);
-  for (const f of ['bin/polarity.js', 'dist/src/cli.js', 'dist/src/server.js', 'dist/src/lib/engine.js', 'dist/src/lib/engine.d.ts', 'dist/src/lib/server.d.ts', 'dist/web/index.html', 'LICENSE', 'README.md', 'CHANGELOG.md', 'deploy/env.example', 'deploy/systemd/polarity.service', 'deploy/cloud-init/app-host.yaml', 'deploy/nginx/render-config', 'prices/digitalocean.json', 'bench/results/plan-calibration.json', 'src/engine/LEXICON-LICENSE']) {
+  for (const f of ['bin/polarity.js', 'dist/src/cli.js', 'dist/src/server.js', 'dist/src/lib/engine.js', 'dist/src/lib/engine.d.ts', 'dist/src/lib/server.d.ts', 'dist/web/index.html', 'LICENSE', 'README.md', 'CHANGELOG.md', 'deploy/env.example', 'deploy/systemd/polarity.service', 'deploy/cloud-init/app-host.yaml', 'deploy/nginx/render-config', 'prices/digitalocean.json', 'src/plan/calibration-default.json', 'src/engine/LEXICON-LICENSE']) {
     assert.ok(entries.includes(`package/${f}`), `the tarball holds ${f}`);
   }
   for (const e of entries) {

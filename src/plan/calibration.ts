@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { postShare, type Mix } from './mix.js';
+import type { MachineInfo } from '../loadtest/report.js';
 
 /** The processes whose CPU per request the model needs. */
 export const COST_ROLES = ['appSqlite', 'appPostgres', 'nginx', 'postgres', 'client'] as const;
@@ -44,15 +45,14 @@ export interface MemoryFigures {
   readonly postgresSharedBuffers: number;
 }
 
-export interface MachineDescription {
-  readonly cpuModel: string;
-  readonly cores: number;
-  readonly memoryMiB: number;
-  readonly os: string;
-  readonly node: string;
+/**
+ * The machine a calibration was measured on: the load tester's description of a machine (the one
+ * definition, `machineInfo()` in src/loadtest/report.ts) and the versions of the servers measured.
+ * Files written before 2026-12-03 said `cores` and `memoryMiB`; `parseCalibration` reads them so.
+ */
+export interface MachineDescription extends MachineInfo {
   readonly nginx: string;
   readonly postgresql: string;
-  readonly polarity: string;
 }
 
 export interface RunRecord {
@@ -130,8 +130,21 @@ export interface Calibration {
 
 export class CalibrationError extends Error {}
 
-/** The shipped default, measured on the project's machine (see its label and docs/plan.md). */
-export const DEFAULT_CALIBRATION_FILE = fileURLToPath(new URL('../../../bench/results/plan-calibration.json', import.meta.url));
+/**
+ * The shipped default, measured on the project's machine (see its label and docs/plan.md): data
+ * of the planner, written here on purpose by `npm run plan:calibrate-default`, never by a benchmark.
+ */
+export const DEFAULT_CALIBRATION_FILE = fileURLToPath(new URL('../../../src/plan/calibration-default.json', import.meta.url));
+
+/** A machine description as recorded, older files' field names (cores, memoryMiB) read as today's. */
+function machineOf(m: Record<string, unknown>): MachineDescription {
+  const { cores, memoryMiB, ...rest } = m;
+  return {
+    ...(cores !== undefined ? { cpus: cores } : {}),
+    ...(typeof memoryMiB === 'number' ? { memoryGiB: Math.round((memoryMiB / 1024) * 10) / 10 } : {}),
+    ...rest,
+  } as unknown as MachineDescription;
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -181,7 +194,7 @@ export function parseCalibration(doc: unknown, source = 'calibration'): Calibrat
     positive(doc.memoryMiB[k], `${source}: memoryMiB.${k}`);
   }
   if (!isObject(doc.machine)) throw new CalibrationError(`${source}: "machine" missing`);
-  return doc as unknown as Calibration;
+  return { ...doc, machine: machineOf(doc.machine) } as unknown as Calibration;
 }
 
 export function loadCalibration(file = DEFAULT_CALIBRATION_FILE): Calibration {

@@ -31,7 +31,7 @@ Options:
   --prices P            "assignment" (the course's vm1…vm6, the default), "digitalocean", or a
                         price table JSON file (format: prices/README.md)
   --calibration FILE    calibration JSON (default: the shipped one, measured on the project's
-                        machine — bench/results/plan-calibration.json)
+                        machine — src/plan/calibration-default.json)
   --mix M               "seed" (1 POST /analyze : 2 GET /history, the default) or POST:GET, e.g. 1:9
   --min-app-hosts N     only topologies with at least N app hosts (2: no single app host to lose)
   --max-app-hosts N     enumerate up to N app hosts (default 16)
@@ -209,7 +209,10 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
     io.stdout.write(PLAN_USAGE);
     return 0;
   }
-  const { calibrate, CalibrateError, defaultLabel, describeMachine } = await import('./calibrate.js');
+  // The measurement is the lab's (src/lab); loaded only for this subcommand.
+  const { calibrate } = await import('../lab/calibrate.js');
+  const { defaultLabel, describeMachine } = await import('../lab/machine.js');
+  const { Interrupted, LabError } = await import('../lab/errors.js');
   let opts;
   try {
     const quick = Boolean(values.quick);
@@ -251,9 +254,9 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
     );
     return 0;
   } catch (err) {
-    if (err instanceof CalibrateError) {
+    if (err instanceof LabError) {
       io.stderr.write(`polarity plan calibrate: ${err.message}\n`);
-      return 1;
+      return err instanceof Interrupted ? 130 : 1;
     }
     throw err;
   }

@@ -101,7 +101,7 @@ export function reportMarkdown(run: PlanRun, addr: Addressing, files: { path: st
   if (rec.topology.managedDb) out.push('The managed database\'s host name and password are placeholders (`FILL-IN`): copy them from the provider\'s console into each app host\'s `DATABASE_URL`. Its connection limit is why the app hosts run the workers shown (9 connections per worker).', '');
   out.push('## How the figures were obtained', '');
   out.push(
-    `The capacity is predicted, not measured on these VMs: CPU time per request of each role was measured by \`polarity plan calibrate\` on ${cal.machine.cores} × ${cal.machine.cpuModel} ` +
+    `The capacity is predicted, not measured on these VMs: CPU time per request of each role was measured by \`polarity plan calibrate\` on ${cal.machine.cpus} × ${cal.machine.cpuModel} ` +
       `(Node ${cal.machine.node}, nginx ${cal.machine.nginx}, PostgreSQL ${cal.machine.postgresql}; ${cal.date.slice(0, 10)}), and each vCPU of a VM is taken to be worth one core of that machine. ` +
       `Shared-CPU VMs can be slower, and their neighbours take their share: treat the figure as the ceiling and run the load test above. ` +
       `The model, its assumptions and how well it predicted the local cluster: docs/plan.md.`,

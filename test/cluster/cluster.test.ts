@@ -13,7 +13,7 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { acquireClusterLock, releaseClusterLock as releaseLock, runCluster } from '../../src/plan/local-cluster.js';
+import { acquireClusterLock, releaseClusterLock as releaseLock, runCluster } from '../../src/lab/local-cluster.js';
 import { Load, percentile, send, summarize, type Outcome } from './load.js';
 
 const NAME = 'polt';

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { calibrateUnavailable } from '../../src/plan/calibrate.js';
+import { calibrateUnavailable } from '../../src/lab/calibrate.js';
 import { loadCalibration } from '../../src/plan/calibration.js';
 import { ROOT, tempDir } from '../helpers.js';
 

@@ -11,7 +11,7 @@ const polarity = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 
 test('plan: the shipped calibration is labelled with its machine and loads', () => {
   const cal = loadCalibration();
   assert.match(cal.label, /shipped default/);
-  assert.ok(cal.machine.cpuModel && cal.machine.cores >= 1 && cal.machine.node && cal.machine.nginx && cal.machine.postgresql);
+  assert.ok(cal.machine.cpuModel && cal.machine.cpus >= 1 && cal.machine.memoryGiB > 0 && cal.machine.node && cal.machine.nginx && cal.machine.postgresql);
   for (const role of ['appSqlite', 'appPostgres', 'nginx', 'postgres'] as const) assert.ok(cal.cpuUs[role].post > 0 && cal.cpuUs[role].get > 0, role);
 });
 

@@ -16,7 +16,7 @@ export function handCalibration(over: Partial<Calibration> = {}): Calibration {
     schema: 'polarity-calibration/1',
     label: 'hand-made for tests',
     date: '2026-11-27T00:00:00.000Z',
-    machine: { cpuModel: 'test', cores: 2, memoryMiB: 4096, os: 'test', node: 'v20', nginx: '1', postgresql: '15', polarity: '0' },
+    machine: { cpuModel: 'test', cpus: 2, memoryGiB: 4, os: 'test', node: 'v20', nginx: '1', postgresql: '15', polarity: '0' },
     command: 'none',
     quick: true,
     settings: { durationS: 1, warmupS: 1, connections: 1, pinned: false },

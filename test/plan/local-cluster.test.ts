@@ -1,12 +1,12 @@
 // The one-cluster-per-machine lock that test/cluster, `plan calibrate` and bench/plan-validate share
-// (src/plan/local-cluster.ts), on a lock file of the test's own: free, re-entrant, a dead holder's
+// (src/lab/local-cluster.ts), on a lock file of the test's own: free, re-entrant, a dead holder's
 // lock taken over, a live holder waited for and not removed.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { acquireClusterLock, LocalClusterError, releaseClusterLock } from '../../src/plan/local-cluster.js';
+import { acquireClusterLock, LocalClusterError, releaseClusterLock } from '../../src/lab/local-cluster.js';
 import { tempDir } from '../helpers.js';
 
 test('cluster lock: taken when free, re-entrant, released only by its holder', async (t) => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { testConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
-import { parseWriteMetrics, serialWriteUsPerPost, WriteMetricsError } from '../../src/plan/write-metrics.js';
+import { parseWriteMetrics, serialWriteUsPerPost, WriteMetricsError } from '../../src/lab/write-metrics.js';
 import { SqliteHistoryStore } from '../../src/store/sqlite.js';
 import { tempDir } from '../helpers.js';
 

@@ -1,5 +1,5 @@
-// deploy/local-cluster from TypeScript, for the three programs that build one: the cluster tests
-// (test/cluster), `polarity plan calibrate` and bench/plan-validate. Each gives the cluster its own
+// The local cluster driver: deploy/local-cluster from TypeScript, for the programs that build one
+// (test/cluster, `polarity plan calibrate`, bench/plan-validate, bench/cluster). Each gives the cluster its own
 // name, subnet and state directory; they share how the script is run, the processes of a
 // namespace, waiting for an answer, and one lock file so that only one of them has a cluster up on
 // a machine at a time (they would otherwise tear down each other's bridges and namespaces).
@@ -7,16 +7,15 @@ import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { CleanupStack } from './cleanup.js';
+import { LabError } from './errors.js';
+import { PATH, ROOT, sleep } from './system.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLUSTER_SCRIPT = join(ROOT, 'deploy/local-cluster');
 /** Holds the pid of the process that has a cluster up (the name predates the other users). */
 export const CLUSTER_LOCK = join(tmpdir(), 'polarity-cluster-test.lock');
-/** ip, setpriv and PostgreSQL's tools live in sbin directories a user's PATH may lack. */
-const PATH = `${process.env['PATH'] ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`;
 
-export class LocalClusterError extends Error {}
+export class LocalClusterError extends LabError {}
 
 /** deploy/local-cluster's settings (its POLARITY_CLUSTER_* variables); unset ones keep its defaults. */
 export interface ClusterSettings {
@@ -66,7 +65,6 @@ export function namespacePids(ns: string): number[] {
   return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Takes the machine's cluster lock, waiting for its holder up to `timeoutMs`. A lock whose holder
@@ -136,4 +134,24 @@ export async function waitForOk(url: string, seconds: number, alive: () => boole
     await sleep(100);
   }
   throw new LocalClusterError(`no answer from ${url} within ${seconds} s`);
+}
+
+/** The cluster lock until the stack unwinds (a lock this process holds already stays with its taker). */
+export async function holdClusterLock(stack: CleanupStack, log: (line: string) => void): Promise<void> {
+  const taken = await acquireClusterLock({ timeoutMs: 15 * 60_000, onWait: (owner) => log(`waiting for another cluster user (pid ${owner}, ${CLUSTER_LOCK}) to finish …`) });
+  if (taken) stack.defer('the cluster lock', () => releaseClusterLock());
+}
+
+/** A fresh cluster (whatever was left under its name is removed first); `down` when the stack unwinds. */
+export function clusterUp(stack: CleanupStack, c: ClusterSettings, opts: { stderr?: 'capture' | 'inherit' } = {}): () => Promise<void> {
+  stack.signal.throwIfAborted();
+  runClusterSync(c, ['down'], opts);
+  const down = stack.defer(`local cluster ${c.name}`, () => void runClusterSync(c, ['down'], opts));
+  runClusterSync(c, ['up'], opts);
+  return down;
+}
+
+/** The postmaster's pid of a cluster's database host. */
+export function clusterPostmaster(c: ClusterSettings): number {
+  return Number(readFileSync(join(c.state, 'db/data/postmaster.pid'), 'utf8').split('\n')[0]);
 }

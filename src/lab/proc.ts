@@ -1,4 +1,5 @@
-// What the kernel says about processes (Linux /proc): CPU time and memory of a process tree.
+// What the kernel says about processes (Linux /proc): CPU time and memory of a process tree, and
+// the machine's busy time. The only reader of /proc/<pid>/stat in the repository.
 //
 // CPU time per request is measured from /proc/<pid>/stat rather than inferred from requests per
 // second: on a shared machine a neighbour's load changes how fast requests go, much less how much
@@ -98,6 +99,35 @@ export function processMemory(pid: number): { pssMiB: number; anonMiB: number; s
   }
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
   return { pssMiB: kb('Pss') / 1024, anonMiB: kb('Pss_Anon') / 1024, shmemMiB: kb('Pss_Shmem') / 1024 };
+}
+
+/** CPU seconds of a process tree now (utime + stime + reaped children's): a single reading. */
+export function treeCpuSeconds(root: number): number {
+  let ticks = 0;
+  for (const t of cpuSnapshot([root]).values()) ticks += t;
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** Resident memory of a process tree now, bytes (VmRSS of each process). */
+export function treeRssBytes(root: number): number {
+  let kb = 0;
+  for (const pid of processTree(root)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return kb * 1024;
+}
+
+/** CPU seconds the whole machine spent busy since boot (all cores), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice: busy is everything but idle
+  // and iowait (and guest time, which the kernel already counts in user time)
+  const busy = f.reduce((a, b) => a + b, 0) - (f[3] ?? 0) - (f[4] ?? 0) - (f[8] ?? 0) - (f[9] ?? 0);
+  return busy / TICKS_PER_SECOND;
 }
 
 export function commandLine(pid: number): string {
