@@ -228,13 +228,14 @@ test('TRUST_PROXY behind nginx: the app\'s per-client rate limit counts each cli
   assert.deepEqual(await clients([]), { first: [200, 200, 200, 429], forged: 429, other: 429 });
 });
 
-test('timeouts agree: nginx closes idle upstream connections before the app drains or times them out', () => {
+test('timeouts agree: nginx closes idle upstream connections before the app drains or times them out', async () => {
   const conf = rendered();
   const nginxIdle = Number(/keepalive_timeout (\d+)s;/.exec(/upstream polarity_app \{[^}]*\}/.exec(conf)![0])![1]) * 1000;
   const server = readFileSync(join(ROOT, 'src/server.ts'), 'utf8');
   const drain = Number(/const DRAIN_MS = ([\d_]+);/.exec(server)![1]!.replaceAll('_', ''));
-  const config = readFileSync(join(ROOT, 'src/config.ts'), 'utf8');
-  const appIdle = Number(/KEEP_ALIVE_TIMEOUT_MS'\) \?\? '(\d+)'/.exec(config)![1]);
+  // The app's default, from its one source (loadConfig with nothing set).
+  const { loadConfig } = await import('../../src/config.js');
+  const appIdle = loadConfig({}, []).keepAliveTimeoutMs;
   assert.ok(nginxIdle + 1000 < drain, `nginx upstream keepalive_timeout (${nginxIdle} ms) + 1 s margin < the app's drain (${drain} ms)`);
   assert.ok(nginxIdle < appIdle, `nginx upstream keepalive_timeout (${nginxIdle} ms) < the app's keep-alive timeout (${appIdle} ms)`);
   const readTimeout = Number(/^\s*proxy_read_timeout (\d+)s;/m.exec(conf)![1]) * 1000;
