@@ -4,7 +4,7 @@
 //   npx tsc -p tsconfig.json && node dist/bench/engine.js [--passes N] [--out bench/results/engine.md]
 //
 // The corpus is read from POLARITY_CORPUS_DIR or <repo>/../shared/corpus; the hostile shapes are
-// test/engine/hostile-inputs.ts. Wall-clock and process CPU time are both reported: on a shared
+// bench/hostile-inputs.ts. Wall-clock and process CPU time are both reported: on a shared
 // machine CPU time is the steadier of the two.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { analyze } from '../src/engine/index.js';
 import { blend } from '../src/engine/blend/index.js';
 import { vader } from '../src/engine/vader/index.js';
-import { HOSTILE, MB } from '../test/engine/hostile-inputs.js';
+import { HOSTILE, MB } from './hostile-inputs.js';
 
 const { values } = parseArgs({
   options: { passes: { type: 'string', default: '15' }, out: { type: 'string' } },

@@ -28,15 +28,5 @@ export function assertAnalysisClose(
   });
 }
 
-/** A small seeded PRNG (xorshift32), so random tests are reproducible. */
-export function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
+/** A small seeded PRNG (xorshift32), so random tests are reproducible: the one the hostile shapes use. */
+export { xorshift } from '../../bench/hostile-inputs.js';
