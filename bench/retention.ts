@@ -9,7 +9,6 @@
 // fresh table: first without retention for --baseline seconds, then with --history-max-rows --keep,
 // the load running until the primary logs that retention finished. Results:
 // bench/results/retention.md (appended per store).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -18,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { CleanupStack } from '../src/lab/cleanup.js';
+import { serve, type Served } from '../src/lab/serve.js';
 import { SqliteHistoryStore } from '../src/store/sqlite.js';
 import { PostgresHistoryStore } from '../src/store/postgres.js';
 
@@ -98,32 +99,11 @@ async function prepare(): Promise<{ flags: string[]; count: () => Promise<number
 
 interface Sample { at: number; ms: number; status: number }
 
-/** Starts the server; resolves once it listens. `onLine` sees each line it logs. */
-async function start(flags: string[], onLine: (line: string) => void): Promise<ChildProcess> {
-  const server = spawn(process.execPath, [join(ROOT, 'bin/polarity.js'), 'serve', '--port', String(PORT), '--workers', '2', '--log-level', 'info', ...flags], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let buffered = '';
-  await new Promise<void>((resolve, reject) => {
-    server.on('exit', (code) => reject(new Error(`server exited (${code})`)));
-    server.stdout!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        if (/is listening on http/.test(line)) resolve(); // a JSON log line since the listening line goes through pino
-        onLine(line);
-      }
-    });
-  });
-  return server;
-}
+const stack = new CleanupStack((l) => console.error(l));
 
-async function stop(server: ChildProcess): Promise<void> {
-  server.removeAllListeners('exit');
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  await exited;
+/** Starts the server (2 workers, on PORT); resolves once it listens. `onLine` sees each line it logs. */
+function start(flags: string[], onLine: (line: string) => void): Promise<Served> {
+  return serve(stack, { args: ['--workers', '2', ...flags], port: PORT, logLevel: 'info', onLine });
 }
 
 /** POST /analyze from CONNECTIONS keep-alive connections until `until()` says stop. */
@@ -175,26 +155,25 @@ function summary(samples: Sample[]) {
 }
 
 const prepared = await prepare();
-let running: ChildProcess | undefined; // killed if this script fails
-process.on('exit', () => running?.kill('SIGKILL'));
+process.once('exit', () => void stack.unwind()); // a failure below: the server does not outlive the benchmark
 process.stdout.write(`${values.store}: ${ROWS.toLocaleString('en')} rows generated in ${prepared.seconds.toFixed(1)} s\n`);
 try {
   // 1. The same load, no retention.
-  let server = (running = await start(prepared.flags, () => {}));
+  let server = await start(prepared.flags, () => {});
   const baselineEnd = performance.now() + BASELINE_S * 1000;
   const without = summary(await load(() => performance.now() > baselineEnd));
-  await stop(server);
+  await server.stop();
   const before = await prepared.count();
 
   // 2. Retention from the first moment (the primary trims at start), load until it logs the end.
   let finished: { deleted: number; chunks: number; longestChunkMs: number; seconds: number } | undefined;
   const t0 = performance.now();
-  server = running = await start([...prepared.flags, '--history-max-rows', String(KEEP)], (line) => {
+  server = await start([...prepared.flags, '--history-max-rows', String(KEEP)], (line) => {
     if (line.includes('retention: deleted')) finished = JSON.parse(line);
   });
   const listeningAfter = (performance.now() - t0) / 1000;
   const during = summary(await load(() => finished !== undefined));
-  await stop(server);
+  await server.stop();
   const after = await prepared.count();
   if (finished === undefined) throw new Error('retention did not finish');
 

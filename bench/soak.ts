@@ -7,13 +7,15 @@
 // Without --rate, it first measures the maximum seed-mix rate for 5 s (64 keep-alive connections,
 // no think time) and soaks at half of it. Open loop: requests are sent on a fixed schedule, so a
 // slow server shows up as latency, not as a lower rate. Loopback only; bounded by --duration.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CleanupStack } from '../src/lab/cleanup.js';
+import { processTree, treeRssBytes } from '../src/lab/proc.js';
+import { serve } from '../src/lab/serve.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({
@@ -33,24 +35,14 @@ const SEED_TEXT = 'This is a test text for sentiment analysis.';
 if (!Number.isFinite(DURATION_S) || DURATION_S <= 0) throw new Error('--duration like 90s, 10m, 1h');
 
 const dir = mkdtempSync(join(tmpdir(), 'polarity-soak-'));
-const server = spawn(process.execPath, [join(ROOT, 'bin/polarity.js'), 'serve', '--port', String(PORT), '--workers', values.workers!, '--db', join(dir, 'h.db'), '--log-level', 'error'], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise<void>((resolve) => server.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
-const serverPid = server.pid!;
+const stack = new CleanupStack((l) => console.error(l));
+process.once('exit', () => void stack.unwind()); // a failure below: the server does not outlive the soak
+const server = await serve(stack, { args: ['--workers', values.workers!, '--db', join(dir, 'h.db')], port: PORT, logLevel: 'error', detached: true, home: dir });
+const serverPid = server.pid;
 
-function tree(pid: number): number[] {
-  return [pid, ...spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)];
-}
-function rss(): number {
-  return tree(serverPid).reduce((a, p) => {
-    try {
-      return a + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-    } catch {
-      return a;
-    }
-  }, 0);
-}
+const rss = (): number => treeRssBytes(serverPid);
 function fds(): number {
-  return tree(serverPid).reduce((a, p) => {
+  return processTree(serverPid).reduce((a, p) => {
     try {
       return a + readdirSync(`/proc/${p}/fd`).length;
     } catch {
@@ -150,8 +142,7 @@ while (performance.now() - start < DURATION_S * 1000) {
 }
 await Promise.all(inflight);
 agent.destroy();
-process.kill(-serverPid, 'SIGTERM');
-await new Promise((r) => server.on('exit', r));
+await server.stop();
 rmSync(dir, { recursive: true, force: true });
 
 /** Least-squares slope of y over t, per hour. */

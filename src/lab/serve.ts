@@ -34,6 +34,8 @@ export interface ServeOptions {
   readonly timeoutS?: number;
   /** the checkout or package to run (bench/slow-clients measures another one) */
   readonly root?: string;
+  /** each line the server writes to stdout, as it comes (bench/retention follows its progress lines) */
+  readonly onLine?: (line: string) => void;
 }
 
 export interface Served {
@@ -84,9 +86,18 @@ export async function serve(stack: CleanupStack, o: ServeOptions): Promise<Serve
   const argv = argvOf(o);
   const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: o.detached ?? false, env: { PATH, LANG: 'C.UTF-8', HOME: o.home ?? tmpdir(), ...o.env } });
   let out = '';
+  let partial = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-64_000));
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
+  if (o.onLine) {
+    const onLine = o.onLine;
+    proc.stdout!.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) onLine(line);
+    });
+  }
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => resolve(code ?? sig ?? -1)));
   const gone = () => proc.exitCode !== null || proc.signalCode !== null;
   const stop = stack.defer(name, async () => {
