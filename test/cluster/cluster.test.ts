@@ -42,7 +42,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * One cluster test run at a time on a machine: several people's `npm test` in one work tree would
  * otherwise tear down each other's cluster (same names, same subnet). The lock
- * (src/plan/local-cluster.ts) holds the owner's pid; a lock whose owner is gone (a killed run) is
+ * (src/lab/local-cluster.ts) holds the owner's pid; a lock whose owner is gone (a killed run) is
  * taken over, and its cluster removed.
  */
 const acquireLock = (timeoutMs: number): Promise<boolean> => acquireClusterLock({ timeoutMs, pollMs: 500 });

@@ -115,7 +115,7 @@ export function vaderDetail(text: string): VaderDetail {
 /**
  * polarity_scores(text) and the aggregates of vaderDetail's tokens, without building the tokens:
  * the same scan as vader(), which also counts the negation words. Every number equals what
- * vaderDetail(text) gives or its tokens add up to (test/engine/vader-features.test.ts).
+ * vaderDetail(text) gives or its tokens add up to (test/engine/blend-fast.test.ts).
  */
 export function vaderFeatures(text: string): VaderFeatures {
   const t = tokenize(typeof text === 'string' ? text : String(text), false, true);
