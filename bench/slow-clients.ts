@@ -10,14 +10,15 @@
 // load, for the "before" figure. Results: bench/results/slow-clients.md.
 //
 // test/slow-clients.test.ts runs the same attack (exported below) with its bounds asserted.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CleanupStack } from '../src/lab/cleanup.js';
 import { processTree } from '../src/lab/proc.js';
+import { serve } from '../src/lab/serve.js';
 
 /** Resident memory of a process and all its descendants (VmRSS summed), MiB. */
 export function treeRssMiB(root: number): number {
@@ -225,24 +226,13 @@ async function main(): Promise<void> {
     },
   });
   const dir = mkdtempSync(join(tmpdir(), 'polarity-slow-'));
-  const server = spawn(process.execPath, [join(values.root!, 'bin/polarity.js'), 'serve', '--port', '0', '--workers', '2', '--db', join(dir, 'h.db'), '--log-level', 'warn'], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  server.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    server.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      const m = /listening on (http:\/\/\S+?)\/? \(/.exec(output);
-      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
-    });
-    server.on('exit', (code) => reject(new Error(`server exited (${code}):\n${output}`)));
-  });
+  const stack = new CleanupStack((l) => console.error(l));
+  const server = await serve(stack, { root: values.root!, args: ['--workers', '2', '--db', join(dir, 'h.db')], detached: true, home: dir });
+  const url = server.url;
   try {
     const r = await attack({
       url,
-      serverPid: server.pid!,
+      serverPid: server.pid,
       seedRows: 1000,
       textChars: 20_000,
       streams: Number(values.streams),
@@ -253,17 +243,14 @@ async function main(): Promise<void> {
       settleMs: Number(values['post-seconds']) * 1000 + 45_000,
       log: (line) => console.log(line),
     });
+    const output = server.output();
     const died = Math.max(r.workerPidsBefore.filter((p) => !r.workerPidsAfter.includes(p)).length, (output.match(/exited unexpectedly/g) ?? []).length);
     const row = `| ${values.label} | ${r.rssBeforeMiB.toFixed(0)} | **${r.rssPeakMiB.toFixed(0)}** | ${r.rssEndMiB.toFixed(0)} | ${r.posts.sent} (${Object.entries(r.posts.statuses).map(([s, c]) => `${s}: ${c}`).join(', ')}) | ${r.posts.p50Ms.toFixed(0)} / ${r.posts.p99Ms.toFixed(0)} / ${r.posts.maxMs.toFixed(0)} | ${r.streams.accepted} (${r.streams.closedByServer} closed by the server; refused ${JSON.stringify(r.streams.refused)}) | ${r.pages.ok} (${r.pages.cutByServer} cut, ${r.pages.completed} complete) | ${died} |`;
     console.log(JSON.stringify(r, null, 2));
     console.log(`\n${new Date().toISOString()} ${cpus().length} × ${cpus()[0]?.model}\n${row}`);
     if (values.out) writeFileSync(values.out, JSON.stringify({ label: values.label, date: new Date().toISOString(), cpu: cpus()[0]?.model, ...r, output: output.slice(-4000) }, null, 2));
   } finally {
-    try {
-      process.kill(-server.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
+    await stack.unwind();
     rmSync(dir, { recursive: true, force: true });
   }
 }
