@@ -2,7 +2,7 @@
 // scenario, users and spawn rate, one after the other, each against a freshly started server.
 //
 //   apt-get install -y python3-locust
-//   npm run build && node dist/bench/loadtest-vs-locust.js [--duration 60] [--reps 1] [--only seed-1000,faults]
+//   npm run build && node dist/bench/loadtest-vs-locust.js [--duration 60] [--reps 1] [--only seed-1000,faults [--keep]]
 //
 // Configurations:
 //   seed-100      Polarity (2 workers, fresh SQLite), seed scenario, 100 users at 10/s
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     reps: { type: 'string', default: '1' },
     only: { type: 'string' },
+    // with --only: keep the other configurations' rows from the existing .json (a partial re-run)
+    keep: { type: 'boolean' },
     'quiet-load': { type: 'string', default: '1.0' },
     out: { type: 'string', default: join(ROOT, 'bench/results') },
   },
@@ -192,9 +194,19 @@ async function main(): Promise<void> {
       results.push({ config: c, rep, locust: pair.locust!, polarity: pair.polarity! });
     }
   }
-  const md = render(results, version);
+  let all = results;
+  let note = '';
+  if (values.keep) {
+    // A partial re-run: the configurations run now replace theirs, the others keep their rows.
+    const old = JSON.parse(readFileSync(join(values.out!, 'loadtest-vs-locust.json'), 'utf8')).results as typeof results;
+    const rerun = new Set(CONFIGS.map((c) => c.id));
+    const order = (id: string): number => ALL_CONFIGS.findIndex((c) => c.id === id);
+    all = [...old.filter((r) => !rerun.has(r.config.id)), ...results].sort((a, b) => order(a.config.id) - order(b.config.id) || a.rep - b.rep);
+    note = `\n**Partial re-run** on ${new Date().toISOString().slice(0, 10)}: ${[...rerun].join(', ')} run again (\`--only ${[...rerun].join(',')} --keep --reps ${REPS}\`); the other rows are kept from the run before.\n`;
+  }
+  const md = render(all, version) + note;
   writeFileSync(join(values.out!, 'loadtest-vs-locust.md'), md);
-  writeFileSync(join(values.out!, 'loadtest-vs-locust.json'), JSON.stringify({ duration: DURATION, locust: version, node: process.version, results }, null, 2) + '\n');
+  writeFileSync(join(values.out!, 'loadtest-vs-locust.json'), JSON.stringify({ duration: DURATION, locust: version, node: process.version, results: all }, null, 2) + '\n');
   process.stdout.write(md);
 }
 
