@@ -7,13 +7,17 @@
 // The reference is a one-process node:http server answering a fixed 17-byte JSON body; Polarity
 // runs with --workers 1 (same process count as the reference) and --workers 2 (its default here).
 // Results go to bench/results/http.md and http.json. Loopback only; every run is bounded in time.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runWrk, SEED_TEXT, WRK_LUA } from './wrk.js';
+import { type CleanupStack, withCleanup } from '../src/lab/cleanup.js';
+import { waitForOk } from '../src/lab/local-cluster.js';
+import { treeCpuSeconds } from '../src/lab/proc.js';
+import { serve } from '../src/lab/serve.js';
 import { SqliteHistoryStore } from '../src/store/sqlite.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,50 +42,19 @@ interface WrkResult {
 
 const LUA = WRK_LUA;
 
-const CLK_TCK = 100; // Linux USER_HZ
-
-/** utime + stime of a process and its children (cluster workers), in seconds. */
-function cpuSeconds(pid: number): number {
-  const pids = [pid, ...spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)];
-  let ticks = 0;
-  for (const p of pids) {
-    try {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    } catch {
-      // exited
-    }
-  }
-  return ticks / CLK_TCK;
-}
-
 function wrk(url: string, script: string, seconds: number, pid: number): WrkResult {
-  const cpu0 = cpuSeconds(pid);
+  const cpu0 = treeCpuSeconds(pid);
   const r = runWrk(url, script, seconds, CONNECTIONS);
-  return { ...r, cpuUs: ((cpuSeconds(pid) - cpu0) * 1e6) / r.requests };
+  return { ...r, cpuUs: ((treeCpuSeconds(pid) - cpu0) * 1e6) / r.requests };
 }
 
-async function waitForPort(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`no answer from ${url}`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.on('exit', () => resolve());
-    try {
-      process.kill(-child.pid!, 'SIGTERM');
-    } catch {
-      resolve();
-    }
-  });
+/** The reference server (not Polarity: it has no listening line), answering once its port is open. */
+async function startBare(stack: CleanupStack, bodies: string): Promise<{ url: string; pid: number }> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/bench/bare-server.js'), '18080', bodies], { stdio: 'ignore' });
+  stack.defer('the reference server', () => void child.kill('SIGTERM'));
+  const url = 'http://127.0.0.1:18080';
+  await waitForOk(`${url}/livez`, 10, () => child.exitCode === null);
+  return { url, pid: child.pid! };
 }
 
 async function seed(dbPath: string): Promise<void> {
@@ -94,7 +67,8 @@ async function seed(dbPath: string): Promise<void> {
 async function run(): Promise<void> {
   if (spawnSync('wrk', ['--version']).error) {
     console.error('wrk is not installed (apt-get install wrk)');
-    process.exit(2);
+    process.exitCode = 2;
+    return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'polarity-bench-'));
   const scripts = Object.fromEntries(Object.entries(LUA).map(([k, v]) => {
@@ -103,60 +77,45 @@ async function run(): Promise<void> {
     return [k, f];
   })) as Record<keyof typeof LUA, string>;
 
-  const targets: { name: string; start: () => ChildProcess; url: string; db?: string }[] = [
-    {
-      name: 'bare node:http (reference)',
-      url: 'http://127.0.0.1:18080',
-      start: () => spawn(process.execPath, [join(ROOT, 'dist/bench/bare-server.js'), '18080', join(dir, 'bodies.json')], { detached: true, stdio: 'ignore' }),
-    },
-    // Polarity with one worker (the same process count as the reference), as configured by default
-    // here (--workers = 2 CPUs), and with one worker and SQLite's synchronous=FULL (an fsync per
-    // group commit: what durability against power loss costs).
-    ...([['--workers', '1'], ['--workers', '2'], ['--workers', '1', '--sqlite-sync', 'full']] as const).map((flags, i) => ({
-      name: `polarity ${flags.join(' ')}`,
-      url: `http://127.0.0.1:${18081 + i}`,
-      db: join(dir, `p${i}.db`),
-      start: () =>
-        spawn(process.execPath, [join(ROOT, 'bin/polarity.js'), 'serve', '--port', String(18081 + i), ...flags, '--db', join(dir, `p${i}.db`)], {
-          detached: true,
-          stdio: 'ignore',
-          env: { ...process.env, LOG_LEVEL: 'warn' },
-        }),
-    })),
-  ];
-
-  // All servers run at once (idle when not measured); each scenario is measured in ROUNDS
-  // interleaved rounds (bare, w1, w2, bare, …) and the median taken, so a burst of load from
-  // elsewhere on this shared machine hits every target alike.
-  for (const target of targets) if (target.db !== undefined) await seed(target.db);
-  const children = targets.slice(1).map((t) => t.start());
-  for (const target of targets.slice(1)) await waitForPort(target.url + '/livez');
-  // The reference answers with bodies as large as Polarity's own answers.
-  const sample = targets[1]!.url;
-  const post = await (await fetch(`${sample}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: SEED_TEXT, store: false }) })).json() as Record<string, unknown>;
-  const bodies = {
-    'POST /analyze': JSON.stringify({ ...post, id: 100001, createdAt: new Date().toISOString() }),
-    'GET /history': await (await fetch(`${sample}/history`)).text(),
-  };
-  writeFileSync(join(dir, 'bodies.json'), JSON.stringify(bodies));
-  children.unshift(targets[0]!.start());
-  await waitForPort(targets[0]!.url + '/livez');
-  const pids = new Map(targets.map((t, i) => [t.name, children[i]!.pid!]));
-  const runs: Record<string, Record<string, WrkResult[]>> = Object.fromEntries(targets.map((t) => [t.name, { post: [], get: [], mix: [] }]));
-  for (const scenario of ['post', 'get', 'mix'] as const) {
-    for (const target of targets) wrk(target.url, scripts[scenario], 2, pids.get(target.name)!); // warm-up
-    for (let round = 0; round < ROUNDS; round++) {
-      let reference = NaN;
-      for (const target of targets) {
-        const r = wrk(target.url, scripts[scenario], DURATION, pids.get(target.name)!);
-        if (target === targets[0]) reference = r.rps;
-        r.ratio = r.rps / reference;
-        runs[target.name]![scenario]!.push(r);
-        console.log(`round ${round + 1} ${target.name.padEnd(28)} ${scenario.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  ${r.cpuUs.toFixed(1)} CPU µs/req  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  errors ${r.errors}`);
+  // Polarity with one worker (the same process count as the reference), as configured by default
+  // here (--workers = 2 CPUs), and with one worker and SQLite's synchronous=FULL (an fsync per
+  // group commit: what durability against power loss costs).
+  const polarity = ([['--workers', '1'], ['--workers', '2'], ['--workers', '1', '--sqlite-sync', 'full']] as const).map((flags, i) => ({ name: `polarity ${flags.join(' ')}`, flags, db: join(dir, `p${i}.db`) }));
+  const { runs, bodies } = await withCleanup(
+    async (stack) => {
+      // All servers run at once (idle when not measured); each scenario is measured in ROUNDS
+      // interleaved rounds (bare, w1, w2, bare, …) and the median taken, so a burst of load from
+      // elsewhere on this shared machine hits every target alike.
+      for (const p of polarity) await seed(p.db);
+      const servers = [];
+      for (const p of polarity) servers.push({ name: p.name, ...(await serve(stack, { name: p.name, args: [...p.flags, '--db', p.db], detached: true, home: dir })) });
+      // The reference answers with bodies as large as Polarity's own answers.
+      const sample = servers[0]!.url;
+      const post = await (await fetch(`${sample}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: SEED_TEXT, store: false }) })).json() as Record<string, unknown>;
+      const bodies = {
+        'POST /analyze': JSON.stringify({ ...post, id: 100001, createdAt: new Date().toISOString() }),
+        'GET /history': await (await fetch(`${sample}/history`)).text(),
+      };
+      writeFileSync(join(dir, 'bodies.json'), JSON.stringify(bodies));
+      const targets = [{ name: 'bare node:http (reference)', ...(await startBare(stack, join(dir, 'bodies.json'))) }, ...servers];
+      const runs: Record<string, Record<string, WrkResult[]>> = Object.fromEntries(targets.map((t) => [t.name, { post: [], get: [], mix: [] }]));
+      for (const scenario of ['post', 'get', 'mix'] as const) {
+        for (const target of targets) wrk(target.url, scripts[scenario], 2, target.pid); // warm-up
+        for (let round = 0; round < ROUNDS; round++) {
+          let reference = NaN;
+          for (const target of targets) {
+            const r = wrk(target.url, scripts[scenario], DURATION, target.pid);
+            if (target === targets[0]) reference = r.rps;
+            r.ratio = r.rps / reference;
+            runs[target.name]![scenario]!.push(r);
+            console.log(`round ${round + 1} ${target.name.padEnd(28)} ${scenario.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  ${r.cpuUs.toFixed(1)} CPU µs/req  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  errors ${r.errors}`);
+          }
+        }
       }
-    }
-  }
-  for (const child of children) await stop(child);
+      return { runs, bodies };
+    },
+    { log: (l) => console.log(l), signals: true },
+  );
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const results: Record<string, Record<string, WrkResult>> = {};
   for (const [name, byScenario] of Object.entries(runs)) {

@@ -1,6 +1,10 @@
 // One load process for bench/overload: opens N raw keep-alive connections to the server at once,
 // sends REQUESTS POST /analyze on each (one after another), and prints one JSON line of results.
 // Raw sockets, not an HTTP library: 10,000 connections must stay cheap for the client.
+// Why not the product's load tester (src/loadtest): the benchmark must open every connection at
+// once from a given source address (127.0.0.2–5, so that no address runs out of ports), and it
+// checks each acknowledged POST's id and text against the history afterwards — per-request
+// records the load tester does not keep (it reports aggregates, as Locust does).
 //   node dist/bench/overload-client.js HOST PORT CONNECTIONS REQUESTS LOCAL_ADDRESS
 import { connect, type Socket } from 'node:net';
 

@@ -8,12 +8,15 @@
 // Loopback only (four client processes on 127.0.0.2–5, so no process needs more than 5,000
 // sockets and no source address runs out of ports); bounded: each connection sends --requests
 // requests, each client stops after 60 s. Results: bench/results/overload.md.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CleanupStack } from '../src/lab/cleanup.js';
+import { treeRssBytes } from '../src/lab/proc.js';
+import { serve } from '../src/lab/serve.js';
 import { SqliteHistoryStore } from '../src/store/sqlite.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,18 +36,7 @@ const PORT = 18300;
 
 interface Outcome { status: number; ms: number; id?: number; text: string }
 
-function rssOfTree(pid: number): number {
-  const pids = [pid, ...spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)];
-  let kb = 0;
-  for (const p of pids) {
-    try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      // gone
-    }
-  }
-  return kb * 1024;
-}
+const rssOfTree = treeRssBytes;
 
 function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -55,10 +47,11 @@ const dir = mkdtempSync(join(tmpdir(), 'polarity-overload-'));
 const db = join(dir, 'h.db');
 // Descriptors: each process here may hold 20,000 (ulimit -Hn); the connections are spread over two
 // workers and four clients, so none comes near it.
-const server = spawn(process.execPath, [ join(ROOT, 'bin/polarity.js'), 'serve', '--port', String(PORT), '--workers', '2', '--db', db, '--max-inflight', String(MAX_INFLIGHT), '--log-level', 'error'], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise<void>((resolve) => server.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
-const url = `http://127.0.0.1:${PORT}`;
-const serverPid = Number(spawnSync('pgrep', ['-f', `serve --port ${PORT}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b)[0]);
+const stack = new CleanupStack((l) => console.error(l));
+process.once('exit', () => void stack.unwind()); // a failure below: the server does not outlive the benchmark
+const server = await serve(stack, { args: ['--workers', '2', '--db', db, '--max-inflight', String(MAX_INFLIGHT)], port: PORT, logLevel: 'error', detached: true, home: dir });
+const url = server.url;
+const serverPid = server.pid;
 await fetch(`${url}/history`); // warm
 const rssBefore = rssOfTree(serverPid);
 
@@ -98,8 +91,7 @@ for (let i = 0; i < 100; i++) {
   await new Promise((r) => setTimeout(r, 100));
 }
 const rssAfter = rssOfTree(serverPid);
-process.kill(-server.pid!, 'SIGTERM');
-await new Promise((r) => server.on('exit', r));
+await server.stop();
 
 // Every acknowledged write must be in the history, with its text.
 const store = new SqliteHistoryStore(db);

@@ -1,5 +1,10 @@
-// wrk (Debian package `wrk`) for the benchmarks: the seed's request scripts and the parsing of
-// wrk's report. Shared by bench/http.ts and bench/cluster.ts.
+// wrk (Debian package `wrk`) for bench/http.ts: the seed's request scripts and the parsing of
+// wrk's report. It stays beside the product's load tester for one reason: bench/http compares
+// Polarity with a bare node:http server at tens of thousands of requests a second on two cores,
+// where the client's own CPU decides the figures — wrk (C, two threads) leaves the servers more of
+// the machine than a Node.js client can, and its recorded results are the baseline every change
+// to the HTTP layer is held to. Everything else (bench/cluster, bench/plan-validate, calibration)
+// uses src/loadtest through src/lab/measure.ts.
 import { spawnSync } from 'node:child_process';
 
 export const SEED_TEXT = 'This is a test text for sentiment analysis.';

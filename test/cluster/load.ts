@@ -1,6 +1,10 @@
 // A small closed-loop load client for the cluster tests: the seed's mix (1 POST /analyze : 2 GET
 // /history) over keep-alive connections, bounded in time and count, recording every outcome.
 // It only ever talks to the URL it is given (the cluster's namespaces).
+// Why not the product's load tester (src/loadtest): the cluster tests check each request's own
+// outcome — the id a POST was stored under and its text (to find it in PostgreSQL after a crash),
+// the problem code, Retry-After and Content-Type of a refusal, an Idempotency-Key per request —
+// and the load tester reports aggregates by design (Locust's statistics), not per-request records.
 import { Agent, request } from 'node:http';
 
 export interface Outcome {
