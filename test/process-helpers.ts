@@ -1,6 +1,7 @@
 // Starting `polarity serve` as a real process group (primary + workers) for process-level tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { listeningUrl } from '../src/lab/serve.js';
 import { ROOT } from './helpers.js';
 
 export interface Served {
@@ -26,10 +27,10 @@ export async function startServer(args: string[], env: Record<string, string> = 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${out}`)), timeoutMs);
     const check = () => {
-      const m = /listening on (http:\/\/\S+?)\/? \(/.exec(out);
-      if (m) {
+      const url = listeningUrl(out); // the lab's one readiness rule: the JSON "is listening" line
+      if (url) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(url);
       }
     };
     child.stdout!.on('data', check);

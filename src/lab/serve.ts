@@ -86,10 +86,14 @@ export async function serve(stack: CleanupStack, o: ServeOptions): Promise<Serve
   const argv = argvOf(o);
   const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: o.detached ?? false, env: { PATH, LANG: 'C.UTF-8', HOME: o.home ?? tmpdir(), ...o.env } });
   let out = '';
+  let stdout = ''; // the listening line is looked for here: a stderr chunk cannot split it
   let partial = '';
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-64_000));
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
+  proc.stdout!.on('data', (d: Buffer) => {
+    stdout = (stdout + d.toString()).slice(-64_000);
+  });
   if (o.onLine) {
     const onLine = o.onLine;
     proc.stdout!.on('data', (d: Buffer) => {
@@ -117,7 +121,7 @@ export async function serve(stack: CleanupStack, o: ServeOptions): Promise<Serve
   });
   const deadline = performance.now() + (o.timeoutS ?? 60) * 1000;
   for (;;) {
-    const url = listeningUrl(out);
+    const url = listeningUrl(stdout);
     if (url) return { proc, pid: proc.pid!, url: o.host === '0.0.0.0' ? url.replace('localhost', '127.0.0.1') : url, output: () => out, exited, stop: () => stop() };
     if (gone() || performance.now() > deadline || stack.signal.aborted) {
       await stop();

@@ -2,12 +2,14 @@
 // do, and the timeouts that keep rolling restarts loss-free agree across nginx and the app.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { nginxWorkerUser, renderNginxMain } from '../../src/lab/nginx.js';
+import { listeningUrl } from '../../src/lab/serve.js';
 import { ROOT, tempDir } from '../helpers.js';
 import { startServer } from '../process-helpers.js';
 
@@ -86,7 +88,8 @@ test('nginx: the rendered config passes nginx -t', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'polarity-nginx-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'polarity.conf'), render('--upstream', '10.0.0.11:3000', '--upstream', '[fd00::12]:3000', '--listen', '127.0.0.1:8080', '--access-log', join(dir, 'access.log')).stdout);
-  writeFileSync(join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  include ${dir}/polarity.conf;\n}\n`);
+  mkdirSync(join(dir, 'tmp'));
+  writeFileSync(join(dir, 'nginx.conf'), renderNginxMain({ dir, workerProcesses: 1, include: join(dir, 'polarity.conf') }));
   const r = spawnSync('nginx', ['-t', '-p', `${dir}/`, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', env: { ...process.env, PATH } });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /syntax is ok/);
@@ -129,9 +132,10 @@ async function runNginx(t: { after: (fn: () => unknown) => void }, appPort: stri
   const r = render('--upstream', `127.0.0.1:${appPort}`, '--listen', `127.0.0.1:${port}`, '--access-log', join(dir, 'access.log'), ...args);
   assert.equal(r.status, 0, r.stderr);
   writeFileSync(join(dir, 'polarity.conf'), r.stdout);
-  const user = process.getuid?.() === 0 ? 'user www-data;\n' : '';
-  writeFileSync(join(dir, 'nginx.conf'), `${user}daemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  include ${dir}/polarity.conf;\n}\n`);
-  const nginx = spawn('nginx', ['-p', `${dir}/`, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { env: { ...process.env, PATH }, stdio: 'ignore' });
+  mkdirSync(join(dir, 'tmp'), { mode: 0o777 });
+  chmodSync(join(dir, 'tmp'), 0o777);
+  writeFileSync(join(dir, 'nginx.conf'), renderNginxMain({ dir, ...(process.getuid?.() === 0 ? { user: nginxWorkerUser() } : {}), workerProcesses: 1, include: join(dir, 'polarity.conf') }));
+  const nginx = spawn('nginx', ['-g', 'daemon off;', '-p', `${dir}/`, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { env: { ...process.env, PATH }, stdio: 'ignore' });
   t.after(() => nginx.kill('SIGTERM'));
   // Ready when it accepts connections (polling a URL would spend the rate limit's tokens).
   for (let i = 0; ; i++) {
@@ -280,13 +284,13 @@ async function serveRestricted(restrictAf: string, families: readonly number[], 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = performance.now() + 15_000;
   // Listening, or a worker has died of it twice (the primary restarts workers that exit).
-  while (!/listening on http/.test(output) && (output.match(/worker exited unexpectedly/g) ?? []).length < 2 && child.exitCode === null && performance.now() < deadline) {
+  while (listeningUrl(output) === undefined && (output.match(/worker exited unexpectedly/g) ?? []).length < 2 && child.exitCode === null && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  const url = /listening on http:\/\/localhost:(\d+)/.exec(output)?.[1];
-  if (url !== undefined && prefix.length > 0) {
+  const port = listeningUrl(output)?.replace(/^.*:/, '');
+  if (port !== undefined && prefix.length > 0) {
     // Serves, too: a write (the SQLite file) and a read, under the same restrictions.
-    const base = `http://127.0.0.1:${url}`;
+    const base = `http://127.0.0.1:${port}`;
     const posted = await fetch(`${base}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"sandboxed and happy"}' });
     output += `\nPOST /analyze ${posted.status}; GET /metrics ${(await fetch(`${base}/metrics`)).status}`;
   }
@@ -296,7 +300,7 @@ async function serveRestricted(restrictAf: string, families: readonly number[], 
     // gone already
   }
   await exited;
-  return { listening: /listening on http/.test(output), output };
+  return { listening: listeningUrl(output) !== undefined, output };
 }
 
 test('systemd: the app starts under the unit\'s RestrictAddressFamilies on 0.0.0.0 and on a private address; without AF_NETLINK, 0.0.0.0 fails', { timeout: 90_000 }, async (t) => {

@@ -4,12 +4,13 @@
 // deploy/local-cluster — and the report and the diagram describe the plan.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig, OPTIONS } from '../../src/config.js';
 import { runPlanModel } from '../../src/plan/cli.js';
+import { renderNginxMain } from '../../src/lab/nginx.js';
 import { emitDeployment, mergeCloudConfigs } from '../../src/plan/emit.js';
 import { ROOT } from '../helpers.js';
 import { handCalibration, vm } from './fixtures.js';
@@ -75,7 +76,8 @@ function checkNginx(t: { skip: (m: string) => void }, e: Emitted, work: string):
   }
   const wrapped = conf.replace(/access_log \S+/, `access_log ${work}/access.log`);
   writeFileSync(join(work, 'polarity.conf'), wrapped);
-  writeFileSync(join(work, 'nginx.conf'), `pid ${work}/nginx.pid;\nerror_log ${work}/error.log;\nevents {}\nhttp {\n  client_body_temp_path ${work}/body;\n  proxy_temp_path ${work}/proxy;\n  include ${work}/polarity.conf;\n}\n`);
+  mkdirSync(join(work, 'tmp'), { recursive: true });
+  writeFileSync(join(work, 'nginx.conf'), renderNginxMain({ dir: work, workerProcesses: 1, include: join(work, 'polarity.conf') }));
   const r = spawnSync('nginx', ['-t', '-p', `${work}/`, '-e', join(work, 'error.log'), '-c', join(work, 'nginx.conf')], { encoding: 'utf8', env: { ...process.env, PATH } });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /syntax is ok/);
