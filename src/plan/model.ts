@@ -216,49 +216,63 @@ function planWorkers(t: Topology, cal: Calibration, opts: ModelOptions): Plan {
   return { workers, memory: [], reason: 'worker planning did not converge' };
 }
 
-export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOptions = DEFAULT_MODEL_OPTIONS): Evaluation {
-  const costUsd = topologyCost(t);
-  const pg = t.store === 'postgres';
-  const costs = {
+type Costs = Record<'app' | 'lb' | 'db' | 'client' | 'serialWrite', number>;
+
+/** CPU per request of each role, and the serial part of a write, from the calibration at this mix. */
+function baseCosts(cal: Calibration, pg: boolean, mix: Mix): Costs {
+  return {
     app: cpuPerRequest(cal, pg ? 'appPostgres' : 'appSqlite', mix),
     lb: cpuPerRequest(cal, 'nginx', mix),
     db: cpuPerRequest(cal, 'postgres', mix),
     client: cpuPerRequest(cal, 'client', mix),
     serialWrite: (postShare(mix) * (pg ? cal.writeSerialUs.postgres : cal.writeSerialUs.sqlite)) / 1e6,
   };
-  const infeasible = (reason: string): Evaluation => ({ topology: t, costUsd, feasible: false, reason, rps: 0, limits: [], hosts: [], costs });
+}
 
+/** Why a topology cannot work at all, whatever its VMs: undefined when it can. */
+function shapeProblem(t: Topology): string | undefined {
+  const pg = t.store === 'postgres';
   const appHosts = t.hosts.filter((h) => h.roles.includes('app'));
-  if (appHosts.length === 0) return infeasible('no app host');
-  if (pg && !hostHasDbRole(t) && !t.managedDb) return infeasible('PostgreSQL store without a database');
-  if (appHosts.length > 1 && !pg) return infeasible('several app hosts need the shared PostgreSQL store');
+  if (appHosts.length === 0) return 'no app host';
+  if (pg && !hostHasDbRole(t) && !t.managedDb) return 'PostgreSQL store without a database';
+  if (appHosts.length > 1 && !pg) return 'several app hosts need the shared PostgreSQL store';
   const balanced = t.hosts.some((h) => h.roles.includes('lb')) || t.managedLb !== undefined;
-  if (appHosts.length > 1 && !balanced) return infeasible('several app hosts need a load balancer');
+  if (appHosts.length > 1 && !balanced) return 'several app hosts need a load balancer';
+  return undefined;
+}
 
-  const plan = planWorkers(t, cal, opts);
-  if (plan.reason) return infeasible(plan.reason);
-  // App processes sharing a store are not free of each other: each worker beyond a host's first
-  // (node:cluster) and each app host beyond the first adds its measured cost per request.
+/**
+ * App processes sharing a store are not free of each other: each worker beyond a host's first
+ * (node:cluster) and each app host beyond the first adds its measured cost per request.
+ */
+function withExtraProcessCosts(base: Costs, t: Topology, plan: Plan, cal: Calibration, mix: Mix): Costs {
+  const costs = { ...base };
   const workers = plan.workers.reduce((a, b) => a + b, 0);
   const hostCount = t.hosts.filter((h, i) => h.roles.includes('app') && plan.workers[i]! > 0).length;
   // A validation topology stands for several one-worker hosts on one machine (fixed workers).
   const asHosts = t.hosts.length === 1 && t.hosts[0]!.workers !== undefined ? workers : hostCount;
   const extraWorkers = workers - asHosts;
   const extraHosts = asHosts - 1;
-  if (pg) {
+  if (t.store === 'postgres') {
     costs.app += extraWorkers * extraWorkerCost(cal, 'appPostgres', mix) + extraHosts * extraWorkerCost(cal, 'appPostgresHost', mix);
     costs.db += extraWorkers * extraWorkerCost(cal, 'postgres', mix) + extraHosts * extraWorkerCost(cal, 'postgresHost', mix);
     costs.lb += extraHosts * extraWorkerCost(cal, 'nginxHost', mix);
   } else {
     costs.app += (workers - 1) * extraWorkerCost(cal, 'appSqlite', mix);
   }
+  return costs;
+}
 
-  // Each host's CPU per request of its roles: more where several roles share the cores (measured
-  // by the calibration with all of them on the same cores; the extra-process costs above were
-  // measured so already and are not scaled again).
+/**
+ * Each host's CPU per request of its roles: more where several roles share the cores (measured
+ * by the calibration with all of them on the same cores; the extra-process costs were measured so
+ * already and are not scaled again).
+ */
+function hostCostsOf(t: Topology, costs: Costs, cal: Calibration, mix: Mix): { colocated: boolean; c: Partial<Record<Role, number>> }[] {
+  const pg = t.store === 'postgres';
   const calRole = { app: pg ? 'appPostgres' : 'appSqlite', lb: 'nginx', db: 'postgres', client: 'client' } as const;
   const extras = { app: costs.app - cpuPerRequest(cal, calRole.app, mix), lb: costs.lb - cpuPerRequest(cal, 'nginx', mix), db: costs.db - cpuPerRequest(cal, 'postgres', mix), client: 0 };
-  const hostCosts = t.hosts.map((h) => {
+  return t.hosts.map((h) => {
     const colocated = h.roles.length >= 2;
     const c: Partial<Record<Role, number>> = {};
     for (const role of h.roles) {
@@ -267,30 +281,23 @@ export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOpt
     }
     return { colocated, c };
   });
-  // CPU per request of each host's roles other than the app (they are served first).
-  const other = hostCosts.map(({ c }) => (c.lb ?? 0) + (c.db ?? 0) + (c.client ?? 0));
-  const appCores = (i: number, r: number): number => {
-    const h = t.hosts[i]!;
-    if (!h.roles.includes('app')) return 0;
-    return Math.max(0, Math.min(plan.workers[i]!, h.vm.vcpus - r * other[i]!));
-  };
-  /** requests/s host i's app can serve while its other roles carry r */
-  const appRps = (i: number, r: number): number => (t.hosts[i]!.roles.includes('app') ? appCores(i, r) / hostCosts[i]!.c.app! : 0);
-  const totalVcpus = t.hosts.reduce((a, h) => a + h.vm.vcpus, 0);
-  const ceiling = (totalVcpus + (t.managedDb?.vcpus ?? 0)) / Math.max(Math.min(costs.app, ...hostCosts.map(({ c }) => c.app ?? Infinity)), 1e-12) + 1;
+}
 
+/** What limits the app: its workers, and whether it shares its hosts or was cut down for memory. */
+function appLimitLabel(t: Topology, plan: Plan, other: number[]): string {
+  const appHosts = t.hosts.filter((h) => h.roles.includes('app'));
+  const shared = t.hosts.filter((h, i) => h.roles.includes('app') && other[i]! > 0).map((h) => h.name);
+  const w = plan.workers.filter((k) => k > 0);
+  const memLimited = t.hosts.some((h, i) => h.roles.includes('app') && h.workers === undefined && plan.workers[i]! < h.vm.vcpus);
+  let s = appHosts.length === 1 ? `app CPU (${w[0]} worker${w[0] === 1 ? '' : 's'})` : `app CPU (${appHosts.length} hosts, ${w.reduce((a, b) => a + b, 0)} workers)`;
+  if (shared.length) s += `, shared with ${shared.join(', ')}'s other roles`;
+  if (memLimited) s += ', workers limited by memory or connections';
+  return s;
+}
+
+/** The limits other than the app's: each host's other roles, managed services, serial writes. */
+function otherLimits(t: Topology, costs: Costs, other: number[]): Limit[] {
   const limits: Limit[] = [];
-  const appLabel = (() => {
-    const shared = t.hosts.filter((h, i) => h.roles.includes('app') && other[i]! > 0).map((h) => h.name);
-    const w = plan.workers.filter((k) => k > 0);
-    const memLimited = t.hosts.some((h, i) => h.roles.includes('app') && h.workers === undefined && plan.workers[i]! < h.vm.vcpus);
-    let s = appHosts.length === 1 ? `app CPU (${w[0]} worker${w[0] === 1 ? '' : 's'})` : `app CPU (${appHosts.length} hosts, ${w.reduce((a, b) => a + b, 0)} workers)`;
-    if (shared.length) s += `, shared with ${shared.join(', ')}'s other roles`;
-    if (memLimited) s += ', workers limited by memory or connections';
-    return s;
-  })();
-  const appCapacity = bisect((r) => t.hosts.reduce((a, _, i) => a + appRps(i, r), 0) >= r, ceiling);
-  limits.push({ id: 'app', label: appLabel, short: 'app CPU', capacityRps: appCapacity });
   t.hosts.forEach((h, i) => {
     if (other[i]! <= 0) return;
     const roles = h.roles.filter((r) => r !== 'app');
@@ -305,8 +312,36 @@ export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOpt
     limits.push({ id: 'managed-db', label: `managed database CPU (${t.managedDb.id}, ${t.managedDb.vcpus} vCPU)`, short: 'managed DB CPU', capacityRps: t.managedDb.vcpus / costs.db });
   }
   if (costs.serialWrite > 0) {
+    const pg = t.store === 'postgres';
     limits.push({ id: 'db-writes', label: pg ? 'database writes (inserts take turns on the ordering lock)' : 'database writes (SQLite commits take turns on the write lock)', short: 'DB writes', capacityRps: 1 / costs.serialWrite });
   }
+  return limits;
+}
+
+export function evaluate(t: Topology, cal: Calibration, mix: Mix, opts: ModelOptions = DEFAULT_MODEL_OPTIONS): Evaluation {
+  const costUsd = topologyCost(t);
+  const base = baseCosts(cal, t.store === 'postgres', mix);
+  const infeasible = (reason: string): Evaluation => ({ topology: t, costUsd, feasible: false, reason, rps: 0, limits: [], hosts: [], costs: base });
+  const problem = shapeProblem(t);
+  if (problem) return infeasible(problem);
+  const plan = planWorkers(t, cal, opts);
+  if (plan.reason) return infeasible(plan.reason);
+  const costs = withExtraProcessCosts(base, t, plan, cal, mix);
+  const hostCosts = hostCostsOf(t, costs, cal, mix);
+
+  // CPU per request of each host's roles other than the app (they are served first).
+  const other = hostCosts.map(({ c }) => (c.lb ?? 0) + (c.db ?? 0) + (c.client ?? 0));
+  const appCores = (i: number, r: number): number => {
+    const h = t.hosts[i]!;
+    if (!h.roles.includes('app')) return 0;
+    return Math.max(0, Math.min(plan.workers[i]!, h.vm.vcpus - r * other[i]!));
+  };
+  /** requests/s host i's app can serve while its other roles carry r */
+  const appRps = (i: number, r: number): number => (t.hosts[i]!.roles.includes('app') ? appCores(i, r) / hostCosts[i]!.c.app! : 0);
+  const totalVcpus = t.hosts.reduce((a, h) => a + h.vm.vcpus, 0);
+  const ceiling = (totalVcpus + (t.managedDb?.vcpus ?? 0)) / Math.max(Math.min(costs.app, ...hostCosts.map(({ c }) => c.app ?? Infinity)), 1e-12) + 1;
+  const appCapacity = bisect((r) => t.hosts.reduce((a, _, i) => a + appRps(i, r), 0) >= r, ceiling);
+  const limits: Limit[] = [{ id: 'app', label: appLimitLabel(t, plan, other), short: 'app CPU', capacityRps: appCapacity }, ...otherLimits(t, costs, other)];
   limits.sort((a, b) => a.capacityRps - b.capacityRps);
   const bottleneck = limits[0]!;
   const rps = bottleneck.capacityRps;
