@@ -8,6 +8,7 @@ import { formatPlanText, type PlanContext } from './format.js';
 import { MixError, parseMix } from './mix.js';
 import { DEFAULT_MODEL_OPTIONS, type ModelOptions } from './model.js';
 import { BUILTIN_PRICE_TABLES, loadPriceTable, PriceTableError } from './prices.js';
+import { reportUserError } from '../user-error.js';
 
 export interface PlanIO {
   stdout: NodeJS.WritableStream;
@@ -212,7 +213,6 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
   // The measurement is the lab's (src/lab); loaded only for this subcommand.
   const { calibrate } = await import('../lab/calibrate.js');
   const { defaultLabel, describeMachine } = await import('../lab/machine.js');
-  const { Interrupted, LabError } = await import('../lab/errors.js');
   let opts;
   try {
     const quick = Boolean(values.quick);
@@ -254,10 +254,7 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
     );
     return 0;
   } catch (err) {
-    if (err instanceof LabError) {
-      io.stderr.write(`polarity plan calibrate: ${err.message}\n`);
-      return err instanceof Interrupted ? 130 : 1;
-    }
-    throw err;
+    // the lab's errors (a missing tool, a server that did not start, Ctrl-C: 130) are users' errors
+    return reportUserError(err, 'polarity plan calibrate', io.stderr);
   }
 }
