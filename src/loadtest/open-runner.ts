@@ -8,6 +8,14 @@
 // (k/rate, or along a linear ramp), and its response time counts from that intended time: a request
 // that had to wait for a free connection, or that the load tester sent late, carries the wait.
 //
+// Arrivals go out a window at a time: the schedule is cut into 1-ms windows and each window's
+// arrivals are sent together when its last one is due (each at most 1 ms late — what Node's 1-ms
+// timers allow anyway). With --processes N, each window of the one schedule goes to one process —
+// the one with the fewest arrivals so far (each process works this out alike, as it goes through the
+// whole schedule). Together they send exactly one process's arrivals at the same times (N schedules
+// at 1/N of the rate would send in step, N requests at once), and each wakes once per window with
+// as many requests per wake-up as one process, not about once per request.
+//
 // Requests go over a pool of keep-alive connections, opened as needed up to `maxConnections`; when
 // every connection is busy, due requests queue in order and go out as connections free up. The
 // report counts requests sent more than LATE_AFTER_MS after their intended time and those still
@@ -24,11 +32,15 @@ import type { OpenModelInfo } from './report.js';
 export const LATE_AFTER_MS = 10;
 /** Most requests sent in one timer callback before letting responses be read. */
 const SEND_SLICE = 256;
+/** Arrivals due within one window of the schedule go out together, when the window's last is due. */
+export const WINDOW_MS = 1;
 
 export interface OpenRunnerOptions {
   scenario: Scenario;
-  /** requests started per second once the ramp is over */
+  /** requests started per second once the ramp is over (this process's share with `slice`) */
   ratePerS: number;
+  /** --processes N: this is process `index` of `of`, each with ratePerS of the whole schedule's of × ratePerS */
+  slice?: { index: number; of: number } | null;
   /** linear ramp from 0 to the rate, ms (0: the full rate at once) */
   rampMs: number;
   durationMs: number;
@@ -99,13 +111,28 @@ export class OpenRunner {
   private readonly timers = new Set<unknown>();
   private readonly finished: Promise<void>;
   private resolveFinished!: () => void;
+  /** the next arrival of the whole schedule (all processes) not looked at yet */
   private nextK = 0;
+  /** the window of the last arrival looked at, the process it goes to, each process's arrivals so far */
+  private window = -1;
+  private owner = 0;
+  private readonly shares: number[];
+  /** this process's current window: due times (ms after the start), sent from `pendingHead` */
+  private readonly pending: number[] = [];
+  private pendingHead = 0;
+  private scheduleOver = false;
+  private readonly slice: { index: number; of: number };
+  private readonly scheduleRate: number;
 
   constructor(private readonly opts: OpenRunnerOptions) {
     if (!(opts.ratePerS > 0)) throw new RangeError('rate must be above 0');
     if (!(opts.maxConnections >= 1)) throw new RangeError('connections must be at least 1');
     this.clock = opts.clock ?? realClock;
     this.transport = opts.transport;
+    this.slice = opts.slice ?? { index: 0, of: 1 };
+    if (!(this.slice.of >= 1 && this.slice.index >= 0 && this.slice.index < this.slice.of)) throw new RangeError('slice: index must be in [0, of)');
+    this.scheduleRate = opts.ratePerS * this.slice.of;
+    this.shares = new Array<number>(this.slice.of).fill(0);
     // No users, so no on-start requests: each arrival is one task chosen by weight.
     this.tasks = opts.scenario.tasks.map((spec) => makeTask(opts.transport, spec, opts.texts));
     this.picker = new TaskPicker(
@@ -142,16 +169,43 @@ export class OpenRunner {
     return { intended: this.intended, late: this.late, unsent: this.unsent, lateAfterMs: LATE_AFTER_MS, maxLagMs: Math.round(this.maxLagMs * 10) / 10 };
   }
 
-  /** Starts every request due by now, then sleeps until the next one is due. */
+  /**
+   * Fills `pending` with this process's next window of arrivals; false when no arrival due within
+   * the run is left.
+   */
+  private nextWindow(): boolean {
+    this.pending.length = 0;
+    this.pendingHead = 0;
+    while (!this.scheduleOver) {
+      const due = intendedTimeMs(this.nextK, this.scheduleRate, this.opts.rampMs);
+      if (due >= this.opts.durationMs) {
+        this.scheduleOver = true; // the last one due within the run has been looked at
+        break;
+      }
+      const w = Math.floor(due / WINDOW_MS);
+      if (w !== this.window) {
+        if (this.pending.length > 0) return true; // this process's window is complete
+        this.window = w;
+        this.owner = 0;
+        for (let i = 1; i < this.shares.length; i++) if (this.shares[i]! < this.shares[this.owner]!) this.owner = i;
+      }
+      this.nextK++;
+      this.shares[this.owner] = this.shares[this.owner]! + 1;
+      if (this.owner === this.slice.index) this.pending.push(due);
+    }
+    return this.pending.length > 0;
+  }
+
+  /** Starts every request of a window whose last arrival is due, then sleeps until the next one's is. */
   private arrive(): void {
     if (this.state !== 'running') return;
     const now = this.clock.now();
     let sent = 0;
     for (;;) {
-      const due = intendedTimeMs(this.nextK, this.opts.ratePerS, this.opts.rampMs);
-      if (due >= this.opts.durationMs) return; // the last one due within the run has gone
-      if (this.startedAt + due > now) {
-        this.after(this.startedAt + due - now, () => this.arrive());
+      if (this.pendingHead === this.pending.length && !this.nextWindow()) return;
+      const last = this.pending[this.pending.length - 1]!;
+      if (this.startedAt + last > now) {
+        this.after(this.startedAt + last - now, () => this.arrive());
         return;
       }
       if (sent === SEND_SLICE) {
@@ -159,7 +213,7 @@ export class OpenRunner {
         return;
       }
       if (this.intended >= this.opts.maxRequests) return this.stop('max-requests');
-      this.nextK++;
+      const due = this.pending[this.pendingHead++]!;
       this.intended++;
       sent++;
       this.dispatch(this.startedAt + due);

@@ -1,12 +1,12 @@
 // --processes N: one run on N load-generator processes (all cores), one merged report.
 //
 // The parent forks N children (worker.ts) over IPC, splits the load between them — users and spawn
-// rate, or the open model's rate and connections, the request bound — gives each its own seed
-// (seed + i) and its own starting text, and starts them at the same wall-clock time once all are
-// ready. Each child runs an ordinary run (run.ts) and sends its live snapshot every second and its
-// --json result at the end; the parent adds the snapshots up for the progress line and the live page
-// and merges the results exactly (merge.ts). Ctrl-C reaches the children too (same process group);
-// a stop the parent decides on is sent to them as a message.
+// rate, or the open model's arrivals (the 1-ms windows of one schedule, shared out) and connections,
+// the request bound — gives each its own seed (seed + i) and its own starting text, and starts them
+// at the same wall-clock time once all are ready. Each child runs an ordinary run (run.ts) and sends
+// its live snapshot every second and its --json result at the end; the parent adds the snapshots up
+// for the progress line and the live page and merges the results exactly (merge.ts). Ctrl-C reaches
+// the children too (same process group); a stop the parent decides on is sent to them as a message.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mergeReports } from './merge.js';
 import { mergeSnapshots, type LiveSnapshot } from './live.js';
@@ -29,7 +29,8 @@ export function splitSpec(spec: RunSpec, i: number, n: number): RunSpec {
   const seed = ((spec.seed ?? 0) + i) >>> 0;
   const part: RunSpec = { ...spec, seed };
   if (spec.mode === 'rate' && spec.rate) {
-    part.rate = { ...spec.rate, perS: spec.rate.perS / n, connections: Math.max(1, share(spec.rate.connections, i, n)) };
+    // Each takes its share of the 1-ms windows of the one schedule (open-runner.ts).
+    part.rate = { ...spec.rate, perS: spec.rate.perS / n, connections: Math.max(1, share(spec.rate.connections, i, n)), slice: { index: i, of: n } };
   } else {
     part.users = share(spec.users, i, n);
     part.spawnRate = (spec.spawnRate * part.users) / spec.users;

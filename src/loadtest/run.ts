@@ -28,7 +28,7 @@ export interface RunSpec {
   mode: 'users' | 'max' | 'rate';
   seed?: number;
   /** open model (mode 'rate'): requests per second, ramp seconds, most connections */
-  rate?: { perS: number; rampS: number; connections: number } | null;
+  rate?: { perS: number; rampS: number; connections: number; slice?: { index: number; of: number } } | null;
   /** --data: the texts, where they came from, their order; offset: where round-robin starts */
   data?: { file: string; texts: readonly string[]; order: DataOrder; offset?: number } | null;
   /** https: accept any certificate (self-signed) */
@@ -95,6 +95,7 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
       ? new OpenRunner({
           scenario: spec.scenario,
           ratePerS: spec.rate!.perS,
+          slice: spec.rate!.slice ?? null,
           rampMs: spec.rate!.rampS * 1000,
           durationMs: spec.durationS * 1000,
           timeoutMs: spec.timeoutS * 1000,
@@ -159,7 +160,7 @@ export async function runLoad(spec: RunSpec, hooks: RunHooks = {}): Promise<RunO
     mode: spec.mode,
     seed: random.seed,
     scenario: spec.scenario,
-    ...(spec.rate ? { rate: spec.rate } : {}),
+    ...(spec.rate ? { rate: { perS: spec.rate.perS, rampS: spec.rate.rampS, connections: spec.rate.connections } } : {}),
     ...(spec.data ? { data: { file: spec.data.file, texts: spec.data.texts.length, order: spec.data.order } } : {}),
   };
   // The histogram holds whole timer intervals; the delay is what exceeds the resolution.

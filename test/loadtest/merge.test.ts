@@ -90,7 +90,7 @@ test('splitting a run between processes: the shares add up to the whole', () => 
     [0, 1, 2],
   );
   const open = splitSpec({ ...spec, mode: 'rate', rate: { perS: 900, rampS: 5, connections: 10 } }, 1, 2);
-  assert.deepEqual(open.rate, { perS: 450, rampS: 5, connections: 5 });
+  assert.deepEqual(open.rate, { perS: 450, rampS: 5, connections: 5, slice: { index: 1, of: 2 } });
 });
 
 test("--processes 2 against a local server: the merged counts are the sum of the processes' and what the server saw", async (t) => {

@@ -87,6 +87,57 @@ test("in virtual time: enough connections, every request on time, response time 
   assert.ok(runner.peakUsers >= 5 && runner.peakUsers <= 8, `connections: ${runner.peakUsers}`);
 });
 
+/** The send times (virtual ms) of an open-model run at `ratePerS` (this process's share) as process `index` of `of`; and its timer wake-ups. */
+function sendTimes(ratePerS: number, rampMs: number, slice: { index: number; of: number } | null): { at: number[]; wakes: number } {
+  const clock = new VirtualClock();
+  let wakes = 0;
+  const counting = { ...clock, now: () => clock.now(), wall: () => clock.wall(), clearTimeout: (h: unknown) => clock.clearTimeout(h), setTimeout: (fn: () => void, ms: number) => clock.setTimeout(() => (wakes++, fn()), ms) };
+  const transport = new FakeTransport(clock, () => 0.2);
+  const runner = new OpenRunner({
+    scenario: parseScenario({ tasks: [{ method: 'GET', path: '/' }] }, 'get'),
+    ratePerS,
+    rampMs,
+    durationMs: 2000,
+    timeoutMs: 10_000,
+    stopTimeoutMs: 5000,
+    maxRequests: Infinity,
+    maxConnections: 100,
+    random: createRandom(1),
+    transport,
+    clock: counting,
+    slice,
+  });
+  void runner.run();
+  clock.runAll();
+  assert.equal(runner.info().late, 0);
+  return { at: transport.sent.map((r) => r.at), wakes };
+}
+
+test('arrivals go out a 1-ms window at a time; --processes N: each process takes every N-th window, together exactly one process\'s sends', () => {
+  for (const [rate, ramp] of [
+    [2500, 0],
+    [1500, 500],
+    [90, 0],
+  ] as const) {
+    const one = sendTimes(rate, ramp, null);
+    // Each window's requests leave together, when its last one is due: at most 1 ms late.
+    one.at.forEach((at, k) => {
+      const due = intendedTimeMs(k, rate, ramp);
+      assert.ok(at >= due && at < due + 1, `request ${k} due at ${due} sent at ${at}`);
+    });
+    const halves = [0, 1].map((index) => sendTimes(rate / 2, ramp, { index, of: 2 }));
+    assert.deepEqual(
+      [...halves[0]!.at, ...halves[1]!.at].sort((a, b) => a - b),
+      one.at,
+      `rate ${rate}: the two halves send what one process sends, at the same times`,
+    );
+    const [a, b] = [halves[0]!.at.length, halves[1]!.at.length];
+    assert.ok(Math.abs(a - b) <= Math.max(2, 0.05 * one.at.length), `rate ${rate}: shares ${a} and ${b}`);
+    // Not one wake-up per request at half the rate: about as many requests per wake-up as one process.
+    if (rate >= 1000) assert.ok(halves[0]!.wakes + halves[1]!.wakes <= one.wakes * 1.1, `rate ${rate}: wake-ups ${halves[0]!.wakes} + ${halves[1]!.wakes} vs ${one.wakes}`);
+  }
+});
+
 const GET_ONLY = parseScenario({ wait: { min: 0.01, max: 0.01 }, tasks: [{ method: 'GET', path: '/' }] }, 'get');
 
 /** A server answering at once, except that requests arriving in [1 s, 2 s) after its first one wait until 2 s. */
