@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { postShare, type Mix } from './mix.js';
 import type { MachineInfo } from '../loadtest/report.js';
+import { UserError } from '../user-error.js';
 
 /** The processes whose CPU per request the model needs. */
 export const COST_ROLES = ['appSqlite', 'appPostgres', 'nginx', 'postgres', 'client'] as const;
@@ -128,7 +129,7 @@ export interface Calibration {
   readonly runs: readonly RunRecord[];
 }
 
-export class CalibrationError extends Error {}
+export class CalibrationError extends UserError {}
 
 /**
  * The shipped default, measured on the project's machine (see its label and docs/plan.md): data

@@ -2,13 +2,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CALIBRATION_FILE, CalibrationError, loadCalibration } from './calibration.js';
+import { DEFAULT_CALIBRATION_FILE, loadCalibration } from './calibration.js';
 import { plan, type PlanResult } from './enumerate.js';
 import { formatPlanText, type PlanContext } from './format.js';
-import { MixError, parseMix } from './mix.js';
+import { parseMix } from './mix.js';
 import { DEFAULT_MODEL_OPTIONS, type ModelOptions } from './model.js';
 import { BUILTIN_PRICE_TABLES, loadPriceTable, PriceTableError } from './prices.js';
-import { reportUserError } from '../user-error.js';
+import { reportUserError, UserError } from '../user-error.js';
 
 export interface PlanIO {
   stdout: NodeJS.WritableStream;
@@ -60,7 +60,7 @@ Examples:
   polarity plan calibrate --out my-machine.json && polarity plan --calibration my-machine.json
 `;
 
-class UsageError extends Error {}
+class UsageError extends UserError {}
 
 function positive(v: string | undefined, flag: string, fallback: number, integer = false): number {
   if (v === undefined) return fallback;
@@ -160,11 +160,8 @@ export async function runPlan(argv: string[], io: PlanIO): Promise<number> {
       top: positive(values.top, '--top', 10, true),
     });
   } catch (err) {
-    if (err instanceof UsageError || err instanceof PriceTableError || err instanceof CalibrationError || err instanceof MixError) {
-      io.stderr.write(`polarity plan: ${err.message}\n${err instanceof PriceTableError ? `(built-in tables: ${BUILTIN_PRICE_TABLES.join(', ')})\n` : 'Run polarity plan --help for the options.\n'}`);
-      return 2;
-    }
-    throw err;
+    const hint = err instanceof PriceTableError ? `(built-in tables: ${BUILTIN_PRICE_TABLES.join(', ')})` : 'Run polarity plan --help for the options.';
+    return reportUserError(err, 'polarity plan', io.stderr, hint);
   }
   io.stdout.write(values.json ? JSON.stringify(planJson(run), null, 2) + '\n' : formatPlanText(run.ctx, run.result));
   if (values.emit) {
@@ -173,7 +170,12 @@ export async function runPlan(argv: string[], io: PlanIO): Promise<number> {
       return 1;
     }
     const { emitDeployment } = await import('./emit.js');
-    const files = emitDeployment(resolve(values.emit), run);
+    let files: string[];
+    try {
+      files = emitDeployment(resolve(values.emit), run);
+    } catch (err) {
+      return reportUserError(err, 'polarity plan --emit', io.stderr);
+    }
     io.stderr.write(`wrote ${files.length} files into ${values.emit}: ${files.join(', ')}\n`);
   }
   return run.result.recommendation ? 0 : 1;
@@ -230,11 +232,7 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
       log: (line: string) => io.stderr.write(line + '\n'),
     };
   } catch (err) {
-    if (err instanceof UsageError || err instanceof MixError) {
-      io.stderr.write(`polarity plan calibrate: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return reportUserError(err, 'polarity plan calibrate', io.stderr);
   }
   try {
     const cal = await calibrate(opts);

@@ -18,13 +18,14 @@ import { int, usd } from './format.js';
 import type { Evaluation, HostPlan } from './model.js';
 import { reportMarkdown, type Addressing } from './report.js';
 import { topologySvg } from './svg.js';
+import { UserError } from '../user-error.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const APP_PORT = 3000;
 /** The private network of docs/deploy.md's addressing (a managed load balancer connects from it). */
 const PRIVATE_NETWORK = '10.0.0.0/24';
 
-export class EmitError extends Error {}
+export class EmitError extends UserError {}
 
 /** The private addresses docs/deploy.md uses: load balancer .10, app hosts .11…, database .30. */
 export function addressing(e: Evaluation): Addressing {

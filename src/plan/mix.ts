@@ -1,4 +1,5 @@
 // The request mix: how many POST /analyze per GET /history. The seed's Locust file weighs them 1 : 2.
+import { UserError } from '../user-error.js';
 export interface Mix {
   readonly post: number;
   readonly get: number;
@@ -6,7 +7,7 @@ export interface Mix {
 
 export const SEED_MIX: Mix = Object.freeze({ post: 1, get: 2 });
 
-export class MixError extends Error {}
+export class MixError extends UserError {}
 
 /** "seed" (1:2), "P:G" (e.g. "1:9", "1:0" for writes only) or "post=1,get=2". */
 export function parseMix(spec: string): Mix {

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UserError } from '../user-error.js';
 
 export interface VmType {
   readonly id: string;
@@ -52,7 +53,7 @@ export interface PriceTable {
   readonly file?: string;
 }
 
-export class PriceTableError extends Error {}
+export class PriceTableError extends UserError {}
 
 /** The repository's price tables: prices/<name>.json. */
 export const PRICES_DIR = fileURLToPath(new URL('../../../prices/', import.meta.url));
