@@ -233,8 +233,3 @@ export function describeConfig(config: Config): Record<string, unknown> {
     adminToken: config.adminToken === undefined ? '(unset: deletion disabled)' : '***',
   };
 }
-
-/** Defaults for tests and embedding: the same validation, no environment. */
-export function testConfig(overrides: Partial<Config> = {}): Config {
-  return Object.freeze({ ...loadConfig({}, []), workers: 1, logLevel: 'silent' as LogLevel, ...overrides });
-}

@@ -4,12 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { testConfig, type Config } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 import { SqliteHistoryStore } from '../src/store/sqlite.js';
 
 /** The repository root (tests run from dist/test/). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The defaults (validated as at start, no environment), one worker, silent; overrides on top. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return Object.freeze({ ...loadConfig({}, []), workers: 1, logLevel: 'silent' as const, ...overrides });
+}
 
 export function tempDir(t: { after: (fn: () => unknown) => void }, prefix = 'polarity-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
 import pg from 'pg';
-import { testConfig } from '../src/config.js';
+import { testConfig } from './helpers.js';
 import { buildApp } from '../src/http/app.js';
 import { REQUEST_DEADLINE_MS, PostgresHistoryStore } from '../src/store/postgres.js';
 import type { NewRow } from '../src/store/history-store.js';

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { WEB_DIR } from '../../src/http/web.js';
 import { SqliteHistoryStore } from '../../src/store/sqlite.js';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../helpers.js';
 import { score as scoreWith, type EngineName } from '../../src/engine/engines.js';
 
 const CHROMIUM = '/usr/bin/chromium';

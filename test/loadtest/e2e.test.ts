@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../helpers.js';
 import { buildApp } from '../../src/http/app.js';
 import { runLoadtest } from '../../src/loadtest/cli.js';
 import { FAILURES_COLUMNS, HISTORY_COLUMNS, STATS_COLUMNS } from '../../src/loadtest/csv.js';

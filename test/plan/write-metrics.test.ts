@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { testConfig } from '../../src/config.js';
+import { testConfig } from '../helpers.js';
 import { buildApp } from '../../src/http/app.js';
 import { parseWriteMetrics, serialWriteUsPerPost, WriteMetricsError } from '../../src/lab/write-metrics.js';
 import { SqliteHistoryStore } from '../../src/store/sqlite.js';
