@@ -1,5 +1,5 @@
 // One catalogue of every error the API answers, as RFC 9457 problem details
-// (`application/problem+json`). The README lists every code; test/errors.test.ts checks it.
+// (`application/problem+json`). The README lists every code; test/http.test.ts checks it.
 
 export interface ProblemType {
   readonly status: number;
