@@ -16,7 +16,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'open' }, rate: { type: 'string', default: '1000' }, of: { type: 'string', default: '1' }, duration: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { mode: { type: 'string', default: 'open' }, rate: { type: 'string', default: '1000' }, of: { type: 'string', default: '1' }, duration: { type: 'string', default: '10' } },
+});
 const rate = Number(values.rate);
 const of = Number(values.of);
 let window = -1;

@@ -41,7 +41,13 @@ function sampleProc(pid: number): ProcSample | null {
     const num = (k: string): number => Number(new RegExp(`^${k}:\\s*(\\d+)`, 'm').exec(status)?.[1] ?? 0);
     const m = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
     const g = m.slice(m.lastIndexOf(')') + 2).split(' ');
-    return { cpuMs: (Number(f[11]) + Number(f[12])) * 10, userMs: Number(f[11]) * 10, mainMs: (Number(g[11]) + Number(g[12])) * 10, voluntary: num('voluntary_ctxt_switches'), involuntary: num('nonvoluntary_ctxt_switches') };
+    return {
+      cpuMs: (Number(f[11]) + Number(f[12])) * 10,
+      userMs: Number(f[11]) * 10,
+      mainMs: (Number(g[11]) + Number(g[12])) * 10,
+      voluntary: num('voluntary_ctxt_switches'),
+      involuntary: num('nonvoluntary_ctxt_switches'),
+    };
   } catch {
     return null;
   }
@@ -88,9 +94,13 @@ async function profile(n: number, rep: number): Promise<void> {
   for (const [pid, s] of last) {
     total += s.cpuMs;
     const fork = pid === child.pid && parentAtFork !== null ? `, ${s.cpuMs - parentAtFork} ms after forking` : '';
-    parts.push(`${role.get(pid)}: ${s.cpuMs} ms${fork} (user ${s.userMs}, main thread ${s.mainMs}) ${((s.cpuMs * 1000) / req).toFixed(1)} µs/req, ${(s.voluntary / req).toFixed(3)} wake/req (${s.voluntary} vol, ${s.involuntary} invol)`);
+    parts.push(
+      `${role.get(pid)}: ${s.cpuMs} ms${fork} (user ${s.userMs}, main thread ${s.mainMs}) ${((s.cpuMs * 1000) / req).toFixed(1)} µs/req, ${(s.voluntary / req).toFixed(3)} wake/req (${s.voluntary} vol, ${s.involuntary} invol)`,
+    );
   }
-  process.stdout.write(`--processes ${n} rep ${rep}: ${req} requests, in-run ${(((report.loadGenerator.cpuUserS + report.loadGenerator.cpuSystemS) * 1e6) / req).toFixed(1)} µs/req, tree ${((total * 1000) / req).toFixed(1)} µs/req\n  ${parts.join('\n  ')}\n`);
+  process.stdout.write(
+    `--processes ${n} rep ${rep}: ${req} requests, in-run ${(((report.loadGenerator.cpuUserS + report.loadGenerator.cpuSystemS) * 1e6) / req).toFixed(1)} µs/req, tree ${((total * 1000) / req).toFixed(1)} µs/req\n  ${parts.join('\n  ')}\n`,
+  );
 }
 
 const server = startProcess(process.execPath, [FAULT_SERVER, '--port', values.port!]);

@@ -80,7 +80,10 @@ function baseline(config: Config, n: number): number {
   const quoted = [process.execPath, ...args].map((a) => `'${a}'`).join(' ');
   const r = spawnSync('bash', ['-c', Array(n).fill(quoted).join(' & ') + '; wait'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`idle-timers failed: ${r.stderr}`);
-  const each = r.stdout.trim().split('\n').map((l) => JSON.parse(l).cpuMsPerS as number);
+  const each = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).cpuMsPerS as number);
   return each.reduce((a, b) => a + b, 0) / each.length;
 }
 
@@ -177,8 +180,15 @@ for (const c of CONFIGS) {
   const [t1, t2] = [med(1, (r) => r.treeCpuUsPerReq), med(2, (r) => r.treeCpuUsPerReq)];
   const [r1, r2] = [med(1, (r) => r.runCpuUsPerReq), med(2, (r) => r.runCpuUsPerReq)];
   const [a1, a2] = [med(1, (r) => r.adjustedUsPerReq), med(2, (r) => r.adjustedUsPerReq)];
-  const half = c.half ? `${c.half.id}: ${med(1, (r) => r.runCpuUsPerReq, c.half.id).toFixed(1)} (${pct(r1, med(1, (r) => r.runCpuUsPerReq, c.half.id))} vs 1 process, full load)` : '—';
-  lines.push(`| ${c.id} | ${t1.toFixed(1)} | ${t2.toFixed(1)} | ${pct(t1, t2)} | ${r1.toFixed(1)} | ${r2.toFixed(1)} | ${pct(r1, r2)} | ${a1.toFixed(1)} | ${a2.toFixed(1)} | ${pct(a1, a2)} | ${half} |`);
+  const half = c.half
+    ? `${c.half.id}: ${med(1, (r) => r.runCpuUsPerReq, c.half.id).toFixed(1)} (${pct(
+        r1,
+        med(1, (r) => r.runCpuUsPerReq, c.half.id),
+      )} vs 1 process, full load)`
+    : '—';
+  lines.push(
+    `| ${c.id} | ${t1.toFixed(1)} | ${t2.toFixed(1)} | ${pct(t1, t2)} | ${r1.toFixed(1)} | ${r2.toFixed(1)} | ${pct(r1, r2)} | ${a1.toFixed(1)} | ${a2.toFixed(1)} | ${pct(a1, a2)} | ${half} |`,
+  );
 }
 writeFileSync(join(values.out!, 'loadtest-processes.md'), lines.join('\n') + '\n');
 writeFileSync(join(values.out!, 'loadtest-processes.json'), JSON.stringify({ duration: DURATION, reps: REPS, rows }, null, 2) + '\n');

@@ -91,7 +91,13 @@ test("in virtual time: enough connections, every request on time, response time 
 function sendTimes(ratePerS: number, rampMs: number, slice: { index: number; of: number } | null): { at: number[]; wakes: number } {
   const clock = new VirtualClock();
   let wakes = 0;
-  const counting = { ...clock, now: () => clock.now(), wall: () => clock.wall(), clearTimeout: (h: unknown) => clock.clearTimeout(h), setTimeout: (fn: () => void, ms: number) => clock.setTimeout(() => (wakes++, fn()), ms) };
+  const counting = {
+    ...clock,
+    now: () => clock.now(),
+    wall: () => clock.wall(),
+    clearTimeout: (h: unknown) => clock.clearTimeout(h),
+    setTimeout: (fn: () => void, ms: number) => clock.setTimeout(() => (wakes++, fn()), ms),
+  };
   const transport = new FakeTransport(clock, () => 0.2);
   const runner = new OpenRunner({
     scenario: parseScenario({ tasks: [{ method: 'GET', path: '/' }] }, 'get'),
@@ -113,7 +119,7 @@ function sendTimes(ratePerS: number, rampMs: number, slice: { index: number; of:
   return { at: transport.sent.map((r) => r.at), wakes };
 }
 
-test('arrivals go out a 1-ms window at a time; --processes N: each process takes every N-th window, together exactly one process\'s sends', () => {
+test("arrivals go out a 1-ms window at a time; --processes N: the windows shared out, together exactly one process's sends", () => {
   for (const [rate, ramp] of [
     [2500, 0],
     [1500, 500],
