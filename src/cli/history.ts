@@ -1,10 +1,11 @@
 // polarity history export|import: works on the history file directly (the server may be running:
 // SQLite's WAL lets both share it).
 import { createReadStream, createWriteStream } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { describeDatabase, loadConfig } from '../config.js';
-import { reportUserError } from '../user-error.js';
+import { describeDatabase, loadConfig, type Config } from '../config.js';
+import { reportUserError, UserError } from '../user-error.js';
 import { openStore } from '../store/open.js';
 import { exportHistory, importHistory, type ExportFormat, type ImportFormat } from '../store/transfer.js';
 
@@ -56,71 +57,61 @@ export async function runHistory(argv: string[], io: Io): Promise<number> {
     io.stdout.write(USAGE);
     return sub === undefined ? 2 : 0;
   }
-  let config: ReturnType<typeof loadConfig>;
+  if (sub !== 'export' && sub !== 'import') {
+    io.stderr.write(`polarity history: unknown subcommand "${sub}"\n\n${USAGE}`);
+    return 2;
+  }
   try {
-    config = loadConfig(process.env, typeof values['db'] === 'string' ? ['--db', values['db']] : []);
+    const config = loadConfig(process.env, typeof values['db'] === 'string' ? ['--db', values['db']] : []);
+    const options = { format: values['format'] as string | undefined, csvExact: values['csv-exact'] === true };
+    if (sub === 'export') return await runExport(config, { ...options, out: values['out'] as string | undefined }, io);
+    return await runImport(config, { ...options, file: positionals[0] }, io);
   } catch (err) {
-    return reportUserError(err, 'polarity history', io.stderr);
+    return reportUserError(err, `polarity history ${sub}`, io.stderr);
   }
-  const format = values['format'];
-  const csvExact = values['csv-exact'] === true;
+}
 
-  if (sub === 'export') {
-    if (format !== undefined && format !== 'ndjson' && format !== 'csv') {
-      io.stderr.write('polarity history export: --format must be ndjson or csv\n');
-      return 2;
+interface TransferOptions {
+  readonly format: string | undefined;
+  readonly csvExact: boolean;
+}
+
+async function runExport(config: Config, { format, csvExact, out: outPath }: TransferOptions & { out: string | undefined }, io: Io): Promise<number> {
+  if (format !== undefined && format !== 'ndjson' && format !== 'csv') throw new UserError('--format must be ndjson or csv');
+  if (csvExact && format !== 'csv') throw new UserError('--csv-exact needs --format csv');
+  const store = await openStore(config);
+  try {
+    const out = outPath !== undefined ? createWriteStream(outPath) : (io.stdout as Writable);
+    const n = await exportHistory(store, (format ?? 'ndjson') as ExportFormat, out, { csvExact });
+    if (out !== io.stdout) {
+      out.end();
+      await finished(out);
     }
-    if (csvExact && format !== 'csv') {
-      io.stderr.write('polarity history export: --csv-exact needs --format csv\n');
-      return 2;
-    }
-    const store = await openStore(config);
-    try {
-      const out = typeof values['out'] === 'string' ? createWriteStream(values['out']) : (io.stdout as NodeJS.WritableStream & import('node:stream').Writable);
-      const n = await exportHistory(store, (format ?? 'ndjson') as ExportFormat, out as import('node:stream').Writable, { csvExact });
-      if (out !== io.stdout) {
-        (out as import('node:stream').Writable).end();
-        await finished(out as import('node:stream').Writable);
-      }
-      io.stderr.write(`exported ${n} rows from ${describeDatabase(config)}\n`);
-      return 0;
-    } finally {
-      await store.close();
-    }
+    io.stderr.write(`exported ${n} rows from ${describeDatabase(config)}\n`);
+    return 0;
+  } finally {
+    await store.close();
   }
+}
 
-  if (sub === 'import') {
-    if (format !== undefined && !['auto', 'ndjson', 'csv', 'json-array'].includes(format as string)) {
-      io.stderr.write('polarity history import: --format must be auto, ndjson, csv or json-array\n');
-      return 2;
-    }
-    if (csvExact && (format === 'ndjson' || format === 'json-array')) {
-      io.stderr.write('polarity history import: --csv-exact is for CSV input\n');
-      return 2;
-    }
-    const file = positionals[0];
-    if (file === undefined) {
-      io.stderr.write(`polarity history import: name a file (or - for stdin)\n\n${USAGE}`);
-      return 2;
-    }
-    const input = file === '-' ? (io.stdin as import('node:stream').Readable) : createReadStream(file);
-    const store = await openStore(config);
-    try {
-      const report = await importHistory(store, (format ?? 'auto') as ImportFormat | 'auto', input, { csvExact });
-      for (const e of report.errors) io.stderr.write(`skipped ${e}\n`);
-      io.stderr.write(
-        `imported ${report.imported} rows into ${describeDatabase(config)}; skipped ${report.skipped}; ` +
-          `${report.sentimentMismatches} had a recorded sentiment different from the engine's score\n`,
-      );
-      return report.skipped > 0 ? 1 : 0;
-    } catch (err) {
-      io.stderr.write(`polarity history import: ${(err as Error).message}\n`);
-      return 1;
-    } finally {
-      await store.close();
-    }
+async function runImport(config: Config, { format, csvExact, file }: TransferOptions & { file: string | undefined }, io: Io): Promise<number> {
+  if (format !== undefined && !['auto', 'ndjson', 'csv', 'json-array'].includes(format)) throw new UserError('--format must be auto, ndjson, csv or json-array');
+  if (csvExact && (format === 'ndjson' || format === 'json-array')) throw new UserError('--csv-exact is for CSV input');
+  if (file === undefined) throw new UserError('name a file (or - for stdin)', 'usage', USAGE.trimEnd());
+  const input = file === '-' ? (io.stdin as Readable) : createReadStream(file);
+  const store = await openStore(config);
+  try {
+    const report = await importHistory(store, (format ?? 'auto') as ImportFormat | 'auto', input, { csvExact });
+    for (const e of report.errors) io.stderr.write(`skipped ${e}\n`);
+    io.stderr.write(
+      `imported ${report.imported} rows into ${describeDatabase(config)}; skipped ${report.skipped}; ` +
+        `${report.sentimentMismatches} had a recorded sentiment different from the engine's score\n`,
+    );
+    return report.skipped > 0 ? 1 : 0;
+  } catch (err) {
+    io.stderr.write(`polarity history import: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await store.close();
   }
-
-  io.stderr.write(`polarity history: unknown subcommand "${sub}"\n\n${USAGE}`);
-  return 2;
 }

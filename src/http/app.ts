@@ -1,5 +1,6 @@
 // Builds the HTTP application. It never listens: src/server.ts does; tests use app.inject().
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyHttpOptions, type FastifyRequest } from 'fastify';
+import type { Server } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { Config } from '../config.js';
 import { VERSION } from '../version.js';
@@ -51,10 +52,48 @@ declare module 'fastify' {
 /** See connectionTimeout below. */
 export const STALL_TIMEOUT_MS = 20_000;
 
-export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config, store } = options;
-  const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: options.logger ?? { level: config.logLevel } }),
+/**
+ * One onRequest hook, in callback style (it runs on every request; an async hook costs a promise
+ * each): headers, then shutdown, rate limit, shedding and CORS, each able to answer; and the
+ * onResponse hook that counts requests. `closing()` is called once app.close() has begun.
+ */
+function requestHooks(app: FastifyInstance, config: Config, metrics: Metrics): { closing: () => void } {
+  const limiter = config.rateLimit === undefined ? undefined : new RateLimiter(config.rateLimit);
+  const shedder = new LoadShedder(config.maxInflight);
+  const cors = new Cors(config.corsOrigins);
+  // Set once app.close() has begun: Fastify then answers every new request 503 itself
+  // (return503OnClosing) in plain JSON; we answer with our problem document instead.
+  let closing = false;
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(SECURITY_HEADERS);
+    reply.header('x-request-id', request.id);
+    if (closing) return done(new Problem('store-unavailable', 'The server is shutting down; retry', {}, { 'retry-after': '1' }));
+    const route = request.routeOptions.url ?? '';
+    const refused = limiter?.admit(route, request.ip, reply) ?? shedder.admit(route, reply);
+    if (refused !== undefined) return done(refused);
+    const preflight = cors.handle(request, reply);
+    if (preflight === 'answered') return;
+    done(preflight);
+  });
+
+  const debugLog = app.log.level === 'debug' || app.log.level === 'trace';
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (debugLog) request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    done();
+  });
+  return {
+    closing: () => {
+      closing = true;
+    },
+  };
+}
+
+/** Fastify's options: logging with request ids, limits and the timeouts that cut slow clients. */
+function serverOptions(config: Config, logger: AppOptions['logger']): FastifyHttpOptions<Server> {
+  return {
+    ...(logger ? { loggerInstance: logger } : { logger: logger ?? { level: config.logLevel } }),
     // Per-request lines are ours (onResponse, at debug): Fastify's own two lines per request cost throughput.
     // Every log line of a request (request.log) and its problem document carry its id, which the
     // answer's X-Request-Id header echoes: a user's "it failed" finds its log lines.
@@ -85,7 +124,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 100 },
     ...(config.trustProxy.length > 0 ? { trustProxy: [...config.trustProxy] } : {}),
-  });
+  };
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, store } = options;
+  const app = Fastify(serverOptions(config, options.logger));
   app.setValidatorCompiler(validatorCompiler());
   jsonBodyParser(app);
 
@@ -102,33 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   app.decorate('ctx', ctx);
 
-  // One onRequest hook, in callback style (it runs on every request; an async hook costs a
-  // promise each): headers, then shutdown, rate limit, shedding and CORS, each able to answer.
-  const limiter = config.rateLimit === undefined ? undefined : new RateLimiter(config.rateLimit);
-  const shedder = new LoadShedder(config.maxInflight);
-  const cors = new Cors(config.corsOrigins);
-  // Set once app.close() has begun: Fastify then answers every new request 503 itself
-  // (return503OnClosing) in plain JSON; we answer with our problem document instead.
-  let closing = false;
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
-    reply.header('x-request-id', request.id);
-    if (closing) return done(new Problem('store-unavailable', 'The server is shutting down; retry', {}, { 'retry-after': '1' }));
-    const route = request.routeOptions.url ?? '';
-    const refused = limiter?.admit(route, request.ip, reply) ?? shedder.admit(route, reply);
-    if (refused !== undefined) return done(refused);
-    const preflight = cors.handle(request, reply);
-    if (preflight === 'answered') return;
-    done(preflight);
-  });
-
-  const debugLog = app.log.level === 'debug' || app.log.level === 'trace';
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    if (debugLog) request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
-    done();
-  });
+  const hooks = requestHooks(app, config, metrics);
 
   problemHandlers(app, config);
 
@@ -155,7 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Live streams never end by themselves: end them so a graceful close does not wait forever.
   app.addHook('preClose', async () => {
-    closing = true;
+    hooks.closing();
     live.close();
   });
   app.addHook('onClose', async () => {

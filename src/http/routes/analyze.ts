@@ -1,6 +1,7 @@
 // POST /analyze and POST /analyze/batch: score with the chosen engine, store, answer after the commit.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config.js';
 import { score, scoreExplained, scoreSentences, type EngineName, type Explanation, type Score, type SentenceScore } from '../../engine/engines.js';
 import { IDEMPOTENCY_TTL_MS, type IdempotencyKey, type NewRow } from '../../store/history-store.js';
 import { Problem, PROBLEMS, type ProblemCode } from '../errors.js';
@@ -212,6 +213,52 @@ function options(defaultEngine: EngineName) {
   } as const;
 }
 
+/** POST /analyze/batch: `texts` (all or nothing) or `documents` (each on its own). */
+function batchSchema(config: Config) {
+  return {
+    summary: `Score up to ${config.batchMax} texts in one request`,
+    description:
+      'Either `texts` (an array of strings; answers an array in the same order; one bad text rejects the whole batch) or ' +
+      '`documents` (an array of `{id, text}`; answers `{results, errors}`: each document analysed on its own, the good ones stored ' +
+      'in one transaction, each bad one listed in `errors` with its id and problem code).',
+    body: {
+      type: 'object',
+      properties: {
+        texts: { type: 'array', items: { type: 'string' }, examples: [['good', 'bad', 'a table']] },
+        documents: {
+          type: 'array',
+          examples: [[{ id: 'r1', text: 'Great phone' }, { id: 'r2', text: 'Battery died in a day' }]],
+          items: {
+            type: 'object',
+            required: ['id'],
+            properties: {
+              id: { type: 'string', minLength: 1, maxLength: 256, description: 'Your id for the document, unique in the batch; echoed in its result or error' },
+              text: { description: `A string of at most ${config.maxTextChars} characters; anything else is an error for this document only` },
+            },
+          },
+        },
+        ...options(config.defaultEngine),
+      },
+      oneOf: [{ required: ['texts'] }, { required: ['documents'] }],
+    },
+    headers: keyHeader,
+    response: {
+      200: {
+        anyOf: [
+          { type: 'array', items: analysisSchema, description: 'For `texts`: one analysis per text, in order' },
+          {
+            type: 'object',
+            description: 'For `documents`: the analysed documents in order, and the ones that could not be',
+            required: ['results', 'errors'],
+            properties: { results: { type: 'array', items: documentResultSchema }, errors: { type: 'array', items: itemErrorSchema } },
+          },
+        ],
+      },
+      ...problems(400, 413, 415, 422, 503),
+    },
+  };
+}
+
 export function analyzeRoutes(app: FastifyInstance): void {
   const { config, metrics } = app.ctx;
 
@@ -237,48 +284,7 @@ export function analyzeRoutes(app: FastifyInstance): void {
   });
 
   app.post<{ Body: BatchBody }>('/analyze/batch', {
-    schema: {
-      summary: `Score up to ${config.batchMax} texts in one request`,
-      description:
-        'Either `texts` (an array of strings; answers an array in the same order; one bad text rejects the whole batch) or ' +
-        '`documents` (an array of `{id, text}`; answers `{results, errors}`: each document analysed on its own, the good ones stored ' +
-        'in one transaction, each bad one listed in `errors` with its id and problem code).',
-      body: {
-        type: 'object',
-        properties: {
-          texts: { type: 'array', items: { type: 'string' }, examples: [['good', 'bad', 'a table']] },
-          documents: {
-            type: 'array',
-            examples: [[{ id: 'r1', text: 'Great phone' }, { id: 'r2', text: 'Battery died in a day' }]],
-            items: {
-              type: 'object',
-              required: ['id'],
-              properties: {
-                id: { type: 'string', minLength: 1, maxLength: 256, description: 'Your id for the document, unique in the batch; echoed in its result or error' },
-                text: { description: `A string of at most ${config.maxTextChars} characters; anything else is an error for this document only` },
-              },
-            },
-          },
-          ...options(config.defaultEngine),
-        },
-        oneOf: [{ required: ['texts'] }, { required: ['documents'] }],
-      },
-      headers: keyHeader,
-      response: {
-        200: {
-          anyOf: [
-            { type: 'array', items: analysisSchema, description: 'For `texts`: one analysis per text, in order' },
-            {
-              type: 'object',
-              description: 'For `documents`: the analysed documents in order, and the ones that could not be',
-              required: ['results', 'errors'],
-              properties: { results: { type: 'array', items: documentResultSchema }, errors: { type: 'array', items: itemErrorSchema } },
-            },
-          ],
-        },
-        ...problems(400, 413, 415, 422, 503),
-      },
-    },
+    schema: batchSchema(config),
   }, async (request, reply) => {
     const { texts, documents, store = true, explain = false, sentences = false, engine = config.defaultEngine } = request.body;
     const count = (texts ?? documents!).length;
