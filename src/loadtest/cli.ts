@@ -4,16 +4,16 @@ import { parseArgs } from 'node:util';
 import { writeCsvFiles } from './csv.js';
 import { parseDuration } from '../duration.js';
 import { renderRunHtml } from './html-report.js';
-import { DataError, loadTexts, type DataOrder } from './data.js';
+import { loadTexts, type DataOrder } from './data.js';
 import { runLoad, type RunSpec } from './run.js';
 import type { RunReport } from './report.js';
 import type { RequestStats } from './stats.js';
-import { loadScenario, ScenarioError, usesTexts } from './scenario.js';
+import { loadScenario, usesTexts } from './scenario.js';
 import { runProcesses } from './processes.js';
 import { startLivePage, type LivePage } from './web.js';
-import { TargetError } from './target.js';
 import { formatSummary } from './text-report.js';
-import { evaluateThresholds, exitStatus, parseThreshold, ThresholdError, type Threshold } from './thresholds.js';
+import { evaluateThresholds, exitStatus, parseThreshold, type Threshold } from './thresholds.js';
+import { reportUserError, UserError } from '../user-error.js';
 
 export interface LoadtestIO {
   stdout: NodeJS.WritableStream;
@@ -100,7 +100,7 @@ function duration(v: string | undefined, flag: string, fallback: number): number
   return s;
 }
 
-export class UsageError extends Error {}
+export class UsageError extends UserError {}
 
 /** "2000", "2000/s", "120/m", "7200/h" → requests per second. */
 export function parseRate(v: string): number {
@@ -243,11 +243,7 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
       startAt: values['start-at'] === undefined ? null : parseStartAt(values['start-at']),
     };
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ScenarioError || err instanceof ThresholdError || err instanceof DataError) {
-      io.stderr.write(`polarity loadtest: ${err.message}\nRun polarity loadtest --help for the options.\n`);
-      return 2;
-    }
-    throw err;
+    return reportUserError(err, 'polarity loadtest', io.stderr, 'Run polarity loadtest --help for the options.');
   }
   if (spec.startAt != null && !values.quiet) {
     const wait = spec.startAt - Date.now();
@@ -281,11 +277,7 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
     outcome = processes > 1 ? await runProcesses(spec, processes, hooks) : await runLoad(spec, hooks);
   } catch (err) {
     await web?.close();
-    if (err instanceof TargetError || err instanceof RangeError) {
-      io.stderr.write(`polarity loadtest: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return reportUserError(err, 'polarity loadtest', io.stderr);
   }
   const { report } = outcome;
   if (thresholds.length) report.thresholds = evaluateThresholds(report, thresholds);

@@ -7,11 +7,12 @@
 // stay those of the same seed without --data).
 import { readFileSync } from 'node:fs';
 import { createRandom, type Random } from './prng.js';
+import { UserError } from '../user-error.js';
 
 export const TEXT_PLACEHOLDER = '{{text}}';
 export type DataOrder = 'round-robin' | 'random';
 
-export class DataError extends Error {}
+export class DataError extends UserError {}
 
 /** The texts of a file: JSON Lines with a "text" field, or plain lines. */
 export function parseTexts(content: string, source: string): string[] {

@@ -7,8 +7,9 @@ import { renderRunHtml } from './html-report.js';
 import { MergeError, mergeReports } from './merge.js';
 import type { RunReport } from './report.js';
 import { formatSummary } from './text-report.js';
-import { evaluateThresholds, exitStatus, parseThreshold, ThresholdError } from './thresholds.js';
+import { evaluateThresholds, exitStatus, parseThreshold, } from './thresholds.js';
 import type { LoadtestIO } from './cli.js';
+import { UserError } from '../user-error.js';
 
 export const MERGE_USAGE = `Usage: polarity loadtest merge A.json B.json … [--html FILE] [--json] [--threshold T …]
 
@@ -59,7 +60,7 @@ export async function runMergeCommand(argv: string[], io: LoadtestIO): Promise<n
     });
     report = mergeReports(reports);
   } catch (err) {
-    if (err instanceof MergeError || err instanceof ThresholdError) {
+    if (err instanceof UserError) {
       io.stderr.write(`polarity loadtest merge: ${err.message}\n`);
       return 2;
     }

@@ -7,8 +7,9 @@
 // added second by second; its window percentiles are the highest of the runs' (an upper bound).
 import { PERCENTILES, PERCENTILE_LABELS, medianFromBuckets, percentileFromBuckets } from './stats.js';
 import type { EntryReport, RunReport, Sample } from './report.js';
+import { UserError } from '../user-error.js';
 
-export class MergeError extends Error {}
+export class MergeError extends UserError {}
 
 function mergeEntries(rows: EntryReport[], method: string, name: string, spanS: number): EntryReport {
   const histogram = new Map<number, number>();

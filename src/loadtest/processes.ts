@@ -14,6 +14,7 @@ import type { RunReport } from './report.js';
 import type { RunHooks, RunSpec } from './run.js';
 import { Progress } from './progress.js';
 import { resolveTarget } from './target.js';
+import { UserError } from '../user-error.js';
 
 /** Parent → child: what to run; child → parent: ready, snapshots, the result or an error. */
 export type ToChild = { type: 'run'; spec: RunSpec } | { type: 'stop' };
@@ -41,7 +42,7 @@ export function splitSpec(spec: RunSpec, i: number, n: number): RunSpec {
 }
 
 export async function runProcesses(spec: RunSpec, n: number, hooks: RunHooks = {}): Promise<{ report: RunReport; parts: RunReport[] }> {
-  if (spec.mode !== 'rate' && spec.users < n) throw new RangeError(`--processes ${n} needs at least ${n} users (or connections)`);
+  if (spec.mode !== 'rate' && spec.users < n) throw new UserError(`--processes ${n} needs at least ${n} users (or connections)`);
   // A host that cannot be resolved is a usage error here, before any process starts.
   await resolveTarget(spec.host, { insecure: spec.insecure });
   // Without a seed the children's seeds are still recorded: derive them from one random seed.

@@ -16,6 +16,7 @@ import { RequestStats, type StatsEntry } from './stats.js';
 import { fillTemplate, type RequestSpec, type Scenario } from './scenario.js';
 import { pyStrRepr } from './python-compat.js';
 import { TimerWheel, type WheelEntry } from './timer-wheel.js';
+import { UserError } from '../user-error.js';
 
 export interface Clock {
   /** Monotonic milliseconds. */
@@ -82,7 +83,7 @@ export interface Task {
 
 export function makeTask(transport: Transport, spec: RequestSpec, texts: TextSource | null | undefined): Task {
   if (spec.template === undefined) return { prepared: transport.prepare(spec), variants: null, spec, entry: null };
-  if (!texts) throw new RangeError(`${spec.method} ${spec.name} posts {{text}}: give the texts with --data FILE`);
+  if (!texts) throw new UserError(`${spec.method} ${spec.name} posts {{text}}: give the texts with --data FILE`);
   const variants = texts.texts.map((t) => transport.prepare({ ...spec, body: fillTemplate(spec, t) }));
   return { prepared: variants[0]!, variants, spec, entry: null };
 }

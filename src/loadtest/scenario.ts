@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { TEXT_PLACEHOLDER } from './data.js';
 import { pyJsonDumps } from './python-compat.js';
+import { UserError } from '../user-error.js';
 
 export interface RequestSpec {
   method: string;
@@ -62,7 +63,7 @@ export const SEED_SCENARIO_JSON = {
   ],
 } as const;
 
-export class ScenarioError extends Error {}
+export class ScenarioError extends UserError {}
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 

@@ -7,10 +7,11 @@ import type { LoadtestIO } from './cli.js';
 import { parseDuration } from '../duration.js';
 import { machineInfo } from './report.js';
 import { runLoad } from './run.js';
-import { loadScenario, ScenarioError } from './scenario.js';
+import { loadScenario, } from './scenario.js';
 import { DEFAULT_SUITE, QUICK_SUITE, runSuite, type SuiteOptions } from './suite.js';
 import { renderSuiteHtml, renderSuiteMarkdown } from './suite-report.js';
-import { TargetError, resolveTarget } from './target.js';
+import { resolveTarget } from './target.js';
+import { UserError } from '../user-error.js';
 
 export const SUITE_USAGE = `Usage: polarity loadtest suite --host URL [options]
 
@@ -99,13 +100,13 @@ export async function runSuiteCommand(argv: string[], io: LoadtestIO): Promise<n
     const dur = (v: string | undefined, flag: string): number | undefined => {
       if (v === undefined) return undefined;
       const s = parseDuration(v, { bareSeconds: true });
-      if (!(s > 0) && flag !== '--pause') throw new RangeError(`${flag} must be above 0`);
+      if (!(s > 0) && flag !== '--pause') throw new UserError(`${flag} must be above 0`);
       return s;
     };
     const int = (v: string | undefined, flag: string, min: number): number | undefined => {
       if (v === undefined) return undefined;
       const x = Number(v);
-      if (!Number.isInteger(x) || x < min) throw new RangeError(`${flag} must be a whole number >= ${min}`);
+      if (!Number.isInteger(x) || x < min) throw new UserError(`${flag} must be a whole number >= ${min}`);
       return x;
     };
     opts.durationS = dur(values.duration, '--duration') ?? opts.durationS;
@@ -118,12 +119,12 @@ export async function runSuiteCommand(argv: string[], io: LoadtestIO): Promise<n
     const explicitMax = int(values['max-users'], '--max-users', 1);
     opts.maxUsers = explicitMax ?? (fdLimit === null ? opts.maxUsers : Math.min(opts.maxUsers, fdLimit - 100));
     if (explicitMax !== undefined && fdLimit !== null && explicitMax > fdLimit - 50) {
-      throw new RangeError(`--max-users ${explicitMax} needs that many sockets but the open-files limit is ${fdLimit} (raise it with ulimit -n)`);
+      throw new UserError(`--max-users ${explicitMax} needs that many sockets but the open-files limit is ${fdLimit} (raise it with ulimit -n)`);
     }
     if (values['spawn-rates'] !== undefined) {
       opts.spawnRates = values['spawn-rates'].split(',').map((s) => {
         const x = Number(s.trim());
-        if (!(x > 0)) throw new RangeError(`--spawn-rates: ${JSON.stringify(s)} is not a positive number`);
+        if (!(x > 0)) throw new UserError(`--spawn-rates: ${JSON.stringify(s)} is not a positive number`);
         return x;
       });
     }
@@ -131,7 +132,7 @@ export async function runSuiteCommand(argv: string[], io: LoadtestIO): Promise<n
     scenario = loadScenario(values.scenario!);
     await resolveTarget(values.host);
   } catch (err) {
-    if (err instanceof RangeError || err instanceof ScenarioError || err instanceof TargetError) return usage(err.message);
+    if (err instanceof UserError) return usage(err.message);
     throw err;
   }
 

@@ -3,8 +3,9 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Target } from './http-client.js';
+import { UserError } from '../user-error.js';
 
-export class TargetError extends Error {}
+export class TargetError extends UserError {}
 
 export async function resolveTarget(host: string, opts: { insecure?: boolean } = {}): Promise<Target> {
   let url: URL;

@@ -17,6 +17,7 @@
 // them to merged runs the same way.
 import type { EntryReport, RunReport } from './report.js';
 import { percentileFromBuckets, medianFromBuckets } from './stats.js';
+import { UserError } from '../user-error.js';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=';
 export type ThresholdMetric =
@@ -47,7 +48,7 @@ export interface ThresholdResult {
   passed: boolean;
 }
 
-export class ThresholdError extends Error {}
+export class ThresholdError extends UserError {}
 
 const RE = /^(?:(.+):)?\s*([a-z][a-z0-9.]*)\s*(<=|>=|<|>|==)\s*(\d+(?:\.\d+)?)\s*(ms|s|%)?\s*$/;
 
