@@ -46,7 +46,10 @@ if (!datasets || datasets.length === 0) {
   process.exit(1);
 }
 
-const bySign = (t: number) => (s: number): Label => (s >= t && s > 0 ? 'positive' : s <= -t && s < 0 ? 'negative' : 'neutral');
+const bySign =
+  (t: number) =>
+  (s: number): Label =>
+    s >= t && s > 0 ? 'positive' : s <= -t && s < 0 ? 'negative' : 'neutral';
 
 interface Scorer {
   name: string;
@@ -132,10 +135,7 @@ for (const d of datasets) {
   }
   // blend's time over the two engines' in the same round: steadier than texts/s on a shared machine.
   const per = (name: string, r: number): number => 1 / times.get(name)![r]!;
-  ratios.set(
-    d.name,
-    median(Array.from({ length: rounds }, (_, r) => per('blend (shipped)', r) / (per('textblob (ours)', r) + per('vader (ours)', r)))),
-  );
+  ratios.set(d.name, median(Array.from({ length: rounds }, (_, r) => per('blend (shipped)', r) / (per('textblob (ours)', r) + per('vader (ours)', r)))));
   const cvScores = Array.from(cv.scores.subarray(offset, offset + n));
   const cvLabels = cv.labels.slice(offset, offset + n);
   offset += n;
@@ -159,13 +159,15 @@ const lines: string[] = [
   '',
   `- date: ${started}`,
   `- machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown CPU'}; node ${process.version}`,
-  `- load average at start: ${load0.map((x) => x.toFixed(2)).join(', ')}, at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (other processes share the CPUs: speeds are indicative)`,
+  `- load average at start: ${load0.map((x) => x.toFixed(2)).join(', ')}, at the end: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')} (other processes share the CPUs: speeds are indicative)`,
   `- command: \`npx tsc -p tsconfig.json && node dist/bench/accuracy.js${rounds !== 7 ? ` --rounds ${rounds}` : ''}\``,
   `- corpus: ${datasets.map((d) => `${d.name} (${d.snippets.length})`).join(', ')}; speed: median of ${rounds} rounds, one thread`,
   '',
   'Classes: humans positive if the mean rating > 0.5, negative if < −0.5 (scale −4…+4), else neutral.',
   "Each scorer by its own convention (column 'class rule'): VADER ±0.05 on compound (its authors'),",
-  "blend ±its cross-validated threshold, the others by the sign. Macro-F1 is the mean F1 of the three classes.",
+  'blend ±its cross-validated threshold, the others by the sign. Macro-F1 is the mean F1 of the three classes.',
   '`blend (10-fold CV)`: the training procedure rerun on each 9/10 of the corpus (its own λ and threshold), scored',
   'on the other tenth — the honest figure. `blend (shipped)`: the committed model, trained on everything (in-sample).',
   '',

@@ -54,7 +54,7 @@ for (let round = 0; round <= ROUNDS; round++) {
       for (let i = 0; i < N; i += 50) await Promise.all(Array.from({ length: 50 }, () => app.inject(req)));
       const c = process.cpuUsage(c0);
       if (round === 0) continue; // warm-up
-      ((samples[kind] ??= { before: [], after: [] })[name]).push((c.user + c.system) / N);
+      (samples[kind] ??= { before: [], after: [] })[name].push((c.user + c.system) / N);
     }
   }
 }

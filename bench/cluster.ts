@@ -31,7 +31,14 @@ const NAME = 'polb';
 const NET = '10.77.2';
 const STATE = join(tmpdir(), 'polarity-cluster-bench');
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, rounds: { type: 'string', default: '3' }, out: { type: 'string', default: join(ROOT, 'bench/results') } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '3' },
+    out: { type: 'string', default: join(ROOT, 'bench/results') },
+  },
+});
 const DURATION = Number(values.duration);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
@@ -103,7 +110,15 @@ async function run(): Promise<void> {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const results = targets.map((t) => {
     const rs = runs[t.name]!;
-    return { target: t.name, rps: median(rs.map((r) => r.rps)), p50ms: median(rs.map((r) => r.p50ms)), p99ms: median(rs.map((r) => r.p99ms)), requests: rs.reduce((a, r) => a + r.requests, 0), errors: rs.reduce((a, r) => a + r.errors, 0), rounds: rs.map((r) => Math.round(r.rps)) };
+    return {
+      target: t.name,
+      rps: median(rs.map((r) => r.rps)),
+      p50ms: median(rs.map((r) => r.p50ms)),
+      p99ms: median(rs.map((r) => r.p99ms)),
+      requests: rs.reduce((a, r) => a + r.requests, 0),
+      errors: rs.reduce((a, r) => a + r.errors, 0),
+      rounds: rs.map((r) => Math.round(r.rps)),
+    };
   });
   const base = results[1]!.rps;
   const command = `npm run build && node dist/bench/cluster.js --duration ${DURATION} --connections ${CONNECTIONS} --rounds ${ROUNDS}`;
@@ -118,7 +133,7 @@ async function run(): Promise<void> {
     `The seed's mix (1 \`POST /analyze\` with \`{"text": "${SEED_TEXT}"}\` : 2 \`GET /history\`) with`,
     `the product's load tester (\`polarity loadtest\` as a library, \`--max\` mode: ${CONNECTIONS} keep-alive connections without think time, ${DURATION} s),`,
     `${ROUNDS} interleaved rounds after a 3 s warm-up, medians; percentiles are the load tester's (Locust's buckets: whole ms below 100 ms).`,
-    'The topology is deploy/local-cluster\'s: nginx, two app hosts (`--workers 1` each) and PostgreSQL, each in',
+    "The topology is deploy/local-cluster's: nginx, two app hosts (`--workers 1` each) and PostgreSQL, each in",
     'its own network namespace on one bridge; the load tester runs in the root namespace. The SQLite host is app host 1',
     'again (same namespace, address and worker count) on another port with its own SQLite file.',
     '',
@@ -128,16 +143,36 @@ async function run(): Promise<void> {
     '',
     '| target | req/s | vs 1 host (PostgreSQL) | p50 ms | p99 ms | requests | errors | rounds req/s |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
-    ...results.map((r) => `| ${r.target} | ${r.rps.toFixed(0)} | ${((r.rps / base) * 100).toFixed(0)}% | ${r.p50ms.toFixed(0)} | ${r.p99ms.toFixed(0)} | ${r.requests} | ${r.errors} | ${r.rounds.join(', ')} |`),
+    ...results.map(
+      (r) => `| ${r.target} | ${r.rps.toFixed(0)} | ${((r.rps / base) * 100).toFixed(0)}% | ${r.p50ms.toFixed(0)} | ${r.p99ms.toFixed(0)} | ${r.requests} | ${r.errors} | ${r.rounds.join(', ')} |`,
+    ),
     '',
     `Through the load balancer, the analyses stored during the measured runs split ${splitPost[0]} / ${splitPost[1]} between the two app hosts`,
     `(round robin), and ${pgRows} rows were in PostgreSQL at the end (the table grows during the run; \`GET /history\``,
-    'reads the newest 50 by primary key, whose cost does not depend on the table\'s size).',
+    "reads the newest 50 by primary key, whose cost does not depend on the table's size).",
     '',
   ].join('\n');
   mkdirSync(values.out!, { recursive: true });
   writeFileSync(join(values.out!, 'cluster.md'), md);
-  writeFileSync(join(values.out!, 'cluster.json'), JSON.stringify({ date: new Date().toISOString(), machine, command, duration: DURATION, connections: CONNECTIONS, rounds: ROUNDS, results, postsPerHost: splitPost, postgresRows: pgRows, loadavg: [load0, load1] }, null, 2) + '\n');
+  writeFileSync(
+    join(values.out!, 'cluster.json'),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        command,
+        duration: DURATION,
+        connections: CONNECTIONS,
+        rounds: ROUNDS,
+        results,
+        postsPerHost: splitPost,
+        postgresRows: pgRows,
+        loadavg: [load0, load1],
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(md);
 }
 

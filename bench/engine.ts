@@ -59,14 +59,20 @@ say();
 say(`- date: ${new Date().toISOString()}`);
 say(`- machine: ${availableParallelism()} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown CPU'}`);
 say(`- node: ${process.version} (${process.platform}/${process.arch})`);
-say(`- load average at start: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (other processes share the CPUs)`);
+say(
+  `- load average at start: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')} (other processes share the CPUs)`,
+);
 say(`- command: \`node dist/bench/engine.js${passes !== 15 ? ` --passes ${passes}` : ''}\``);
 say();
 
 // --- throughput on the corpus ------------------------------------------------------------------
 let texts: string[] = [];
 if (existsSync(corpusDir)) {
-  for (const f of readdirSync(corpusDir).filter((n) => n.endsWith('.jsonl')).sort()) {
+  for (const f of readdirSync(corpusDir)
+    .filter((n) => n.endsWith('.jsonl'))
+    .sort()) {
     for (const line of readFileSync(join(corpusDir, f), 'utf8').split('\n')) {
       if (line.trim() !== '') texts.push((JSON.parse(line) as { text: string }).text);
     }
@@ -131,7 +137,11 @@ if (texts.length > 0) {
   const [tb, v, b] = cpuMedian as [number, number, number];
   say(`Summary, process CPU, median pass: TextBlob ${rate(tb)}, VADER ${rate(v)}, blend ${rate(b)} texts/s;`);
   say(`blend's time per text is ${(b / (tb + v)).toFixed(2)} × TextBlob's plus VADER's. Load average after these passes:`);
-  say(`${loadavg().map((x) => x.toFixed(2)).join(', ')}.`);
+  say(
+    `${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(', ')}.`,
+  );
   say();
   const joined: string[] = [];
   let n = 0;
@@ -154,7 +164,10 @@ const normalAt = (size: number): string => {
   while (s.length < size) s += '\n' + normalText;
   return s.slice(0, size);
 };
-const shapes: (readonly [string, (size: number) => string])[] = [['normal text (corpus joined by newlines)', normalAt], ...HOSTILE.map(([name, make]) => [name, (size: number) => make(size)] as const)];
+const shapes: (readonly [string, (size: number) => string])[] = [
+  ['normal text (corpus joined by newlines)', normalAt],
+  ...HOSTILE.map(([name, make]) => [name, (size: number) => make(size)] as const),
+];
 const rows: [string, number[]][] = [];
 for (const [name, make] of shapes) {
   const perMb: number[] = [];
@@ -185,7 +198,11 @@ say(`time per MB of the largest texts creeps up mostly from garbage collection, 
 say(`until the call returns) grows; every step of the algorithm itself is linear.`);
 say(`On a shared machine rerun a few times: other processes move these numbers by 10–25%.`);
 say();
-say(`Load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')}.`);
+say(
+  `Load average at the end: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ')}.`,
+);
 say();
 if (sink === 0.5) console.log(''); // never true; keeps `sink` alive
 

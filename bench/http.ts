@@ -23,7 +23,14 @@ import { SqliteHistoryStore } from '../src/store/sqlite.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HISTORY_ROWS = 100_000;
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, rounds: { type: 'string', default: '3' }, out: { type: 'string', default: join(ROOT, 'bench/results') } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '3' },
+    out: { type: 'string', default: join(ROOT, 'bench/results') },
+  },
+});
 const DURATION = Number(values.duration);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
@@ -71,16 +78,24 @@ async function run(): Promise<void> {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'polarity-bench-'));
-  const scripts = Object.fromEntries(Object.entries(LUA).map(([k, v]) => {
-    const f = join(dir, `${k}.lua`);
-    writeFileSync(f, v);
-    return [k, f];
-  })) as Record<keyof typeof LUA, string>;
+  const scripts = Object.fromEntries(
+    Object.entries(LUA).map(([k, v]) => {
+      const f = join(dir, `${k}.lua`);
+      writeFileSync(f, v);
+      return [k, f];
+    }),
+  ) as Record<keyof typeof LUA, string>;
 
   // Polarity with one worker (the same process count as the reference), as configured by default
   // here (--workers = 2 CPUs), and with one worker and SQLite's synchronous=FULL (an fsync per
   // group commit: what durability against power loss costs).
-  const polarity = ([['--workers', '1'], ['--workers', '2'], ['--workers', '1', '--sqlite-sync', 'full']] as const).map((flags, i) => ({ name: `polarity ${flags.join(' ')}`, flags, db: join(dir, `p${i}.db`) }));
+  const polarity = (
+    [
+      ['--workers', '1'],
+      ['--workers', '2'],
+      ['--workers', '1', '--sqlite-sync', 'full'],
+    ] as const
+  ).map((flags, i) => ({ name: `polarity ${flags.join(' ')}`, flags, db: join(dir, `p${i}.db`) }));
   const { runs, bodies } = await withCleanup(
     async (stack) => {
       // All servers run at once (idle when not measured); each scenario is measured in ROUNDS
@@ -91,7 +106,9 @@ async function run(): Promise<void> {
       for (const p of polarity) servers.push({ name: p.name, ...(await serve(stack, { name: p.name, args: [...p.flags, '--db', p.db], detached: true, home: dir })) });
       // The reference answers with bodies as large as Polarity's own answers.
       const sample = servers[0]!.url;
-      const post = await (await fetch(`${sample}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: SEED_TEXT, store: false }) })).json() as Record<string, unknown>;
+      const post = (await (
+        await fetch(`${sample}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: SEED_TEXT, store: false }) })
+      ).json()) as Record<string, unknown>;
       const bodies = {
         'POST /analyze': JSON.stringify({ ...post, id: 100001, createdAt: new Date().toISOString() }),
         'GET /history': await (await fetch(`${sample}/history`)).text(),
@@ -108,7 +125,9 @@ async function run(): Promise<void> {
             if (target === targets[0]) reference = r.rps;
             r.ratio = r.rps / reference;
             runs[target.name]![scenario]!.push(r);
-            console.log(`round ${round + 1} ${target.name.padEnd(28)} ${scenario.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  ${r.cpuUs.toFixed(1)} CPU µs/req  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  errors ${r.errors}`);
+            console.log(
+              `round ${round + 1} ${target.name.padEnd(28)} ${scenario.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  ${r.cpuUs.toFixed(1)} CPU µs/req  p50 ${r.p50ms.toFixed(2)} ms  p99 ${r.p99ms.toFixed(2)} ms  errors ${r.errors}`,
+            );
           }
         }
       }
@@ -141,8 +160,8 @@ async function run(): Promise<void> {
     `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}.`,
     `Command: \`npm run build && node dist/bench/http.js --duration ${DURATION} --connections ${CONNECTIONS} --rounds ${ROUNDS}\``,
     `wrk -t2 -c${CONNECTIONS} -d${DURATION}s, ${ROUNDS} interleaved rounds per server after a 2 s warm-up, medians (errors summed); wrk runs on the same 2 cores, so every figure is a lower bound.`,
-    '"vs bare" is the median over rounds of the server\'s req/s divided by the reference\'s in the same round (run just before it): the machine\'s speed drifts by tens of percent over minutes, a round by much less.',
-    'The reference is one node:http process answering each route with a fixed JSON body as large as Polarity\'s answer',
+    "\"vs bare\" is the median over rounds of the server's req/s divided by the reference's in the same round (run just before it): the machine's speed drifts by tens of percent over minutes, a round by much less.",
+    "The reference is one node:http process answering each route with a fixed JSON body as large as Polarity's answer",
     `(POST: ${Buffer.byteLength(bodies['POST /analyze'])} bytes, GET /history: ${Buffer.byteLength(bodies['GET /history'])} bytes).`,
     '"CPU µs/req" is the user + system CPU time of the server (all its threads and worker processes) per request: less noisy than req/s on a shared machine.',
     '',
@@ -157,7 +176,10 @@ async function run(): Promise<void> {
   }
   mkdirSync(values.out!, { recursive: true });
   writeFileSync(join(values.out!, 'http.md'), lines.join('\n') + '\n');
-  writeFileSync(join(values.out!, 'http.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, duration: DURATION, connections: CONNECTIONS, results }, null, 2) + '\n');
+  writeFileSync(
+    join(values.out!, 'http.json'),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, duration: DURATION, connections: CONNECTIONS, results }, null, 2) + '\n',
+  );
   console.log(`\nwritten to ${join(values.out!, 'http.md')}`);
 }
 

@@ -99,6 +99,7 @@ export async function waitForQuiet(max: number, limitS: number, log: (s: string)
 }
 
 export function locustVersion(): string | null {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format string, not a template
   const r = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'python3-locust'], { encoding: 'utf8' });
   if (r.status === 0 && r.stdout) return r.stdout.trim();
   return existsSync('/usr/bin/locust') ? 'unknown' : null;

@@ -82,7 +82,10 @@ function probeWindows(times: [number, number][]): { p50: number; p95: number; p9
   const end = times[times.length - 1]![0];
   const out: { p50: number; p95: number; p99: number }[] = [];
   for (let t = start + 10_000; t <= end; t += 1000) {
-    const w = times.filter(([at]) => at > t - 10_000 && at <= t).map(([, ms]) => ms).sort((a, b) => a - b);
+    const w = times
+      .filter(([at]) => at > t - 10_000 && at <= t)
+      .map(([, ms]) => ms)
+      .sort((a, b) => a - b);
     out.push({ p50: quantile(w, 0.5), p95: quantile(w, 0.95), p99: quantile(w, 0.99) });
   }
   return out;
@@ -126,7 +129,18 @@ async function measure(users: number, requestedUsers: number, port: number): Pro
   const serverCpu0 = processCpuSeconds(server.child.pid!);
   const t0 = performance.now();
   const [lcmd, largs] = pinned(twoCores ? '1' : null, process.execPath, [
-    POLARITY, 'loadtest', '--host', target.baseUrl, '-u', String(users), '-r', String(SPAWN), '-t', `${DURATION}s`, '--json', '-q',
+    POLARITY,
+    'loadtest',
+    '--host',
+    target.baseUrl,
+    '-u',
+    String(users),
+    '-r',
+    String(SPAWN),
+    '-t',
+    `${DURATION}s`,
+    '--json',
+    '-q',
   ]);
   const loader = spawn(lcmd, largs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -145,7 +159,11 @@ async function measure(users: number, requestedUsers: number, port: number): Pro
   await server.stop();
   const r = JSON.parse(out) as RunReport;
   const steady = r.history.filter((s) => s.t >= steadyFrom && s.t <= DURATION - 0.5);
-  const med = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
+  const med = (xs: number[]): number =>
+    quantile(
+      [...xs].sort((a, b) => a - b),
+      0.5,
+    );
   // The rate the users should make in the steady state: each cycle is a think time (3 s on average)
   // plus a response time — the probe's mean over the same period (the run's own mean includes the ramp).
   const probeMeanMs = probeTimes.reduce((a, [, ms]) => a + ms, 0) / Math.max(1, probeTimes.length);
@@ -208,9 +226,9 @@ const md = [
       `| ${r.users.toLocaleString('en-US')} | ${f(r.expectedRps, 0)} | ${f(r.steadyRps, 0)} | ${f(r.ratio * 100)}% | ${f(r.loaderCpuPercent)}% | ${f(r.loaderCpuUserS)} / ${f(r.loaderCpuSystemS)} | ${r.eld.p50} / ${r.eld.p99} / ${r.eld.max}; ${r.eldAfterRamp ? `${r.eldAfterRamp.p50} / ${r.eldAfterRamp.p99} / ${r.eldAfterRamp.max}` : '–'} | ${r.window.p50} / ${r.window.p95} / ${r.window.p99} / ${r.window.worstP99} | ${f(r.probe.p50, 2)} / ${f(r.probe.p95, 2)} / ${f(r.probe.p99, 2)} / ${f(r.probe.worstP99, 2)} | ${r.serverCpuPercent === null ? '–' : f(r.serverCpuPercent)} | ${r.failures} | ${f(r.loadAvg, 2)} |`,
   ),
   '',
-  'Expected RPS = users / (3 s mean think time + the probe\'s mean response time). Steady RPS is the mean of the 10-s-window RPS from 12 s after the ramp to the end. ' +
-    'Percentiles: for the load tester and for the probe alike, the percentiles of the 10-s windows ending at each second of the steady state; the table gives their medians and the worst window\'s p99. ' +
-    'The load tester\'s are Locust\'s rounded buckets (1-ms resolution below 100 ms), the probe\'s exact. CPU % is CPU time / wall time of the process. ' +
+  "Expected RPS = users / (3 s mean think time + the probe's mean response time). Steady RPS is the mean of the 10-s-window RPS from 12 s after the ramp to the end. " +
+    "Percentiles: for the load tester and for the probe alike, the percentiles of the 10-s windows ending at each second of the steady state; the table gives their medians and the worst window's p99. " +
+    "The load tester's are Locust's rounded buckets (1-ms resolution below 100 ms), the probe's exact. CPU % is CPU time / wall time of the process. " +
     'The event-loop delay is how late the load tester ran a 10-ms timer: a response that arrives while the loop is busy is timed that much later.',
   '',
   `Load average now: ${loadavg()[0]!.toFixed(2)}.`,

@@ -122,7 +122,24 @@ async function runLocust(url: string, c: Config): Promise<Omit<ToolResult, 'load
   const json = join(dir, 'final.json');
   const { out } = await run(
     'locust',
-    ['-f', join(ROOT, 'bench/loadtest-locustfile.py'), '--headless', '-u', String(c.users), '-r', String(c.spawnRate), '-t', `${DURATION}s`, '--host', url, '--stop-timeout', '10', '--only-summary', '--loglevel', 'WARNING'],
+    [
+      '-f',
+      join(ROOT, 'bench/loadtest-locustfile.py'),
+      '--headless',
+      '-u',
+      String(c.users),
+      '-r',
+      String(c.spawnRate),
+      '-t',
+      `${DURATION}s`,
+      '--host',
+      url,
+      '--stop-timeout',
+      '10',
+      '--only-summary',
+      '--loglevel',
+      'WARNING',
+    ],
     { ...process.env, POLARITY_LOCUST_JSON: json },
     DURATION + 90,
   );
@@ -188,7 +205,9 @@ async function main(): Promise<void> {
         log(`${c.id} rep ${rep + 1}: ${tool}, ${c.users} users at ${c.spawnRate}/s for ${DURATION}s (load average ${load.toFixed(2)})`);
         const { result, injected } = await withServer(c, (url) => (tool === 'locust' ? runLocust(url, c) : runPolarity(url, c)));
         pair[tool] = { ...result, injected, loadAvg: load };
-        log(`  → ${result.avgRps.toFixed(2)} RPS, ${result.requests} requests, ${result.failures} failures${injected ? ` (server injected ${injected.errors500} × 500 + ${injected.dropped} drops)` : ''}`);
+        log(
+          `  → ${result.avgRps.toFixed(2)} RPS, ${result.requests} requests, ${result.failures} failures${injected ? ` (server injected ${injected.errors500} × 500 + ${injected.dropped} drops)` : ''}`,
+        );
         await sleep(3000);
       }
       results.push({ config: c, rep, locust: pair.locust!, polarity: pair.polarity! });
@@ -219,7 +238,7 @@ function render(results: { config: Config; rep: number; locust: ToolResult; pola
       `${cpus().length} × ${cpus()[0]?.model.trim()}, Node.js ${process.version}, Locust ${version} (Debian python3-locust). ` +
       'Both tools ran the seed scenario (bench/loadtest-locustfile.py for Locust, `--scenario seed` for polarity loadtest) with the same users, spawn rate and duration ' +
       `(${DURATION} s, --stop-timeout 10 for both), one after the other, each against a freshly started server on 127.0.0.1, on the same 2 cores as the server. ` +
-      'Average RPS is Locust\'s: requests / (last request − start); Locust\'s figures are read when it quits (not from its once-a-second CSV).',
+      "Average RPS is Locust's: requests / (last request − start); Locust's figures are read when it quits (not from its once-a-second CSV).",
     '',
     '| config | rep | Locust RPS | polarity RPS | difference | Locust requests | polarity requests | Locust failures | polarity failures | injected by the server (Locust run / polarity run) | median ms L / p | p95 ms L / p | CPU s L / p |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -238,7 +257,13 @@ function render(results: { config: Config; rep: number; locust: ToolResult; pola
     for (const t of [r.locust, r.polarity]) for (const e of t.errors) lines.push(`| ${t.tool} | ${e.occurrences} | \`${e.error.replace(/\|/g, '\\|')}\` |`);
     lines.push('');
   }
-  lines.push(`Load average (1 min) at the start of each run: ${results.flatMap((r) => [r.locust.loadAvg, r.polarity.loadAvg]).map((x) => x.toFixed(2)).join(', ')}; now ${loadavg()[0]!.toFixed(2)}.`, '');
+  lines.push(
+    `Load average (1 min) at the start of each run: ${results
+      .flatMap((r) => [r.locust.loadAvg, r.polarity.loadAvg])
+      .map((x) => x.toFixed(2))
+      .join(', ')}; now ${loadavg()[0]!.toFixed(2)}.`,
+    '',
+  );
   return lines.join('\n');
 }
 

@@ -34,7 +34,12 @@ const MAX_INFLIGHT = Number(values['max-inflight']);
 const CLIENTS = 4;
 const PORT = 18300;
 
-interface Outcome { status: number; ms: number; id?: number; text: string }
+interface Outcome {
+  status: number;
+  ms: number;
+  id?: number;
+  text: string;
+}
 
 const rssOfTree = treeRssBytes;
 
@@ -60,19 +65,23 @@ const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssOfTree(serverPid
 const started = performance.now();
 const perClient = Math.ceil(CONNECTIONS / CLIENTS);
 const results = await Promise.all(
-  Array.from({ length: CLIENTS }, (_, i) =>
-    new Promise<{ outcomes: Outcome[]; maxOpen: number; timedOut: boolean }>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'dist/bench/overload-client.js'), '127.0.0.1', String(PORT), String(perClient), String(REQUESTS), `127.0.0.${i + 2}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('exit', () => {
-        try {
-          resolve(JSON.parse(out));
-        } catch (err) {
-          reject(err);
-        }
-      });
-    }),
+  Array.from(
+    { length: CLIENTS },
+    (_, i) =>
+      new Promise<{ outcomes: Outcome[]; maxOpen: number; timedOut: boolean }>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(ROOT, 'dist/bench/overload-client.js'), '127.0.0.1', String(PORT), String(perClient), String(REQUESTS), `127.0.0.${i + 2}`], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', () => {
+          try {
+            resolve(JSON.parse(out));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      }),
   ),
 );
 const elapsed = (performance.now() - started) / 1000;
@@ -82,8 +91,14 @@ clearInterval(sampler);
 const t0 = performance.now();
 let recoveredMs = NaN;
 for (let i = 0; i < 100; i++) {
-  const ready = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
-  const post = await fetch(`${url}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"after the storm"}' }).then((r) => r.status, () => 0);
+  const ready = await fetch(`${url}/readyz`).then(
+    (r) => r.status,
+    () => 0,
+  );
+  const post = await fetch(`${url}/analyze`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"after the storm"}' }).then(
+    (r) => r.status,
+    () => 0,
+  );
   if (ready === 200 && post === 200) {
     recoveredMs = performance.now() - t0;
     break;

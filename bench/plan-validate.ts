@@ -73,7 +73,6 @@ interface Measurement {
   usPerRequest: Record<string, number>;
 }
 
-
 interface Run {
   rps: number;
   cores: number;
@@ -201,7 +200,19 @@ async function measureRounds(stack: CleanupStack, given: Calibration | undefined
   for (let round = 0; round < ROUNDS; round++) {
     if (!given) {
       console.log(`round ${round + 1} of ${ROUNDS}: calibrating (polarity plan calibrate, one round) …`);
-      calibrations.push(await calibrate({ quick: false, durationS: 5, warmupS: 1, rounds: 1, connections: CONNECTIONS, mix: SEED_MIX, label: defaultLabel(describeMachine()), command: 'bench/plan-validate.ts', log: (l) => console.log(l) }));
+      calibrations.push(
+        await calibrate({
+          quick: false,
+          durationS: 5,
+          warmupS: 1,
+          rounds: 1,
+          connections: CONNECTIONS,
+          mix: SEED_MIX,
+          label: defaultLabel(describeMachine()),
+          command: 'bench/plan-validate.ts',
+          log: (l) => console.log(l),
+        }),
+      );
     }
     for (const apps of [1, 2]) await measureCluster(stack, apps, round, cells, dir);
   }
@@ -215,7 +226,9 @@ function buildRows(cells: Cell[], cal: Calibration, shipped: Calibration | undef
     const roles: Role[] = layout.clientOnCores ? [...t.roles, 'client'] : t.roles;
     const p = predict(cal, t.store, t.apps, roles, layout.cores);
     const received = layout.clientOnCores ? m.cores + m.clientCores : m.cores;
-    console.log(`${t.topology.padEnd(42)} ${layout.name.padEnd(36)} predicted ${Math.round(p.rps)}  measured ${Math.round(m.rps)} (${m.rounds.join(', ')})  error ${(((m.rps - p.rps) / p.rps) * 100).toFixed(1)}%  cluster CPU ${received.toFixed(2)} cores`);
+    console.log(
+      `${t.topology.padEnd(42)} ${layout.name.padEnd(36)} predicted ${Math.round(p.rps)}  measured ${Math.round(m.rps)} (${m.rounds.join(', ')})  error ${(((m.rps - p.rps) / p.rps) * 100).toFixed(1)}%  cluster CPU ${received.toFixed(2)} cores`,
+    );
     return {
       topology: t.topology,
       layout: layout.name,
@@ -253,15 +266,15 @@ function writeResults(rows: Row[], cal: Calibration, calibrationNote: string, sh
     `${values.calibration ? 'each round runs' : 'each round is a one-round calibration, then'} one run of every topology and layout, so that the prediction and the measurement come from the same minutes`,
     'of the machine and a slow minute falls on one run of several rows; in each round the SQLite rows run first, on a fresh cluster,',
     'before any PostgreSQL load, whose deferred work would otherwise share their cores)',
-    "against deploy/local-cluster (nginx, app hosts with `--workers 1`, PostgreSQL, each in its own network namespace), and a SQLite",
-    'app host in app host 1\'s namespace for the one-VM topology.',
+    'against deploy/local-cluster (nginx, app hosts with `--workers 1`, PostgreSQL, each in its own network namespace), and a SQLite',
+    "app host in app host 1's namespace for the one-VM topology.",
     '',
     '**On one machine every "host" shares the same cores**, so the model is scaled to the cores the cluster has: the',
     'topology becomes one machine of that many vCPUs running every role (app hosts capped at one core each: one',
     'worker), plus the load generator when it shares them. "1 core" pins every cluster process to core 0 and the',
     'load tester to core 1; "2 cores" lets everything, the load tester too, use both.',
     '',
-    '| topology | cores | predicted req/s | measured req/s | error | runs | each round\'s calibration predicted | failures | CPU the cluster received | predicted at that CPU | error there | model\'s bottleneck |',
+    "| topology | cores | predicted req/s | measured req/s | error | runs | each round's calibration predicted | failures | CPU the cluster received | predicted at that CPU | error there | model's bottleneck |",
     '|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---|',
     ...rows.map(
       (r) =>
@@ -274,18 +287,24 @@ function writeResults(rows: Row[], cal: Calibration, calibrationNote: string, sh
           '',
           '| topology | cores | predicted req/s | measured req/s | error |',
           '|---|---|---:|---:|---:|',
-          ...rows.map((r) => `| ${r.topology} | ${r.layout} | ${Math.round(r.predictedShipped!)} | ${Math.round(r.measured.rps)} | ${sign(((r.measured.rps - r.predictedShipped!) / r.predictedShipped!) * 100)} |`),
+          ...rows.map(
+            (r) =>
+              `| ${r.topology} | ${r.layout} | ${Math.round(r.predictedShipped!)} | ${Math.round(r.measured.rps)} | ${sign(((r.measured.rps - r.predictedShipped!) / r.predictedShipped!) * 100)} |`,
+          ),
           '',
         ]
       : []),
-    'Where the CPU went: µs of CPU per request of each role, the model\'s (from the calibration) against the measured (median run;',
-    'the load tester\'s own figure too, which the model counts only where it shares the cores). On shared cores a process that',
+    "Where the CPU went: µs of CPU per request of each role, the model's (from the calibration) against the measured (median run;",
+    "the load tester's own figure too, which the model counts only where it shares the cores). On shared cores a process that",
     'waits its turn serves more requests per wake-up, so the measured figures depend on the layout, not only on the code.',
     '',
     '| topology | cores | app: model / measured | load balancer | PostgreSQL | load tester | all roles |',
     '|---|---|---:|---:|---:|---:|---:|',
     ...rows.map((r) => {
-      const cell = (k: string) => (r.modelUs[k] === undefined && r.measured.usPerRequest[k] === undefined ? '–' : `${r.modelUs[k] !== undefined ? Math.round(r.modelUs[k]!) : '–'} / ${r.measured.usPerRequest[k] !== undefined ? Math.round(r.measured.usPerRequest[k]!) : '–'}`);
+      const cell = (k: string) =>
+        r.modelUs[k] === undefined && r.measured.usPerRequest[k] === undefined
+          ? '–'
+          : `${r.modelUs[k] !== undefined ? Math.round(r.modelUs[k]!) : '–'} / ${r.measured.usPerRequest[k] !== undefined ? Math.round(r.measured.usPerRequest[k]!) : '–'}`;
       const sum = (o: Record<string, number>, keys: string[]) => Math.round(keys.reduce((a, k) => a + (o[k] ?? 0), 0));
       const keys = Object.keys(r.modelUs);
       return `| ${r.topology} | ${r.layout} | ${cell('app')} | ${cell('lb')} | ${cell('db')} | ${cell('client')} | ${sum(r.modelUs, keys)} / ${sum(r.measured.usPerRequest, keys)} |`;
@@ -298,7 +317,25 @@ function writeResults(rows: Row[], cal: Calibration, calibrationNote: string, sh
   ].join('\n');
   mkdirSync(values.out!, { recursive: true });
   writeFileSync(join(values.out!, 'plan-validate.md'), md);
-  writeFileSync(join(values.out!, 'plan-validate.json'), JSON.stringify({ date: new Date().toISOString(), machine: m, calibration: { date: cal.date, label: cal.label, file: values.calibration ?? 'bench/results/plan-validate-calibration.json' }, duration: DURATION, rounds: ROUNDS, connections: CONNECTIONS, loadavg: [load0, load1], rows, worstErrorPct: worst, meanErrorPct: mean }, null, 2) + '\n');
+  writeFileSync(
+    join(values.out!, 'plan-validate.json'),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: m,
+        calibration: { date: cal.date, label: cal.label, file: values.calibration ?? 'bench/results/plan-validate-calibration.json' },
+        duration: DURATION,
+        rounds: ROUNDS,
+        connections: CONNECTIONS,
+        loadavg: [load0, load1],
+        rows,
+        worstErrorPct: worst,
+        meanErrorPct: mean,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(md);
 }
 

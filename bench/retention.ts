@@ -97,7 +97,11 @@ async function prepare(): Promise<{ flags: string[]; count: () => Promise<number
   };
 }
 
-interface Sample { at: number; ms: number; status: number }
+interface Sample {
+  at: number;
+  ms: number;
+  status: number;
+}
 
 const stack = new CleanupStack((l) => console.error(l));
 
@@ -115,10 +119,13 @@ async function load(until: () => boolean): Promise<Sample[]> {
   const one = () =>
     new Promise<number>((resolve) => {
       const body = JSON.stringify({ text: `request ${n++}: good value, poor support` });
-      const req = request({ host: '127.0.0.1', port: PORT, path: '/analyze', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        { host: '127.0.0.1', port: PORT, path: '/analyze', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', () => resolve(0));
       req.end(body);
     });
@@ -194,7 +201,10 @@ try {
   ].join('\n');
   process.stdout.write(md + '\n');
   if (!existsSync(values.out!)) {
-    writeFileSync(values.out!, '# Retention at scale\n\nReproduce: `npm run build && node dist/bench/retention.js --store sqlite` (and `--store postgres`, PostgreSQL at `POLARITY_TEST_PG_URL`). See the header of `bench/retention.ts`.\n\n');
+    writeFileSync(
+      values.out!,
+      '# Retention at scale\n\nReproduce: `npm run build && node dist/bench/retention.js --store sqlite` (and `--store postgres`, PostgreSQL at `POLARITY_TEST_PG_URL`). See the header of `bench/retention.ts`.\n\n',
+    );
   }
   appendFileSync(values.out!, md + '\n');
 } finally {

@@ -134,15 +134,19 @@ export async function attack(o: AttackOptions): Promise<AttackResult> {
 
   // Seed: rows of textChars characters, so a page of pageLimit rows is large.
   let seeded = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (seeded < o.seedRows) {
-      const res = await post(text(seeded++, o.textChars));
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`seeding: ${res.status}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (seeded < o.seedRows) {
+        const res = await post(text(seeded++, o.textChars));
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`seeding: ${res.status}`);
+      }
+    }),
+  );
   await new Promise((r) => setTimeout(r, 500));
-  const workerPidsBefore = processTree(o.serverPid).filter((p) => p !== o.serverPid).sort();
+  const workerPidsBefore = processTree(o.serverPid)
+    .filter((p) => p !== o.serverPid)
+    .sort();
   const rssBeforeMiB = treeRssMiB(o.serverPid);
   log(`seeded ${o.seedRows} rows of ${o.textChars} characters; server RSS ${rssBeforeMiB.toFixed(0)} MiB`);
 
@@ -157,22 +161,24 @@ export async function attack(o: AttackOptions): Promise<AttackResult> {
     let sent = 0;
     let n = 0;
     const until = Date.now() + o.postMs;
-    await Promise.all(Array.from({ length: o.posters }, async () => {
-      while (Date.now() < until) {
-        const t0 = performance.now();
-        sent++;
-        let status: string;
-        try {
-          const res = await post(text(1_000_000 + n++, o.textChars));
-          await res.arrayBuffer();
-          status = String(res.status);
-        } catch (err) {
-          status = `error: ${(err as Error).message}`;
+    await Promise.all(
+      Array.from({ length: o.posters }, async () => {
+        while (Date.now() < until) {
+          const t0 = performance.now();
+          sent++;
+          let status: string;
+          try {
+            const res = await post(text(1_000_000 + n++, o.textChars));
+            await res.arrayBuffer();
+            status = String(res.status);
+          } catch (err) {
+            status = `error: ${(err as Error).message}`;
+          }
+          latencies.push(performance.now() - t0);
+          statuses[status] = (statuses[status] ?? 0) + 1;
         }
-        latencies.push(performance.now() - t0);
-        statuses[status] = (statuses[status] ?? 0) + 1;
-      }
-    }));
+      }),
+    );
     const postSeconds = (Date.now() - started) / 1000;
     await Promise.all([...streams, ...pages].map((c) => Promise.race([c.ready, new Promise((r) => setTimeout(r, 5000))])));
     log(`posted ${sent} texts in ${postSeconds.toFixed(1)} s; peak RSS so far ${rssPeakMiB.toFixed(0)} MiB`);
@@ -205,7 +211,9 @@ export async function attack(o: AttackOptions): Promise<AttackResult> {
       streams: { accepted: accepted.length, refused, closedByServer: accepted.filter((s) => s.closed).length },
       pages: { ok: okPages.length, cutByServer: okPages.filter((p) => p.closed && !(p.contentLength !== undefined && p.received >= p.contentLength)).length, completed },
       workerPidsBefore,
-      workerPidsAfter: processTree(o.serverPid).filter((p) => p !== o.serverPid).sort(),
+      workerPidsAfter: processTree(o.serverPid)
+        .filter((p) => p !== o.serverPid)
+        .sort(),
     };
   } finally {
     clearInterval(sampler);
@@ -245,7 +253,11 @@ async function main(): Promise<void> {
     });
     const output = server.output();
     const died = Math.max(r.workerPidsBefore.filter((p) => !r.workerPidsAfter.includes(p)).length, (output.match(/exited unexpectedly/g) ?? []).length);
-    const row = `| ${values.label} | ${r.rssBeforeMiB.toFixed(0)} | **${r.rssPeakMiB.toFixed(0)}** | ${r.rssEndMiB.toFixed(0)} | ${r.posts.sent} (${Object.entries(r.posts.statuses).map(([s, c]) => `${s}: ${c}`).join(', ')}) | ${r.posts.p50Ms.toFixed(0)} / ${r.posts.p99Ms.toFixed(0)} / ${r.posts.maxMs.toFixed(0)} | ${r.streams.accepted} (${r.streams.closedByServer} closed by the server; refused ${JSON.stringify(r.streams.refused)}) | ${r.pages.ok} (${r.pages.cutByServer} cut, ${r.pages.completed} complete) | ${died} |`;
+    const row = `| ${values.label} | ${r.rssBeforeMiB.toFixed(0)} | **${r.rssPeakMiB.toFixed(0)}** | ${r.rssEndMiB.toFixed(0)} | ${r.posts.sent} (${Object.entries(r.posts.statuses)
+      .map(([s, c]) => `${s}: ${c}`)
+      .join(
+        ', ',
+      )}) | ${r.posts.p50Ms.toFixed(0)} / ${r.posts.p99Ms.toFixed(0)} / ${r.posts.maxMs.toFixed(0)} | ${r.streams.accepted} (${r.streams.closedByServer} closed by the server; refused ${JSON.stringify(r.streams.refused)}) | ${r.pages.ok} (${r.pages.cutByServer} cut, ${r.pages.completed} complete) | ${died} |`;
     console.log(JSON.stringify(r, null, 2));
     console.log(`\n${new Date().toISOString()} ${cpus().length} × ${cpus()[0]?.model}\n${row}`);
     if (values.out) writeFileSync(values.out, JSON.stringify({ label: values.label, date: new Date().toISOString(), cpu: cpus()[0]?.model, ...r, output: output.slice(-4000) }, null, 2));

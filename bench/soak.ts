@@ -60,7 +60,15 @@ function one(): Promise<[number, boolean]> {
   const started = performance.now();
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port: PORT, agent, method: isPost ? 'POST' : 'GET', path: isPost ? '/analyze' : '/history', headers: isPost ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(postBody) } : {}, timeout: 10_000 },
+      {
+        host: '127.0.0.1',
+        port: PORT,
+        agent,
+        method: isPost ? 'POST' : 'GET',
+        path: isPost ? '/analyze' : '/history',
+        headers: isPost ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(postBody) } : {},
+        timeout: 10_000,
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve([performance.now() - started, res.statusCode === 200]));
@@ -78,17 +86,28 @@ let rate = values.rate === undefined ? NaN : Number(values.rate);
 if (Number.isNaN(rate)) {
   let done = 0;
   const until = performance.now() + 5000;
-  await Promise.all(Array.from({ length: 64 }, async () => {
-    while (performance.now() < until) {
-      await one();
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (performance.now() < until) {
+        await one();
+        done++;
+      }
+    }),
+  );
   rate = Math.floor(done / 5 / 2);
   console.log(`measured capacity ${(done / 5).toFixed(0)} req/s (this client, 64 connections); soaking at ${rate} req/s`);
 }
 
-interface Sample { t: number; rps: number; errors: number; p50: number; p99: number; rssMiB: number; fds: number; loopP99ms: number }
+interface Sample {
+  t: number;
+  rps: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  rssMiB: number;
+  fds: number;
+  loopP99ms: number;
+}
 const samples: Sample[] = [];
 let window: number[] = [];
 let windowErrors = 0;
@@ -99,7 +118,10 @@ let sent = 0;
 const inflight = new Set<Promise<void>>();
 const tickMs = 10;
 const loopDelay = async () => {
-  const text = await fetch(`http://127.0.0.1:${PORT}/metrics`).then((r) => r.text(), () => '');
+  const text = await fetch(`http://127.0.0.1:${PORT}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
   return Number(/^nodejs_eventloop_delay_p99_seconds (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000;
 };
 await loopDelay(); // resets the servers' loop-delay histograms
@@ -133,7 +155,9 @@ while (performance.now() - start < DURATION_S * 1000) {
       loopP99ms: await loopDelay(),
     };
     samples.push(s);
-    console.log(`t=${s.t}s ${s.rps.toFixed(0)} req/s errors ${s.errors} p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms rss ${s.rssMiB.toFixed(0)} MiB fds ${s.fds} loop p99 ${s.loopP99ms.toFixed(1)} ms`);
+    console.log(
+      `t=${s.t}s ${s.rps.toFixed(0)} req/s errors ${s.errors} p50 ${s.p50.toFixed(1)} ms p99 ${s.p99.toFixed(1)} ms rss ${s.rssMiB.toFixed(0)} MiB fds ${s.fds} loop p99 ${s.loopP99ms.toFixed(1)} ms`,
+    );
     window = [];
     windowErrors = 0;
     nextSample += SAMPLE_S * 1000;
@@ -160,8 +184,20 @@ function slopePerHour(ys: number[], ts: number[]): number {
 }
 // Trends over the second half (after warm-up: caches, JIT, SQLite page cache, WAL size settle).
 const late = samples.slice(Math.floor(samples.length / 2));
-const rssSlope = late.length >= 3 ? slopePerHour(late.map((s) => s.rssMiB), late.map((s) => s.t)) : NaN;
-const fdSlope = late.length >= 3 ? slopePerHour(late.map((s) => s.fds), late.map((s) => s.t)) : NaN;
+const rssSlope =
+  late.length >= 3
+    ? slopePerHour(
+        late.map((s) => s.rssMiB),
+        late.map((s) => s.t),
+      )
+    : NaN;
+const fdSlope =
+  late.length >= 3
+    ? slopePerHour(
+        late.map((s) => s.fds),
+        late.map((s) => s.t),
+      )
+    : NaN;
 const meanRss = late.reduce((a, s) => a + s.rssMiB, 0) / Math.max(1, late.length);
 // A leak grows without bound; noise wanders. Growth is flagged when the second half's trend adds
 // more than 10% of its mean RSS across that half itself, or (for runs long enough to extrapolate,

@@ -26,10 +26,7 @@ if (check.status !== 0) {
 // Browsers from 2023 on: the highlighter uses RegExp look-behind and \p{L} (Safari 16.4).
 const target = ['chrome111', 'edge111', 'firefox113', 'safari16.4'];
 const common = { bundle: true, minify: true, write: false, logLevel: 'warning', legalComments: 'none', target };
-const [js, css] = await Promise.all([
-  esbuild.build({ ...common, entryPoints: [join(web, 'src', 'main.ts')], format: 'esm' }),
-  esbuild.build({ ...common, entryPoints: [join(web, 'app.css')] }),
-]);
+const [js, css] = await Promise.all([esbuild.build({ ...common, entryPoints: [join(web, 'src', 'main.ts')], format: 'esm' }), esbuild.build({ ...common, entryPoints: [join(web, 'app.css')] })]);
 
 /** app.js + contents → app-1a2b3c4d.js */
 function fingerprint(name, body) {

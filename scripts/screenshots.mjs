@@ -46,11 +46,13 @@ const store = new SqliteHistoryStore(join(dir, 'history.db'));
 const start = Date.now() - HISTORY.length * 11 * 60_000;
 // Rows scored by each of the three engines, so the history shows their badges.
 const ENGINES = ['textblob', 'vader', 'blend'];
-await store.insert(HISTORY.map((text, i) => {
-  const engine = ENGINES[i % ENGINES.length];
-  const r = score(text, engine);
-  return { text, sentiment: r.sentiment, subjectivity: r.subjectivity, engine, createdAt: new Date(start + i * 11 * 60_000) };
-}));
+await store.insert(
+  HISTORY.map((text, i) => {
+    const engine = ENGINES[i % ENGINES.length];
+    const r = score(text, engine);
+    return { text, sentiment: r.sentiment, subjectivity: r.subjectivity, engine, createdAt: new Date(start + i * 11 * 60_000) };
+  }),
+);
 const app = await buildApp({ config: testConfig(), store, logger: false });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const url = `http://127.0.0.1:${app.server.address().port}/`;
@@ -74,7 +76,10 @@ try {
     await page.click('#analyze-button');
     await page.locator('#result .score-num').waitFor();
     // The second shot's analysis arrives live too; let the highlight animation finish.
-    await page.locator(`#history-list li`).nth(HISTORY.length + i).waitFor();
+    await page
+      .locator(`#history-list li`)
+      .nth(HISTORY.length + i)
+      .waitFor();
     await page.waitForTimeout(1800);
     await page.mouse.move(0, 0);
     await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());

@@ -18,15 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { corpusDir, featureTable, readCorpus } from '../src/engine/blend/corpus.js';
 import { FEATURE_NAMES } from '../src/engine/blend/features.js';
 import { modelProblems, squashClip, type BlendModel } from '../src/engine/blend/model.js';
-import {
-  BLEND_TRAINING,
-  evaluateLambda,
-  linearScore,
-  pearson,
-  selectFeatures,
-  train,
-  type FeatureTable,
-} from '../src/engine/blend/train-core.js';
+import { BLEND_TRAINING, evaluateLambda, linearScore, pearson, selectFeatures, train, type FeatureTable } from '../src/engine/blend/train-core.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const weightsPath = join(repoRoot, 'src', 'engine', 'blend', 'weights.ts');

@@ -59,8 +59,10 @@ export async function main(argv: string[]): Promise<number | undefined> {
       return runAnalyze(rest, io);
     case 'history':
       return runHistory(rest, io);
-    case 'loadtest': return runLoadtest(rest, io);
-    case 'plan': return runPlan(rest, io);
+    case 'loadtest':
+      return runLoadtest(rest, io);
+    case 'plan':
+      return runPlan(rest, io);
     case '--version':
     case '-v':
     case 'version':

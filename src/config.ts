@@ -76,7 +76,7 @@ export const OPTIONS = [
   { flag: 'keep-alive-timeout', env: 'KEEP_ALIVE_TIMEOUT_MS', help: 'idle keep-alive timeout in ms', value: '72000' },
   { flag: 'rate-limit', env: 'RATE_LIMIT', help: 'API requests per client per minute, per worker (429 past it)', def: '(no limit)' },
   { flag: 'trust-proxy', env: 'TRUST_PROXY', help: 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For is trusted', def: '(none)' },
-  { flag: 'default-engine', env: 'DEFAULT_ENGINE', help: 'engine for requests that name none: textblob (the original\'s scores), vader or blend', value: DEFAULT_ENGINE },
+  { flag: 'default-engine', env: 'DEFAULT_ENGINE', help: "engine for requests that name none: textblob (the original's scores), vader or blend", value: DEFAULT_ENGINE },
   { flag: 'max-inflight', env: 'MAX_INFLIGHT', help: 'requests one worker handles at once; more get 503 + Retry-After', value: '1024' },
 ] as const;
 
@@ -163,19 +163,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     return v === undefined || v === '' ? undefined : v;
   };
   /** The flag, else its variable, else the option's default value (OPTIONS: the one place defaults are written). */
-  const valueOf = (flag: (typeof OPTIONS)[number]['flag']): string => {
+  const optionValue = (flag: (typeof OPTIONS)[number]['flag']): string => {
     const o = OPTIONS.find((x) => x.flag === flag)!;
     return pick(o.flag, o.env) ?? ('value' in o ? o.value : '');
   };
 
-  const host = valueOf('host');
-  const port = integer('port', valueOf('port'), 0, 65535);
+  const host = optionValue('host');
+  const port = integer('port', optionValue('port'), 0, 65535);
 
   let dbPath = values['db'];
   let databaseUrl: string | undefined;
   const urlRaw = dbPath === undefined ? pick('database-url', 'DATABASE_URL') : undefined;
   if (urlRaw !== undefined) ({ dbPath, databaseUrl } = parseDatabaseUrl(urlRaw));
-  dbPath ??= valueOf('db');
+  dbPath ??= optionValue('db');
   const maxRowsRaw = pick('history-max-rows', 'HISTORY_MAX_ROWS');
   const maxAgeRaw = pick('history-max-age', 'HISTORY_MAX_AGE');
   const rateRaw = pick('rate-limit', 'RATE_LIMIT');
@@ -184,7 +184,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
   const workers = workersRaw === undefined ? availableParallelism() : integer('workers', workersRaw, 1, 256);
 
   const corsRaw = pick('cors-origins', 'CORS_ORIGINS');
-  const corsOrigins = corsRaw === undefined ? [] : corsRaw.split(',').map((s) => s.trim()).filter(Boolean);
+  const corsOrigins =
+    corsRaw === undefined
+      ? []
+      : corsRaw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   for (const origin of corsOrigins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new ConfigError(`cors-origins: "${origin}" is not an origin like https://example.com (no path, no trailing slash)`);
@@ -196,10 +202,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     throw new ConfigError('admin-token must be at least 16 characters long');
   }
 
-  const logLevel = valueOf('log-level') as LogLevel;
+  const logLevel = optionValue('log-level') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const engineRaw = valueOf('default-engine');
+  const engineRaw = optionValue('default-engine');
   if (!isEngineName(engineRaw)) throw new ConfigError(`default-engine must be one of ${ENGINE_NAMES.join(', ')}, got "${engineRaw}"`);
 
   return Object.freeze({
@@ -210,18 +216,23 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
     historyMaxRows: maxRowsRaw === undefined ? undefined : integer('history-max-rows', maxRowsRaw, 1, Number.MAX_SAFE_INTEGER),
     historyMaxAgeMs: maxAgeRaw === undefined ? undefined : duration('history-max-age', maxAgeRaw),
     workers,
-    bodyLimit: integer('body-limit', valueOf('body-limit'), 64, 64 * 1024 * 1024),
-    maxTextChars: integer('max-text-chars', valueOf('max-text-chars'), 1, 10_000_000),
-    batchMax: integer('batch-max', valueOf('batch-max'), 1, 10_000),
+    bodyLimit: integer('body-limit', optionValue('body-limit'), 64, 64 * 1024 * 1024),
+    maxTextChars: integer('max-text-chars', optionValue('max-text-chars'), 1, 10_000_000),
+    batchMax: integer('batch-max', optionValue('batch-max'), 1, 10_000),
     corsOrigins: Object.freeze(corsOrigins),
     adminToken,
     logLevel,
     rateLimit: rateRaw === undefined ? undefined : integer('rate-limit', rateRaw, 1, 10_000_000),
-    trustProxy: Object.freeze((pick('trust-proxy', 'TRUST_PROXY') ?? '').split(',').map((x) => x.trim()).filter(Boolean)),
-    sqliteSync: sqliteSync(valueOf('sqlite-sync')),
-    maxInflight: integer('max-inflight', valueOf('max-inflight'), 1, 1_000_000),
+    trustProxy: Object.freeze(
+      (pick('trust-proxy', 'TRUST_PROXY') ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+    sqliteSync: sqliteSync(optionValue('sqlite-sync')),
+    maxInflight: integer('max-inflight', optionValue('max-inflight'), 1, 1_000_000),
     defaultEngine: engineRaw,
-    keepAliveTimeoutMs: integer('keep-alive-timeout', valueOf('keep-alive-timeout'), 1000, 3_600_000),
+    keepAliveTimeoutMs: integer('keep-alive-timeout', optionValue('keep-alive-timeout'), 1000, 3_600_000),
   });
 }
 

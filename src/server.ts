@@ -41,7 +41,9 @@ export function displayUrl(config: Config, port: number): string {
 function announceListening(log: Logger, config: Config, port: number, workers: number): void {
   const url = displayUrl(config, port);
   const history = describeDatabase(config);
-  log.child({}, { level: 'info' }).info({ url, workers, history, version: VERSION }, `Polarity ${VERSION} is listening on ${url} (${workers} worker${workers === 1 ? '' : 's'}, history in ${history})`);
+  log
+    .child({}, { level: 'info' })
+    .info({ url, workers, history, version: VERSION }, `Polarity ${VERSION} is listening on ${url} (${workers} worker${workers === 1 ? '' : 's'}, history in ${history})`);
 }
 
 const RETENTION_INTERVAL_MS = 10_000;

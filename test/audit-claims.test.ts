@@ -10,7 +10,10 @@ import { makeApp, ROOT, tempDir } from './helpers.js';
 import { startServer } from './process-helpers.js';
 
 test('the admin token must be at least 16 characters (15 refused at start, 16 accepted)', () => {
-  assert.throws(() => loadConfig({ ADMIN_TOKEN: 'x'.repeat(15) }, []), (e: unknown) => e instanceof ConfigError && /at least 16 characters/.test(e.message));
+  assert.throws(
+    () => loadConfig({ ADMIN_TOKEN: 'x'.repeat(15) }, []),
+    (e: unknown) => e instanceof ConfigError && /at least 16 characters/.test(e.message),
+  );
   assert.throws(() => loadConfig({}, ['--admin-token', 'short']), ConfigError);
   assert.equal(loadConfig({ ADMIN_TOKEN: 'x'.repeat(16) }, []).adminToken, 'x'.repeat(16));
 });
@@ -26,7 +29,12 @@ test('every answer carries the whole CSP (no inline script or style, no third-pa
   ];
   for (const res of answers) {
     const csp = String(res.headers['content-security-policy']);
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name!, values]),
+    );
     assert.deepEqual(directives.get('default-src'), ["'none'"], csp);
     assert.deepEqual(directives.get('script-src'), ["'self'"], csp);
     assert.deepEqual(directives.get('style-src'), ["'self'"], csp);
@@ -55,7 +63,9 @@ test('the page builds its DOM without HTML parsing: no innerHTML, outerHTML, ins
   assert.ok(files.length > 0);
   for (const f of files) {
     // Comments may name the APIs (to say they are not used); code may not.
-    const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+    const code = readFileSync(f, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/(^|[^:])\/\/.*$/gm, '$1');
     assert.doesNotMatch(code, /\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser/, f);
   }
 });
@@ -63,8 +73,17 @@ test('the page builds its DOM without HTML parsing: no innerHTML, outerHTML, ins
 test('the systemd unit has every sandbox setting the threat model names', () => {
   const unit = readFileSync(join(ROOT, 'deploy/systemd/polarity.service'), 'utf8');
   for (const line of [
-    'User=polarity', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'PrivateDevices=yes',
-    'CapabilityBoundingSet=', 'AmbientCapabilities=', 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK', 'ReadWritePaths=/var/lib/polarity', 'ProcSubset=pid',
+    'User=polarity',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'PrivateDevices=yes',
+    'CapabilityBoundingSet=',
+    'AmbientCapabilities=',
+    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
+    'ReadWritePaths=/var/lib/polarity',
+    'ProcSubset=pid',
   ]) {
     assert.match(unit, new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), line);
   }
@@ -87,11 +106,20 @@ test('at debug, request log lines hold method, URL, status and time: never a bod
   server.signal('SIGINT'); // drains without waiting for idle keep-alive connections
   await server.exited;
   const out = server.output();
-  const lines = out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = out
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const requestLines = lines.filter((l) => l.msg === 'request');
   assert.ok(requestLines.length >= 5, `debug request lines were written:\n${out}`);
   for (const l of requestLines) {
-    assert.deepEqual(Object.keys(l).filter((k) => !['level', 'time', 'pid', 'hostname', 'reqId', 'requestId', 'msg'].includes(k)).sort(), ['method', 'ms', 'status', 'url'], JSON.stringify(l));
+    assert.deepEqual(
+      Object.keys(l)
+        .filter((k) => !['level', 'time', 'pid', 'hostname', 'reqId', 'requestId', 'msg'].includes(k))
+        .sort(),
+      ['method', 'ms', 'status', 'url'],
+      JSON.stringify(l),
+    );
   }
   assert.doesNotMatch(out, new RegExp(marker), 'no text or body in the logs');
   assert.doesNotMatch(out, new RegExp(headerMarker), 'no header in the logs');
@@ -110,7 +138,11 @@ test('retention runs in one process: with two workers only the primary deletes, 
   while (!/retention: deleted/.test(server.output()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   t.diagnostic(`retention logged ${((Date.now() - until + 10_000) / 1000).toFixed(1)} s after the server listened`);
   await new Promise((r) => setTimeout(r, 1000)); // a worker that also trimmed would have logged by now
-  const lines = server.output().split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { msg?: string; pid?: number; deleted?: number });
+  const lines = server
+    .output()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { msg?: string; pid?: number; deleted?: number });
   const trims = lines.filter((l) => l.msg === 'retention: deleted old history rows');
   assert.equal(trims.length, 1, server.output());
   assert.equal(trims[0]!.pid, server.child.pid, 'the primary, not a worker');

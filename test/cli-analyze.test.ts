@@ -36,10 +36,20 @@ test('analyze TEXT prints the analysis as one JSON line', async () => {
   assert.equal(err, '');
   assert.ok(out.endsWith('\n') && out.split('\n').length === 2);
   assert.deepEqual(JSON.parse(out), expected('Not a very good movie :)'));
-  assert.deepEqual(JSON.parse(out).assessments[0], [['not', 'very', 'good'], -0.26923076923076916, 0.46153846153846156, null, [[0, 3], [6, 4], [11, 4]]]);
+  assert.deepEqual(JSON.parse(out).assessments[0], [
+    ['not', 'very', 'good'],
+    -0.26923076923076916,
+    0.46153846153846156,
+    null,
+    [
+      [0, 3],
+      [6, 4],
+      [11, 4],
+    ],
+  ]);
 });
 
-test('analyze names its fields as the API does: sentiment (TextBlob\'s polarity), subjectivity, label, engine', async () => {
+test("analyze names its fields as the API does: sentiment (TextBlob's polarity), subjectivity, label, engine", async () => {
   const text = 'Not a very good movie :)';
   const printed = JSON.parse((await run([text])).out);
   assert.deepEqual(Object.keys(printed).slice(0, 4).sort(), ['engine', 'label', 'sentiment', 'subjectivity']);
@@ -82,7 +92,10 @@ test('--jsonl: one line per input, in order, ids echoed as given', async () => {
   const { code, out, err } = await run(['--jsonl'], [input]);
   assert.equal(code, 0);
   assert.equal(err, '');
-  const lines = out.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = out
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, texts.length);
   lines.forEach((line, k) => {
     assert.deepEqual(line, { id: k % 2 ? `s${k}` : k, ...expected(texts[k]!) });
@@ -90,21 +103,13 @@ test('--jsonl: one line per input, in order, ids echoed as given', async () => {
 });
 
 test('--jsonl: malformed lines get an error line, the run goes on, exit code 1', async () => {
-  const input = [
-    '{"id": 1, "text": "good"}',
-    '{not json',
-    '',
-    '   ',
-    '{"id": "x"}',
-    '{"id": 7, "text": 42}',
-    '[1, 2]',
-    'null',
-    '{"text": "bad"}',
-    '{"id": 9, "text": "nice"}',
-  ].join('\r\n');
+  const input = ['{"id": 1, "text": "good"}', '{not json', '', '   ', '{"id": "x"}', '{"id": 7, "text": 42}', '[1, 2]', 'null', '{"text": "bad"}', '{"id": 9, "text": "nice"}'].join('\r\n');
   const { code, out } = await run(['--jsonl'], [input]);
   assert.equal(code, 1);
-  const lines = out.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = out
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(lines[0], { id: 1, ...expected('good') });
   assert.equal(lines[1].id, null);
   assert.equal(lines[1].line, 2);
@@ -134,7 +139,10 @@ test('--jsonl: lines and UTF-8 characters split across input chunks; no trailing
   for (let k = 0; k < whole.length; k += 3) chunks.push(whole.subarray(k, k + 3)); // splits multi-byte characters
   const { code, out } = await run(['--jsonl'], chunks);
   assert.equal(code, 0);
-  const lines = out.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = out
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(lines, [
     { id: 'a', ...expected('naïve but good 😀') },
     { id: 'b', ...expected('très bien') },
@@ -159,12 +167,19 @@ test('--jsonl: waits for a slow stdout (backpressure) and keeps every line in or
   for (let k = 0; k < input.length; k += 4096) stdin.write(input.slice(k, k + 4096));
   stdin.end();
   assert.equal(await done, 0);
-  const ids = received.join('').trimEnd().split('\n').map((l) => JSON.parse(l).id);
-  assert.deepEqual(ids, Array.from({ length: n }, (_, k) => k));
+  const ids = received
+    .join('')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l).id);
+  assert.deepEqual(
+    ids,
+    Array.from({ length: n }, (_, k) => k),
+  );
   assert.ok(drains > 0, 'stdout signalled backpressure and the command waited for drain');
 });
 
-test('analyze --engine prints the API\'s explained answer for that engine', async () => {
+test("analyze --engine prints the API's explained answer for that engine", async () => {
   for (const engine of ['textblob', 'vader', 'blend'] as const) {
     const { code, out } = await run(['--engine', engine, 'The food was GREAT!!! :)']);
     assert.equal(code, 0);
@@ -173,7 +188,13 @@ test('analyze --engine prints the API\'s explained answer for that engine', asyn
   }
   const lines = await run(['--jsonl', '--engine', 'vader'], ['{"id":1,"text":"good"}\n{"id":2,"text":"bad"}\n']);
   assert.equal(lines.code, 0);
-  assert.deepEqual(lines.out.trim().split('\n').map((l) => JSON.parse(l).sentiment), [vader('good').compound, vader('bad').compound]);
+  assert.deepEqual(
+    lines.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).sentiment),
+    [vader('good').compound, vader('bad').compound],
+  );
 });
 
 test('analyze --engine with an unknown name is a usage error (exit 2)', async () => {

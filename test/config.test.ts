@@ -73,7 +73,11 @@ test('invalid values are refused with a message naming the option', () => {
     [{}, ['extra-positional'], /Unexpected argument/],
   ];
   for (const [env, argv, message] of bad) {
-    assert.throws(() => loadConfig(env, argv), (e: unknown) => e instanceof ConfigError && message.test(e.message), `${JSON.stringify(env)} ${argv}`);
+    assert.throws(
+      () => loadConfig(env, argv),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      `${JSON.stringify(env)} ${argv}`,
+    );
   }
 });
 

@@ -23,7 +23,10 @@ test('/docs lists every operation of /openapi.json and every problem code, serve
   }
   for (const route of ['POST /analyze', 'GET /history', 'GET /metrics', 'GET /docs']) {
     const [m, p] = route.split(' ');
-    assert.ok(ops.some(([om, op]) => om === m && op === p), `${route} is in the OpenAPI document`);
+    assert.ok(
+      ops.some(([om, op]) => om === m && op === p),
+      `${route} is in the OpenAPI document`,
+    );
   }
   for (const [code, p] of Object.entries(PROBLEMS)) {
     assert.ok(html.includes(`id="${problemAnchor(code)}"`), `${code} is in the catalogue`);
@@ -91,9 +94,21 @@ test('wantsJson: JSON only when the client prefers it to HTML', () => {
   for (const [accept, json] of table) assert.equal(wantsJson(accept), json, String(accept));
 });
 
-test('exampleOf: the schema\'s example, else one built from types, enums and bounds', () => {
+test("exampleOf: the schema's example, else one built from types, enums and bounds", () => {
   const doc: OpenApiDocument = { info: { title: 't', version: '1' }, components: { schemas: { Row: { type: 'object', required: ['id'], properties: { id: { type: 'integer' } } } } } };
-  assert.deepEqual(exampleOf(doc, { type: 'object', required: ['text', 'n', 'label'], properties: { text: { type: 'string', examples: ['I love it'] }, n: { type: 'number', minimum: -1, maximum: 1 }, label: { type: 'string', enum: ['positive', 'negative'] }, optional: { type: 'boolean' } } }), { text: 'I love it', n: 0.5, label: 'positive' });
+  assert.deepEqual(
+    exampleOf(doc, {
+      type: 'object',
+      required: ['text', 'n', 'label'],
+      properties: {
+        text: { type: 'string', examples: ['I love it'] },
+        n: { type: 'number', minimum: -1, maximum: 1 },
+        label: { type: 'string', enum: ['positive', 'negative'] },
+        optional: { type: 'boolean' },
+      },
+    }),
+    { text: 'I love it', n: 0.5, label: 'positive' },
+  );
   assert.deepEqual(exampleOf(doc, { type: 'array', items: { $ref: '#/components/schemas/Row' } }), [{ id: 1 }]);
   assert.equal(exampleOf(doc, { type: 'string', format: 'date-time' }), '2026-01-01T12:00:00.000Z');
   assert.equal(exampleOf(doc, { anyOf: [{ type: 'boolean' }, { type: 'string' }] }), true);

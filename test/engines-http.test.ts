@@ -41,7 +41,7 @@ describe('engine choice', () => {
     assert.equal(body.engine, 'vader');
     assert.equal(body.sentiment, v.compound);
     assert.deepEqual(body.vader, { compound: v.compound, pos: v.pos, neu: v.neu, neg: v.neg });
-    assert.equal(body.subjectivity, analyze(TEXT).subjectivity, 'subjectivity is TextBlob\'s whatever the engine');
+    assert.equal(body.subjectivity, analyze(TEXT).subjectivity, "subjectivity is TextBlob's whatever the engine");
     assert.equal(body.label, labelOf(v.compound, 'vader'));
     const [row] = (await app.inject({ url: '/history' })).json();
     assert.deepEqual([row.id, row.engine, row.sentiment, row.label], [body.id, 'vader', v.compound, body.label]);
@@ -53,7 +53,7 @@ describe('engine choice', () => {
     const body = (await post(app, '/analyze', { text: TEXT, engine: 'blend' })).json();
     assert.equal(body.engine, 'blend');
     assert.equal(body.sentiment, blend(TEXT).score);
-    assert.equal(body.subjectivity, analyze(TEXT).subjectivity, 'subjectivity is TextBlob\'s whatever the engine');
+    assert.equal(body.subjectivity, analyze(TEXT).subjectivity, "subjectivity is TextBlob's whatever the engine");
     assert.ok(body.sentiment >= -1 && body.sentiment <= 1);
     assert.equal((await app.inject({ url: '/history' })).json()[0].engine, 'blend');
   });
@@ -70,7 +70,7 @@ describe('engine choice', () => {
     assert.equal(engineProp.default, 'vader');
   });
 
-  test('the page\'s engine picker starts on the server\'s default engine', async (t) => {
+  test("the page's engine picker starts on the server's default engine", async (t) => {
     const page = async (overrides: object) => {
       const { app } = await makeApp(t, overrides);
       const res = await app.inject({ url: '/' });
@@ -87,15 +87,24 @@ describe('engine choice', () => {
     const { app } = await makeApp(t);
     const texts = ['good', 'bad', 'meh'];
     const body = (await post(app, '/analyze/batch', { texts, engine: 'vader' })).json();
-    assert.deepEqual(body.map((r: { sentiment: number }) => r.sentiment), texts.map((x) => vader(x).compound));
+    assert.deepEqual(
+      body.map((r: { sentiment: number }) => r.sentiment),
+      texts.map((x) => vader(x).compound),
+    );
     const rows = (await app.inject({ url: '/history' })).json();
-    assert.deepEqual(rows.map((r: { engine: string }) => r.engine), ['vader', 'vader', 'vader']);
+    assert.deepEqual(
+      rows.map((r: { engine: string }) => r.engine),
+      ['vader', 'vader', 'vader'],
+    );
   });
 
   test('an unknown or non-string engine is a 400 unknown-engine problem; nothing is stored', async (t) => {
     const { app } = await makeApp(t);
     for (const engine of ['textblob2', 'VADER', '', 5, null, ['vader']]) {
-      for (const [url, payload] of [['/analyze', { text: 'good', engine }], ['/analyze/batch', { texts: ['good'], engine }]] as const) {
+      for (const [url, payload] of [
+        ['/analyze', { text: 'good', engine }],
+        ['/analyze/batch', { texts: ['good'], engine }],
+      ] as const) {
         const res = await post(app, url, payload);
         assert.equal(res.statusCode, 400, `${url} engine=${JSON.stringify(engine)}`);
         assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
@@ -131,22 +140,31 @@ describe('explain and sentences', () => {
     test(`${engine}: sentences carry offsets into the text and each one's own score`, async (t) => {
       const { app } = await makeApp(t);
       const body = (await post(app, '/analyze', { text: TWO, engine, sentences: true, store: false })).json();
-      assert.deepEqual(body.sentences.map((s: { offset: number; length: number }) => TWO.slice(s.offset, s.offset + s.length)), ['The food was great.', 'The service was NOT good!']);
+      assert.deepEqual(
+        body.sentences.map((s: { offset: number; length: number }) => TWO.slice(s.offset, s.offset + s.length)),
+        ['The food was great.', 'The service was NOT good!'],
+      );
       for (const s of body.sentences) {
         const expected = score(TWO.slice(s.offset, s.offset + s.length), engine);
         assert.deepEqual([s.sentiment, s.label, s.engine], [expected.sentiment, expected.label, engine]);
       }
       assert.ok(body.sentences[0].sentiment > 0 && body.sentences[1].sentiment < 0, 'opposite sentences, opposite signs');
-      assert.deepEqual(splitSentences(TWO), body.sentences.map((s: { offset: number; length: number }) => ({ offset: s.offset, length: s.length })));
+      assert.deepEqual(
+        splitSentences(TWO),
+        body.sentences.map((s: { offset: number; length: number }) => ({ offset: s.offset, length: s.length })),
+      );
     });
   }
 
-  test('textblob explain: TextBlob\'s assessments, each with the [offset, length] of its words', async (t) => {
+  test("textblob explain: TextBlob's assessments, each with the [offset, length] of its words", async (t) => {
     const { app } = await makeApp(t);
     const text = 'Not GOOD at all!! Very nice :)';
     const body = (await post(app, '/analyze', { text, explain: true, store: false })).json();
     const tb = analyze(text);
-    assert.deepEqual(body.assessments.map((a: unknown[]) => a.slice(0, 4)), tb.assessments);
+    assert.deepEqual(
+      body.assessments.map((a: unknown[]) => a.slice(0, 4)),
+      tb.assessments,
+    );
     for (const a of body.assessments) {
       const [words, , , , spans] = a as [string[], number, number, unknown, [number, number][]];
       assert.equal(spans.length, words.length);
@@ -167,15 +185,18 @@ describe('explain and sentences', () => {
     assert.ok((byWord.get('great') as number) < 0, '"not great" is negated');
     assert.ok((byWord.get('superb') as number) > 0);
     const emoji = body.assessments.filter((a: { offset: number; length: number }) => text.slice(a.offset, a.offset + a.length) === '😍');
-    assert.ok(emoji.length > 0, 'the emoji\'s description words point at the emoji');
+    assert.ok(emoji.length > 0, "the emoji's description words point at the emoji");
   });
 
-  test('blend explain: contributions (largest first) and VADER\'s words', async (t) => {
+  test("blend explain: contributions (largest first) and VADER's words", async (t) => {
     const { app } = await makeApp(t);
     const body = (await post(app, '/analyze', { text: TEXT, engine: 'blend', explain: true, store: false })).json();
     assert.ok(body.contributions.length > 0);
     const sizes = body.contributions.map((c: { contribution: number }) => Math.abs(c.contribution));
-    assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
+    assert.deepEqual(
+      sizes,
+      [...sizes].sort((a, b) => b - a),
+    );
     assert.ok(body.assessments.every((a: { offset: number; length: number; word: string }) => a.length > 0 && typeof a.word === 'string'));
   });
 });

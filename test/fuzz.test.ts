@@ -15,23 +15,47 @@ const TOKEN = 'fuzz-admin-token-0123456789';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'] as const;
 const PATHS = ['/analyze', '/analyze/batch', '/history', '/history/1', '/history/stream', '/livez', '/readyz', '/metrics', '/openapi.json', '/'];
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '', 'application/problem+json', 'APPLICATION/JSON'];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=latin1',
+  '',
+  'application/problem+json',
+  'APPLICATION/JSON',
+];
 
 /** JSON-ish bodies that come close to valid: the interesting cases for a validator. */
-const nearValidBody = fc.oneof(
-  fc.record({ text: fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' })) }),
-  fc.record({ text: fc.anything() }, { requiredKeys: [] }),
-  fc.record({ text: fc.string(), store: fc.anything(), explain: fc.anything() }, { requiredKeys: ['text'] }),
-  fc.record({ texts: fc.array(fc.anything(), { maxLength: 120 }) }),
-  fc.record({ texts: fc.array(fc.string({ unit: 'binary' }), { maxLength: 5 }), store: fc.boolean() }),
-  fc.anything(),
-  fc.jsonValue(),
-).map((v) => JSON.stringify(v) ?? 'undefined');
+const nearValidBody = fc
+  .oneof(
+    fc.record({ text: fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' })) }),
+    fc.record({ text: fc.anything() }, { requiredKeys: [] }),
+    fc.record({ text: fc.string(), store: fc.anything(), explain: fc.anything() }, { requiredKeys: ['text'] }),
+    fc.record({ texts: fc.array(fc.anything(), { maxLength: 120 }) }),
+    fc.record({ texts: fc.array(fc.string({ unit: 'binary' }), { maxLength: 5 }), store: fc.boolean() }),
+    fc.anything(),
+    fc.jsonValue(),
+  )
+  .map((v) => JSON.stringify(v) ?? 'undefined');
 
 const rawBody = fc.oneof(
   nearValidBody,
   fc.string({ unit: 'binary', maxLength: 300 }),
-  fc.constantFrom('', '{', '{"text":', '{"text": "a"', '[]', 'null', '{"text": "\\ud800"}', '{"text": "\\u0000"}', '{"__proto__": {"text": "x"}}', '{"constructor": {"prototype": {}}}', '{"text": "a", "text": 5}'),
+  fc.constantFrom(
+    '',
+    '{',
+    '{"text":',
+    '{"text": "a"',
+    '[]',
+    'null',
+    '{"text": "\\ud800"}',
+    '{"text": "\\u0000"}',
+    '{"__proto__": {"text": "x"}}',
+    '{"constructor": {"prototype": {}}}',
+    '{"text": "a", "text": 5}',
+  ),
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
 );
 
@@ -49,11 +73,26 @@ test('fuzz: hostile requests never get a 5xx; rejections are problem documents a
   await fc.assert(
     fc.asyncProperty(
       fc.constantFrom(...METHODS),
-      fc.oneof(fc.constantFrom(...PATHS), fc.webPath().map((p) => (p.startsWith('/') ? p : '/' + p)), fc.string({ unit: 'binary', maxLength: 40 }).map((s) => '/' + encodeURIComponent(s))),
-      fc.oneof(fc.constant(''), fc.webQueryParameters().map((q) => '?' + q), fc.constantFrom('?limit=0', '?limit=-5', '?limit=1e3', '?limit=99999999999999999999', '?before=abc', '?before=1.5', '?limit=10&limit=20', '?after=-1', '?limit=%00')),
+      fc.oneof(
+        fc.constantFrom(...PATHS),
+        fc.webPath().map((p) => (p.startsWith('/') ? p : '/' + p)),
+        fc.string({ unit: 'binary', maxLength: 40 }).map((s) => '/' + encodeURIComponent(s)),
+      ),
+      fc.oneof(
+        fc.constant(''),
+        fc.webQueryParameters().map((q) => '?' + q),
+        fc.constantFrom('?limit=0', '?limit=-5', '?limit=1e3', '?limit=99999999999999999999', '?before=abc', '?before=1.5', '?limit=10&limit=20', '?after=-1', '?limit=%00'),
+      ),
       fc.constantFrom(...CONTENT_TYPES),
       rawBody,
-      fc.option(fc.oneof(fc.constant(`Bearer ${TOKEN.slice(0, -1)}`), fc.string({ maxLength: 60 }).map((s) => `Bearer ${s}`), fc.string({ maxLength: 60 })), { nil: undefined }),
+      fc.option(
+        fc.oneof(
+          fc.constant(`Bearer ${TOKEN.slice(0, -1)}`),
+          fc.string({ maxLength: 60 }).map((s) => `Bearer ${s}`),
+          fc.string({ maxLength: 60 }),
+        ),
+        { nil: undefined },
+      ),
       async (method, path, query, contentType, body, authorization) => {
         cases++;
         const before = await store.count();
@@ -119,7 +158,41 @@ test('fuzz: the engine gives finite scores in range for any string', { timeout: 
     }
   };
   // Words the lexicon knows, negations, modifiers and emoticon pieces make the paths interesting.
-  const piece = fc.constantFrom('good', 'bad', 'not', 'very', 'never', 'great', '!', '(!)', ':)', ': )', ':-(', 'n\'t', 'isn\'t', '...', '.', '?', ' ', '\n', '\r\n', '\u00a0', '\u2019', 'GOOD', 'extremely', 'D', ':', '(', ')', '😀', 'İ', 'K', 'END-OF-SENTENCE', '\u0000', '\ud800');
+  const piece = fc.constantFrom(
+    'good',
+    'bad',
+    'not',
+    'very',
+    'never',
+    'great',
+    '!',
+    '(!)',
+    ':)',
+    ': )',
+    ':-(',
+    "n't",
+    "isn't",
+    '...',
+    '.',
+    '?',
+    ' ',
+    '\n',
+    '\r\n',
+    '\u00a0',
+    '\u2019',
+    'GOOD',
+    'extremely',
+    'D',
+    ':',
+    '(',
+    ')',
+    '😀',
+    'İ',
+    'K',
+    'END-OF-SENTENCE',
+    '\u0000',
+    '\ud800',
+  );
   const texts = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }),
     fc.string({ unit: 'grapheme', maxLength: 100 }),
@@ -127,7 +200,10 @@ test('fuzz: the engine gives finite scores in range for any string', { timeout: 
     fc.array(piece, { maxLength: 60 }).map((a) => a.join('')),
     fc.array(piece, { maxLength: 60 }).map((a) => a.join(' ')),
   );
-  fc.assert(fc.property(texts, (s) => inRange(s)), { numRuns: RUNS * 4, seed: SEED + 2 });
+  fc.assert(
+    fc.property(texts, (s) => inRange(s)),
+    { numRuns: RUNS * 4, seed: SEED + 2 },
+  );
   // One 1 MB text of each hostile shape.
   for (const unit of ['(', ':)', '!', 'a', '\ud800', 'not very good ', ': ) (: ']) inRange(unit.repeat(Math.ceil(1_000_000 / unit.length)));
   t.diagnostic(`fuzzed ${RUNS * 4} engine inputs and 7 texts of 1 MB: all finite and in range`);

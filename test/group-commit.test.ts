@@ -5,7 +5,11 @@ import { DeadlineError, GroupCommitQueue } from '../src/store/group-commit.js';
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const settled = (p: Promise<unknown>) => p.then((v) => ({ ok: true as const, v }), (err: unknown) => ({ ok: false as const, err: err as Error }));
+const settled = (p: Promise<unknown>) =>
+  p.then(
+    (v) => ({ ok: true as const, v }),
+    (err: unknown) => ({ ok: false as const, err: err as Error }),
+  );
 
 test('the inserts of one turn are one write; each caller gets its own rows', async () => {
   const writes: number[][] = [];

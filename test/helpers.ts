@@ -22,10 +22,7 @@ export function tempDir(t: { after: (fn: () => unknown) => void }, prefix = 'pol
   return dir;
 }
 
-export async function makeApp(
-  t: { after: (fn: () => unknown) => void },
-  overrides: Partial<Config> = {},
-): Promise<{ app: FastifyInstance; store: SqliteHistoryStore; dbPath: string }> {
+export async function makeApp(t: { after: (fn: () => unknown) => void }, overrides: Partial<Config> = {}): Promise<{ app: FastifyInstance; store: SqliteHistoryStore; dbPath: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'polarity-app-'));
   const dbPath = overrides.dbPath ?? join(dir, 'history.db');
   const store = new SqliteHistoryStore(dbPath);

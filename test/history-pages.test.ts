@@ -53,5 +53,8 @@ test('a failed read of the newest rows answers 503 store-unavailable and the wor
   (store as unknown as { refreshCache: () => void }).refreshCache = original;
   const ok = await app.inject({ method: 'GET', url: '/history' });
   assert.equal(ok.statusCode, 200);
-  assert.deepEqual(ok.json().map((r: { text: string }) => r.text), ['kept']);
+  assert.deepEqual(
+    ok.json().map((r: { text: string }) => r.text),
+    ['kept'],
+  );
 });

@@ -18,7 +18,7 @@ async function historyTexts(app: FastifyInstance): Promise<string[]> {
   return res.json().map((r: { text: string }) => r.text);
 }
 
-function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; json: () => any }, status: number, code: string) {
+function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; json: () => Record<string, unknown> }, status: number, code: string) {
   assert.equal(res.statusCode, status, `expected ${status} ${code}, got ${res.statusCode}`);
   assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
   const body = res.json();
@@ -61,8 +61,20 @@ describe('POST /analyze', () => {
     assert.equal(body.id, undefined);
     assert.equal(body.createdAt, undefined);
     // TextBlob's assessments, each with one [offset, length] per word as a fifth element.
-    assert.deepEqual(body.assessments.map((a: unknown[]) => a.slice(0, 4)), analyze('very good :)').assessments);
-    assert.deepEqual(body.assessments.map((a: unknown[]) => a[4]), [[[0, 4], [5, 4]], [[10, 2]]]);
+    assert.deepEqual(
+      body.assessments.map((a: unknown[]) => a.slice(0, 4)),
+      analyze('very good :)').assessments,
+    );
+    assert.deepEqual(
+      body.assessments.map((a: unknown[]) => a[4]),
+      [
+        [
+          [0, 4],
+          [5, 4],
+        ],
+        [[10, 2]],
+      ],
+    );
     assert.deepEqual(await historyTexts(app), []);
   });
 
@@ -188,7 +200,10 @@ describe('GET /history', () => {
     assertProblem(await app.inject({ url: '/history?before=abc' }), 400, 'invalid-cursor');
     assertProblem(await app.inject({ url: '/history?before=0' }), 400, 'invalid-cursor');
     const last = (await app.inject({ url: '/history?limit=1' })).json()[0];
-    assert.deepEqual((await app.inject({ url: `/history?before=${last.id}` })).json().map((r: { text: string }) => r.text), ['r1', 'r0']);
+    assert.deepEqual(
+      (await app.inject({ url: `/history?before=${last.id}` })).json().map((r: { text: string }) => r.text),
+      ['r1', 'r0'],
+    );
   });
 
   test('an empty history is [] with no Link; HEAD works', async (t) => {
@@ -433,12 +448,21 @@ describe('GET /history/stream (Server-Sent Events)', () => {
     await other.insert([{ text: 'four', sentiment: 0, subjectivity: 0, engine: 'textblob' }]);
     await other.close();
     await waitFor(() => s.events.length >= 4);
-    assert.deepEqual(s.events.map((e) => e.row.text), ['one', 'two', 'three', 'four']);
-    assert.deepEqual(s.events.map((e) => e.id), s.events.map((e) => e.row.id));
+    assert.deepEqual(
+      s.events.map((e) => e.row.text),
+      ['one', 'two', 'three', 'four'],
+    );
+    assert.deepEqual(
+      s.events.map((e) => e.id),
+      s.events.map((e) => e.row.id),
+    );
     const resumed = openStream(port, { 'last-event-id': String(s.events[1]!.id) });
     t.after(() => resumed.close());
     await resumed.ready;
     await waitFor(() => resumed.events.length >= 2);
-    assert.deepEqual(resumed.events.map((e) => e.row.text), ['three', 'four']);
+    assert.deepEqual(
+      resumed.events.map((e) => e.row.text),
+      ['three', 'four'],
+    );
   });
 });

@@ -11,8 +11,7 @@ const json = { 'content-type': 'application/json' };
 
 test('the same key and request replays the first answer; nothing is stored twice', async (t) => {
   const { app, store } = await makeApp(t);
-  const post = (key: string, body: unknown, url = '/analyze') =>
-    app.inject({ method: 'POST', url, headers: { ...json, 'idempotency-key': key }, payload: JSON.stringify(body) });
+  const post = (key: string, body: unknown, url = '/analyze') => app.inject({ method: 'POST', url, headers: { ...json, 'idempotency-key': key }, payload: JSON.stringify(body) });
 
   const first = await post('order-1', { text: 'Not bad at all!', explain: true, sentences: true });
   assert.equal(first.statusCode, 200);
@@ -55,7 +54,10 @@ test('a batch with a key: replayed with every id in order; the history holds it 
   assert.deepEqual(again.json(), first.json());
   assert.equal(await store.count(), 4);
   const history = (await app.inject({ method: 'GET', url: '/history' })).json();
-  assert.deepEqual(history.map((r: { id: number }) => r.id), [...ids].reverse());
+  assert.deepEqual(
+    history.map((r: { id: number }) => r.id),
+    [...ids].reverse(),
+  );
 });
 
 test('an invalid key is a 400 and changes nothing; "store": false ignores the key', async (t) => {
@@ -102,16 +104,25 @@ test('two workers: concurrent retries with one key store once and all answer the
     assert.equal(answers.filter((a) => a.replayed === null).length, 1, 'one answer stored, the others replayed');
   }
   const history = (await (await fetch(`${server.url}/history?limit=100`)).json()) as { text: string }[];
-  assert.deepEqual(history.map((r) => r.text), [4, 3, 2, 1, 0].map((i) => `retried ${i}`));
+  assert.deepEqual(
+    history.map((r) => r.text),
+    [4, 3, 2, 1, 0].map((i) => `retried ${i}`),
+  );
 
   // Two Idempotency-Key headers (Node would join them into one value "a, b"): refused.
   const { hostname, port } = new URL(server.url);
   const answer = await new Promise<string>((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     let data = '';
-    socket.setEncoding('utf8').on('data', (d: string) => (data += d)).on('end', () => resolve(data)).on('error', reject);
+    socket
+      .setEncoding('utf8')
+      .on('data', (d: string) => (data += d))
+      .on('end', () => resolve(data))
+      .on('error', reject);
     const body = '{"text":"twice"}';
-    socket.write(`POST /analyze HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    socket.write(
+      `POST /analyze HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
   });
   assert.match(answer, /^HTTP\/1\.1 400 /);
   assert.match(answer, /"code":"invalid-idempotency-key"/);

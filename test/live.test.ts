@@ -17,8 +17,7 @@ class MemoryStore {
     for (let i = 0; i < n; i++) {
       const id = this.rows.length + 1;
       const row = { id, text, sentiment: 0, subjectivity: 0, label: 'neutral', engine: 'textblob', createdAt: '2026-12-03T00:00:00.000Z' };
-      const store = this;
-      Object.defineProperty(row, 'toJSON', { enumerable: false, value: () => (store.serialized++, { ...row }) });
+      Object.defineProperty(row, 'toJSON', { enumerable: false, value: () => (this.serialized++, { ...row }) });
       this.rows.push(row as unknown as HistoryRow);
     }
     for (const l of this.listeners) l([]);
@@ -112,7 +111,10 @@ describe('LiveFeed', () => {
     assert.ok(stalled.dropped, 'the stalled client was dropped');
     assert.equal(feed.dropped, 1);
     assert.ok(stalled.queued <= MAX_BUFFERED_BYTES + 25_000, `queue stayed bounded: ${stalled.queued}`);
-    assert.deepEqual(reader.ids(), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(
+      reader.ids(),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
     assert.equal(feed.size, 1);
   });
 

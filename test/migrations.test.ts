@@ -40,11 +40,14 @@ test('SQLite: a version-1 history gains the engine column, every old row is text
     const store = new SqliteHistoryStore(path);
     t.after(() => store.close());
     const rows = await store.rowsAfter(0, 10);
-    assert.deepEqual(rows.map((r) => [r.text, r.sentiment, r.subjectivity, r.engine, r.label]), [
-      ['I love it', 0.5, 0.6, 'textblob', 'positive'],
-      ['awful', -1, 1, 'textblob', 'negative'],
-      ['a table', 0, 0, 'textblob', 'neutral'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.text, r.sentiment, r.subjectivity, r.engine, r.label]),
+      [
+        ['I love it', 0.5, 0.6, 'textblob', 'positive'],
+        ['awful', -1, 1, 'textblob', 'negative'],
+        ['a table', 0, 0, 'textblob', 'neutral'],
+      ],
+    );
     const [added] = await store.insert([{ text: 'new', sentiment: 0.2, subjectivity: 0.1, engine: 'vader' }]);
     assert.equal(added!.id, 4, 'ids go on after the old rows');
     assert.equal((await store.get(4))?.engine, 'vader');
@@ -52,10 +55,13 @@ test('SQLite: a version-1 history gains the engine column, every old row is text
     const check = new Database(path, { readonly: true });
     t.after(() => check.close());
     assert.equal(check.prepare('SELECT max(version) FROM schema_migrations').pluck().get(), 4);
-    const plan = check.prepare("EXPLAIN QUERY PLAN SELECT id FROM analyses WHERE created_at < 0 ORDER BY created_at LIMIT 10").all() as { detail: string }[];
+    const plan = check.prepare('EXPLAIN QUERY PLAN SELECT id FROM analyses WHERE created_at < 0 ORDER BY created_at LIMIT 10').all() as { detail: string }[];
     assert.match(plan.map((p) => p.detail).join('; '), /USING COVERING INDEX analyses_created_at/);
     assert.equal(await store.trim({ maxAgeMs: 1000 }), 3, 'the old rows go by age, the new one stays');
-    assert.deepEqual((await store.rowsAfter(0, 10)).map((r) => r.text), ['new']);
+    assert.deepEqual(
+      (await store.rowsAfter(0, 10)).map((r) => r.text),
+      ['new'],
+    );
   })();
 });
 
@@ -81,7 +87,10 @@ test('SQLite: a version-2 history gains the created_at index; rows intact', (t) 
   return (async () => {
     const store = new SqliteHistoryStore(path);
     t.after(() => store.close());
-    assert.deepEqual((await store.rowsAfter(0, 10)).map((r) => [r.text, r.engine]), OLD_ROWS.map((r) => [r[0], 'vader']));
+    assert.deepEqual(
+      (await store.rowsAfter(0, 10)).map((r) => [r.text, r.engine]),
+      OLD_ROWS.map((r) => [r[0], 'vader']),
+    );
     const check = new Database(path, { readonly: true });
     t.after(() => check.close());
     assert.deepEqual(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'analyses'").pluck().all(), ['analyses_created_at']);
@@ -118,11 +127,14 @@ test('PostgreSQL: a version-1 history gains the engine column, every old row is 
   const store = await PostgresHistoryStore.open(PG_URL, { schema });
   t.after(() => store.close());
   const rows = await store.rowsAfter(0, 10);
-  assert.deepEqual(rows.map((r) => [r.text, r.engine, r.label]), [
-    ['I love it', 'textblob', 'positive'],
-    ['awful', 'textblob', 'negative'],
-    ['a table', 'textblob', 'neutral'],
-  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.text, r.engine, r.label]),
+    [
+      ['I love it', 'textblob', 'positive'],
+      ['awful', 'textblob', 'negative'],
+      ['a table', 'textblob', 'neutral'],
+    ],
+  );
   const [added] = await store.insert([{ text: 'new', sentiment: 0.2, subjectivity: 0.1, engine: 'blend' }]);
   assert.equal((await store.get(added!.id))?.engine, 'blend');
   // Version 3: idempotency keys.

@@ -71,13 +71,14 @@ test('request ids: echoed in X-Request-Id and in every problem document', async 
 });
 
 test('/proc/self/limits: the soft open-files limit', () => {
-  const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax cpu time              unlimited            unlimited            seconds\nMax open files            1024                 524288               files\n';
+  const limits =
+    'Limit                     Soft Limit           Hard Limit           Units\nMax cpu time              unlimited            unlimited            seconds\nMax open files            1024                 524288               files\n';
   assert.equal(maxOpenFds(limits), 1024);
   assert.equal(maxOpenFds('Max open files            unlimited            unlimited            files\n'), 0);
   assert.equal(maxOpenFds('nothing here'), 0);
 });
 
-test('a served process: stdout is JSON lines only, each request\'s lines carry its id, /metrics passes promtool', async (t) => {
+test("a served process: stdout is JSON lines only, each request's lines carry its id, /metrics passes promtool", async (t) => {
   const dir = tempDir(t);
   const server = await startServer(['--workers', '2', '--db', join(dir, 'h.db')], { LOG_LEVEL: 'debug' });
   t.after(async () => {
@@ -97,7 +98,10 @@ test('a served process: stdout is JSON lines only, each request\'s lines carry i
   await server.exited;
 
   // stdout: JSON lines only (stderr is separate in a real run; here both are read, and both are JSON).
-  const lines = server.output().split('\n').filter((l) => l.trim() !== '');
+  const lines = server
+    .output()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const records = lines.map((l) => {
     try {
       return JSON.parse(l) as Record<string, unknown>;
@@ -113,11 +117,23 @@ test('a served process: stdout is JSON lines only, each request\'s lines carry i
     const mine = records.filter((r) => r.requestId === id);
     assert.ok(mine.length >= 1, `a log line for ${id}:\n${lines.join('\n')}`);
   }
-  assert.ok(records.some((r) => r.requestId === 'obs-bad-1' && r.msg === 'request rejected'), 'the rejection is logged with its id');
+  assert.ok(
+    records.some((r) => r.requestId === 'obs-bad-1' && r.msg === 'request rejected'),
+    'the rejection is logged with its id',
+  );
   // Every line logged about a request carries a request id.
   for (const r of records.filter((x) => x.msg === 'request' || x.msg === 'request rejected')) assert.equal(typeof r.requestId, 'string', JSON.stringify(r));
 
-  for (const name of ['process_cpu_seconds_total', 'process_cpu_user_seconds_total', 'process_cpu_system_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'process_open_fds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_used_bytes']) {
+  for (const name of [
+    'process_cpu_seconds_total',
+    'process_cpu_user_seconds_total',
+    'process_cpu_system_seconds_total',
+    'process_resident_memory_bytes',
+    'process_start_time_seconds',
+    'process_open_fds',
+    'nodejs_eventloop_lag_seconds',
+    'nodejs_heap_used_bytes',
+  ]) {
     assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'), name);
     const value = Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
     assert.ok(Number.isFinite(value) && value >= 0, `${name} = ${value}`);

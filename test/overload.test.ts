@@ -17,9 +17,7 @@ test('past max-inflight, requests are shed with 503 overloaded; health stays up;
     return insert(rows);
   };
   const started = Date.now();
-  const posts = Array.from({ length: 40 }, (_, i) =>
-    app.inject({ method: 'POST', url: '/analyze', payload: { text: `load ${i}` } }).then((res) => ({ res, ms: Date.now() - started })),
-  );
+  const posts = Array.from({ length: 40 }, (_, i) => app.inject({ method: 'POST', url: '/analyze', payload: { text: `load ${i}` } }).then((res) => ({ res, ms: Date.now() - started })));
   // Health answers while the worker is saturated.
   await new Promise((r) => setTimeout(r, 50));
   assert.equal((await app.inject({ url: '/livez' })).statusCode, 200);
@@ -41,7 +39,10 @@ test('past max-inflight, requests are shed with 503 overloaded; health stays up;
   // Recovers: the next burst within the limit is served in full.
   slow = false;
   const again = await Promise.all(Array.from({ length: 4 }, (_, i) => app.inject({ method: 'POST', url: '/analyze', payload: { text: `after ${i}` } })));
-  assert.deepEqual(again.map((r) => r.statusCode), [200, 200, 200, 200]);
+  assert.deepEqual(
+    again.map((r) => r.statusCode),
+    [200, 200, 200, 200],
+  );
 });
 
 test('a stalled SQLite database: inserts fail fast with 503 store-unavailable; writes resume after', { timeout: 30_000 }, async (t) => {

@@ -37,7 +37,25 @@ test('the packed tarball installs with --omit=dev into an empty directory and ru
 
   // What is in it: built JavaScript, declarations, the built page, the runtime data; no sources or tests.
   const entries = run('tar', ['-tzf', file], { cwd: dir }).split('\n').filter(Boolean);
-  for (const f of ['bin/polarity.js', 'dist/src/cli.js', 'dist/src/server.js', 'dist/src/lib/engine.js', 'dist/src/lib/engine.d.ts', 'dist/src/lib/server.d.ts', 'dist/web/index.html', 'LICENSE', 'README.md', 'CHANGELOG.md', 'deploy/env.example', 'deploy/systemd/polarity.service', 'deploy/cloud-init/app-host.yaml', 'deploy/nginx/render-config', 'prices/digitalocean.json', 'src/plan/calibration-default.json', 'src/engine/LEXICON-LICENSE']) {
+  for (const f of [
+    'bin/polarity.js',
+    'dist/src/cli.js',
+    'dist/src/server.js',
+    'dist/src/lib/engine.js',
+    'dist/src/lib/engine.d.ts',
+    'dist/src/lib/server.d.ts',
+    'dist/web/index.html',
+    'LICENSE',
+    'README.md',
+    'CHANGELOG.md',
+    'deploy/env.example',
+    'deploy/systemd/polarity.service',
+    'deploy/cloud-init/app-host.yaml',
+    'deploy/nginx/render-config',
+    'prices/digitalocean.json',
+    'src/plan/calibration-default.json',
+    'src/engine/LEXICON-LICENSE',
+  ]) {
     assert.ok(entries.includes(`package/${f}`), `the tarball holds ${f}`);
   }
   for (const e of entries) {
@@ -84,7 +102,10 @@ test('the packed tarball installs with --omit=dev into an empty directory and ru
   const row = (await posted.json()) as { id: number; sentiment: number };
   assert.equal(row.sentiment, 0.8);
   const history = (await (await fetch(`${url}/history`)).json()) as { id: number; text: string }[];
-  assert.deepEqual(history.map((h) => [h.id, h.text]), [[row.id, 'What a great package']]);
+  assert.deepEqual(
+    history.map((h) => [h.id, h.text]),
+    [[row.id, 'What a great package']],
+  );
   const page = await fetch(`${url}/`);
   assert.equal(page.status, 200, 'the built web page is in the package');
   assert.match(await page.text(), /<html/);
@@ -102,7 +123,15 @@ import { loadConfig, serve, buildApp } from '${pkg.name}/server';
 console.log(JSON.stringify({ vader: score('What a great day :)', 'vader').label, polarity: analyze('I love it').polarity, engines: ENGINE_NAMES, version: VERSION, serve: typeof serve, buildApp: typeof buildApp, port: loadConfig({}, ['--port', '8081']).port }));
 `,
   );
-  assert.deepEqual(JSON.parse(run(process.execPath, ['use.mjs'], { cwd: lib })), { vader: 'positive', polarity: 0.5, engines: ['textblob', 'vader', 'blend'], version: pkg.version, serve: 'function', buildApp: 'function', port: 8081 });
+  assert.deepEqual(JSON.parse(run(process.execPath, ['use.mjs'], { cwd: lib })), {
+    vader: 'positive',
+    polarity: 0.5,
+    engines: ['textblob', 'vader', 'blend'],
+    version: pkg.version,
+    serve: 'function',
+    buildApp: 'function',
+    port: 8081,
+  });
 
   // Its types: a TypeScript consumer type-checks against the shipped declarations (and a wrong call does not).
   writeFileSync(
@@ -116,6 +145,9 @@ score('fine', 'afinn');
 export { n };
 `,
   );
-  writeFileSync(join(lib, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['use.ts'] }));
+  writeFileSync(
+    join(lib, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['use.ts'] }),
+  );
   run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(lib, 'tsconfig.json')], { cwd: lib });
 });

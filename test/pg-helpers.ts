@@ -34,4 +34,3 @@ export async function pgSchema(): Promise<{ schema: string; drop: () => Promise<
     },
   };
 }
-

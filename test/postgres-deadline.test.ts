@@ -75,7 +75,10 @@ async function storeBehindProxy(t: { after: (fn: () => unknown) => void }) {
 /** How long a call takes to settle, and whether it failed. */
 async function timed(p: Promise<unknown>): Promise<{ ms: number; failed: boolean }> {
   const t0 = performance.now();
-  const failed = await p.then(() => false, () => true);
+  const failed = await p.then(
+    () => false,
+    () => true,
+  );
   return { ms: performance.now() - t0, failed };
 }
 
@@ -93,13 +96,7 @@ test('PostgreSQL hangs: every request call fails within the deadline, then the s
     writes.push(timed(store.insert([row(`hung ${i}`)])));
     await new Promise((r) => setImmediate(r));
   }
-  const reads = [
-    timed(store.newestPageJson(50)),
-    timed(store.list({ limit: 10, before: 1000 })),
-    timed(store.get(1)),
-    timed(store.rowsAfter(0, 10)),
-    timed(store.ping()),
-  ];
+  const reads = [timed(store.newestPageJson(50)), timed(store.list({ limit: 10, before: 1000 })), timed(store.get(1)), timed(store.rowsAfter(0, 10)), timed(store.ping())];
   // Past STALL_MS with writes in flight, a new insert fails at once.
   await new Promise((r) => setTimeout(r, 2200));
   const fast = await timed(store.insert([row('during the stall')]));

@@ -51,8 +51,7 @@ test('two workers share the port and the history; SIGTERM finishes an in-flight 
 });
 
 test('bad configuration stops at start with a clear message and exit code 2', () => {
-  const run = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [join(ROOT, 'bin/polarity.js'), ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const run = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, [join(ROOT, 'bin/polarity.js'), ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
   const cases: [string[], Record<string, string>, RegExp][] = [
     [['serve', '--port', 'abc'], {}, /port must be a whole number/],
     [['serve'], { PORT: '70000' }, /port must be between 0 and 65535/],

@@ -9,7 +9,10 @@ import { tempDir } from './helpers.js';
 import { startServer } from './process-helpers.js';
 
 const children = (pid: number): number[] =>
-  spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map(Number);
 
 test('no worker is restarted once shutdown began', { timeout: 30_000 }, async (t) => {
   const db = join(tempDir(t), 'h.db');
@@ -29,13 +32,18 @@ test('no worker is restarted once shutdown began', { timeout: 30_000 }, async (t
     request(`${server.url}/livez`, { agent }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
   assert.equal(status, 200);
   process.kill(primary, 'SIGTERM');
   await new Promise((r) => setTimeout(r, 1200)); // past the 500 ms restart delay
   const during = children(primary);
-  assert.ok(during.every((pid) => pid === workers[1]), `children during shutdown: ${during.join(', ')} (workers were ${workers.join(', ')})`);
+  assert.ok(
+    during.every((pid) => pid === workers[1]),
+    `children during shutdown: ${during.join(', ')} (workers were ${workers.join(', ')})`,
+  );
   agent.destroy();
   assert.equal(await server.exited, 0, server.output());
   assert.match(server.output(), /restarting it/);

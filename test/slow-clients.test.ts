@@ -31,7 +31,9 @@ describe('slow clients', () => {
       settleMs: 0,
     });
     const report = JSON.stringify({ ...r, output: server.output().slice(-2000) }, null, 1);
-    t.diagnostic(`RSS ${r.rssBeforeMiB.toFixed(0)} → peak ${r.rssPeakMiB.toFixed(0)} MiB; ${r.posts.sent} POSTs, p99 ${r.posts.p99Ms.toFixed(0)} ms; streams ${r.streams.accepted} accepted, ${r.streams.closedByServer} cut`);
+    t.diagnostic(
+      `RSS ${r.rssBeforeMiB.toFixed(0)} → peak ${r.rssPeakMiB.toFixed(0)} MiB; ${r.posts.sent} POSTs, p99 ${r.posts.p99Ms.toFixed(0)} ms; streams ${r.streams.accepted} accepted, ${r.streams.closedByServer} cut`,
+    );
     assert.ok(r.rssPeakMiB < RSS_BOUND_MIB, `peak RSS ${r.rssPeakMiB.toFixed(0)} MiB: ${report}`);
     assert.deepEqual(r.workerPidsAfter, r.workerPidsBefore, `no worker died: ${report}`);
     assert.doesNotMatch(server.output(), /exited unexpectedly/);
@@ -54,7 +56,9 @@ describe('slow clients', () => {
     await holds(t, 40, 60);
   });
 
-  test(`a response the client does not read is cut once its writes make no progress (${STALL_TIMEOUT_MS / 1000}–${(2 * STALL_TIMEOUT_MS) / 1000} s); idle keep-alive is unchanged`, { timeout: 90_000 }, async (t) => {
+  test(`a response the client does not read is cut once its writes make no progress (${STALL_TIMEOUT_MS / 1000}–${(2 * STALL_TIMEOUT_MS) / 1000} s); idle keep-alive is unchanged`, {
+    timeout: 90_000,
+  }, async (t) => {
     const { app } = await makeApp(t);
     // A large answer: more than the kernel buffers for one loopback connection (~4 MB measured).
     // History pages are bounded to 1 MiB now, so the test brings its own.
@@ -78,28 +82,33 @@ describe('slow clients', () => {
     const open = await new Promise<number>((resolve, reject) => app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
     assert.equal(open, 1, 'only the idle keep-alive connection is left on the server');
     // Read what the kernel kept for each: the server, having cut the response, sent no more.
-    const outcomes = await Promise.all(readers.map((s) => new Promise<{ body: number; length: number; closed: boolean }>((resolve) => {
-      let head = '';
-      let bytes = 0;
-      s.on('data', (d: Buffer) => {
-        bytes += d.length;
-        if (head.length < 2000) head += d.toString('latin1');
-      });
-      const finish = (closed: boolean) => () => {
-        const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
-        resolve({ body: bytes - (head.indexOf('\r\n\r\n') + 4), length, closed });
-      };
-      s.once('close', finish(true));
-      setTimeout(finish(false), 3000);
-      s.resume();
-    })));
+    const outcomes = await Promise.all(
+      readers.map(
+        (s) =>
+          new Promise<{ body: number; length: number; closed: boolean }>((resolve) => {
+            let head = '';
+            let bytes = 0;
+            s.on('data', (d: Buffer) => {
+              bytes += d.length;
+              if (head.length < 2000) head += d.toString('latin1');
+            });
+            const finish = (closed: boolean) => () => {
+              const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+              resolve({ body: bytes - (head.indexOf('\r\n\r\n') + 4), length, closed });
+            };
+            s.once('close', finish(true));
+            setTimeout(finish(false), 3000);
+            s.resume();
+          }),
+      ),
+    );
     for (const o of outcomes) assert.ok(o.closed && o.body < o.length, `cut by the server: ${JSON.stringify(o)}`);
     assert.match(idleAnswer, /^HTTP\/1\.1 200 OK/);
     assert.equal(idle.destroyed, false, 'the idle keep-alive connection is still open');
     for (const s of [...readers, idle]) s.destroy();
   });
 
-  test('a request arriving while the app closes gets a 503 problem document, not Fastify\'s plain JSON', async (t) => {
+  test("a request arriving while the app closes gets a 503 problem document, not Fastify's plain JSON", async (t) => {
     const { app } = await makeApp(t);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;

@@ -12,7 +12,12 @@ import { ROOT, tempDir } from './helpers.js';
 test('soak (60 s in CI): no errors, no memory or descriptor growth', { timeout: 150_000 }, (t) => {
   const out = tempDir(t);
   const r = spawnSync(process.execPath, [join(ROOT, 'dist/bench/soak.js'), '--duration', '60s', '--sample', '2', '--out', out], { encoding: 'utf8', timeout: 140_000 });
-  t.diagnostic(r.stdout.split('\n').filter((l) => l.startsWith('- ') || l.startsWith('Seed')).join(' | '));
+  t.diagnostic(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('- ') || l.startsWith('Seed'))
+      .join(' | '),
+  );
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /errors: 0/);
   assert.match(r.stdout, /verdict: PASS/);

@@ -74,19 +74,49 @@ export function storeSuite(backend: Backend, skip?: string): void {
         for (const e of extra) await e.close();
         await s.cleanup();
       });
-      return { store: s.store, sql: s.sql, reopen: async () => { const e = await s.reopen(); extra.push(e); return e; } };
+      return {
+        store: s.store,
+        sql: s.sql,
+        reopen: async () => {
+          const e = await s.reopen();
+          extra.push(e);
+          return e;
+        },
+      };
     };
 
     test('each row keeps the engine that scored it, and its label follows that engine', async (t) => {
       const { store, reopen } = await setup(t);
       const saved = await store.insert([row('tb', 0.01, 0.5), row('vd', 0.01, 0.5, 'vader'), row('vd2', -0.05, 0.5, 'vader'), row('bl', 0.3, 0.5, 'blend')]);
-      assert.deepEqual(saved.map((r) => [r.engine, r.label]), [['textblob', 'positive'], ['vader', 'neutral'], ['vader', 'negative'], ['blend', 'positive']]);
+      assert.deepEqual(
+        saved.map((r) => [r.engine, r.label]),
+        [
+          ['textblob', 'positive'],
+          ['vader', 'neutral'],
+          ['vader', 'negative'],
+          ['blend', 'positive'],
+        ],
+      );
       const other = await reopen();
       const page = await other.list({ limit: 10 });
-      assert.deepEqual(page.rows.map((r) => [r.text, r.engine, r.label]), [['bl', 'blend', 'positive'], ['vd2', 'vader', 'negative'], ['vd', 'vader', 'neutral'], ['tb', 'textblob', 'positive']]);
-      assert.deepEqual(JSON.parse((await other.newestPageJson(2)).json).map((r: { engine: string }) => r.engine), ['blend', 'vader']);
+      assert.deepEqual(
+        page.rows.map((r) => [r.text, r.engine, r.label]),
+        [
+          ['bl', 'blend', 'positive'],
+          ['vd2', 'vader', 'negative'],
+          ['vd', 'vader', 'neutral'],
+          ['tb', 'textblob', 'positive'],
+        ],
+      );
+      assert.deepEqual(
+        JSON.parse((await other.newestPageJson(2)).json).map((r: { engine: string }) => r.engine),
+        ['blend', 'vader'],
+      );
       assert.equal((await other.get(saved[1]!.id))?.engine, 'vader');
-      assert.deepEqual((await other.rowsAfter(0, 10)).map((r) => r.engine), ['textblob', 'vader', 'vader', 'blend']);
+      assert.deepEqual(
+        (await other.rowsAfter(0, 10)).map((r) => r.engine),
+        ['textblob', 'vader', 'vader', 'blend'],
+      );
     });
 
     test('insert answers ids in order and rows read back newest first', async (t) => {
@@ -96,7 +126,10 @@ export function storeSuite(backend: Backend, skip?: string): void {
       assert.ok(a!.id < b!.id && b!.id < c!.id);
       assert.deepEqual([a!.label, b!.label, c!.label], ['positive', 'negative', 'neutral']);
       const page = await store.list({ limit: 10 });
-      assert.deepEqual(page.rows.map((r) => r.text), ['third', 'second', 'first']);
+      assert.deepEqual(
+        page.rows.map((r) => r.text),
+        ['third', 'second', 'first'],
+      );
       assert.equal(page.more, false);
       assert.equal(page.rows[2]!.sentiment, 0.5);
       assert.equal(page.rows[2]!.subjectivity, 0.6);
@@ -148,16 +181,28 @@ export function storeSuite(backend: Backend, skip?: string): void {
       const { store, reopen } = await setup(t);
       const other = await reopen();
       await store.insert([row('one')]);
-      assert.deepEqual(JSON.parse((await other.newestPageJson(50)).json).map((r: { text: string }) => r.text), ['one']);
+      assert.deepEqual(
+        JSON.parse((await other.newestPageJson(50)).json).map((r: { text: string }) => r.text),
+        ['one'],
+      );
       await other.insert([row('two')]);
       await store.insert([row('three')]);
       for (const s of [store, other]) {
-        assert.deepEqual(JSON.parse((await s.newestPageJson(50)).json).map((r: { text: string }) => r.text), ['three', 'two', 'one']);
-        assert.deepEqual((await s.list({ limit: 2 })).rows.map((r) => r.text), ['three', 'two']);
+        assert.deepEqual(
+          JSON.parse((await s.newestPageJson(50)).json).map((r: { text: string }) => r.text),
+          ['three', 'two', 'one'],
+        );
+        assert.deepEqual(
+          (await s.list({ limit: 2 })).rows.map((r) => r.text),
+          ['three', 'two'],
+        );
       }
       const [two] = (await other.list({ limit: 1, before: (await other.list({ limit: 1 })).rows[0]!.id })).rows;
       assert.equal(await store.delete(two!.id), true);
-      assert.deepEqual(JSON.parse((await other.newestPageJson(50)).json).map((r: { text: string }) => r.text), ['three', 'one']);
+      assert.deepEqual(
+        JSON.parse((await other.newestPageJson(50)).json).map((r: { text: string }) => r.text),
+        ['three', 'one'],
+      );
       assert.equal(await other.deleteAll(), 2);
       assert.equal((await store.newestPageJson(50)).json, '[]');
     });
@@ -170,7 +215,10 @@ export function storeSuite(backend: Backend, skip?: string): void {
       for (let i = 0; i < texts.length; i++) {
         assert.equal((await other.get(saved[i]!.id))!.text, texts[i]);
       }
-      assert.deepEqual((await other.rowsAfter(0, 100)).map((r) => r.text), texts);
+      assert.deepEqual(
+        (await other.rowsAfter(0, 100)).map((r) => r.text),
+        texts,
+      );
     });
 
     test('ids are never reused after a deletion, so cursors stay valid', async (t) => {
@@ -189,7 +237,10 @@ export function storeSuite(backend: Backend, skip?: string): void {
       await store.close();
       const again = await reopen();
       const page = await again.list({ limit: 5 });
-      assert.deepEqual(page.rows.map((r) => [r.text, r.sentiment, r.subjectivity]), [['kept', 0.1, 0.2]]);
+      assert.deepEqual(
+        page.rows.map((r) => [r.text, r.sentiment, r.subjectivity]),
+        [['kept', 0.1, 0.2]],
+      );
     });
 
     test('close() commits inserts still waiting for their turn', async (t) => {
@@ -227,7 +278,10 @@ export function storeSuite(backend: Backend, skip?: string): void {
       assert.equal((await store.rowsAfter(0, 1))[0]!.text, 'old 15');
       assert.equal((await store.list({ limit: 1 })).rows[0]!.text, 'new 29');
       assert.equal(await store.trim({ maxAgeMs: 86_400_000 }), 15);
-      assert.deepEqual((await store.rowsAfter(0, 100)).map((r) => r.text), Array.from({ length: 30 }, (_, i) => `new ${i}`));
+      assert.deepEqual(
+        (await store.rowsAfter(0, 100)).map((r) => r.text),
+        Array.from({ length: 30 }, (_, i) => `new ${i}`),
+      );
       assert.equal(await store.trim({ maxRows: 100, maxAgeMs: 86_400_000 }), 0);
       // The cached newest page follows deletions made by retention.
       assert.equal(JSON.parse((await store.newestPageJson(50)).json).length, 30);
@@ -248,7 +302,10 @@ export function storeSuite(backend: Backend, skip?: string): void {
           assert.ok(rows.length > 1 && rows.length < 150, `newest page of ${limit}: ${rows.length} rows`);
           assert.equal(first.more, true);
           assert.equal(first.lastId, rows.at(-1)!.id);
-          assert.deepEqual((await s.list({ limit })).rows.map((r) => r.id), rows.map((r) => r.id));
+          assert.deepEqual(
+            (await s.list({ limit })).rows.map((r) => r.id),
+            rows.map((r) => r.id),
+          );
           const seen = rows.map((r) => r.text);
           let before = first.lastId;
           for (let more: boolean = first.more; more; ) {
@@ -259,7 +316,11 @@ export function storeSuite(backend: Backend, skip?: string): void {
             more = page.more;
             before = page.rows.at(-1)!.id;
           }
-          assert.deepEqual(seen, Array.from({ length: 150 }, (_, i) => big(149 - i)), `limit ${limit}: every row once, newest first`);
+          assert.deepEqual(
+            seen,
+            Array.from({ length: 150 }, (_, i) => big(149 - i)),
+            `limit ${limit}: every row once, newest first`,
+          );
         }
       }
     });
@@ -270,7 +331,10 @@ export function storeSuite(backend: Backend, skip?: string): void {
       await store.insert([row('small old'), row(huge), row(huge), row('small new')]);
       for (const s of [store, await reopen()]) {
         const first = await s.newestPageJson(50);
-        assert.deepEqual(JSON.parse(first.json).map((r: { text: string }) => r.text.length), [9]);
+        assert.deepEqual(
+          JSON.parse(first.json).map((r: { text: string }) => r.text.length),
+          [9],
+        );
         assert.equal(first.more, true);
         const sizes: number[] = [];
         let before = first.lastId;
@@ -293,7 +357,10 @@ export function storeSuite(backend: Backend, skip?: string): void {
       await store.insert(Array.from({ length: 3000 }, (_, i) => row(`new ${i}`)));
       const chunks: number[] = [];
       assert.equal(await store.trim({ maxRows: 4000 }, (n) => chunks.push(n)), 2000);
-      assert.equal(chunks.reduce((a, b) => a + b, 0), 2000);
+      assert.equal(
+        chunks.reduce((a, b) => a + b, 0),
+        2000,
+      );
       assert.equal((await store.rowsAfter(0, 1))[0]!.text, 'old 2000');
       assert.equal(await store.trim({ maxAgeMs: 86_400_000 }), 1000);
       assert.equal(await store.count(), 3000);
@@ -315,11 +382,20 @@ export function storeSuite(backend: Backend, skip?: string): void {
       const first = await store.insertOnce({ key: 'k1', fingerprint: 'f1' }, [row('a'), row('b', 0.5)]);
       assert.equal(first.outcome, 'stored');
       if (first.outcome !== 'stored') return;
-      assert.deepEqual(first.rows.map((r) => [r.text, r.sentiment, r.label]), [['a', 0, 'neutral'], ['b', 0.5, 'positive']]);
+      assert.deepEqual(
+        first.rows.map((r) => [r.text, r.sentiment, r.label]),
+        [
+          ['a', 0, 'neutral'],
+          ['b', 0.5, 'positive'],
+        ],
+      );
       assert.ok(first.rows[1]!.id > first.rows[0]!.id);
       assert.deepEqual(heard, ['a', 'b']);
       // The newest page has them at once (SQLite's cache learns its own commits).
-      assert.deepEqual(JSON.parse((await store.newestPageJson(50)).json).map((r: { id: number }) => r.id), first.rows.map((r) => r.id).reverse());
+      assert.deepEqual(
+        JSON.parse((await store.newestPageJson(50)).json).map((r: { id: number }) => r.id),
+        first.rows.map((r) => r.id).reverse(),
+      );
 
       const again = await store.insertOnce({ key: 'k1', fingerprint: 'f1' }, [row('a'), row('b', 0.5)]);
       assert.deepEqual(again, { outcome: 'replayed', ids: first.rows.map((r) => r.id), createdAt: first.rows[0]!.createdAt });
@@ -355,9 +431,9 @@ export function storeSuite(backend: Backend, skip?: string): void {
       const { store, sql } = await setup(t);
       for (let i = 0; i < 40; i++) await store.insertOnce({ key: `old-${i}`, fingerprint: 'f' }, [row(`old ${i}`)]);
       const hours = IDEMPOTENCY_TTL_MS / 3_600_000 + 1;
-      await sql(backend.name === 'sqlite'
-        ? `UPDATE idempotency_keys SET created_at = created_at - ${hours * 3_600_000}`
-        : `UPDATE idempotency_keys SET created_at = created_at - interval '${hours} hours'`);
+      await sql(
+        backend.name === 'sqlite' ? `UPDATE idempotency_keys SET created_at = created_at - ${hours * 3_600_000}` : `UPDATE idempotency_keys SET created_at = created_at - interval '${hours} hours'`,
+      );
       // An expired key is a new key: the request stores again, and its other request is no mismatch.
       assert.equal((await store.insertOnce({ key: 'old-0', fingerprint: 'new' }, [row('again')])).outcome, 'stored');
       assert.equal(await store.count(), 41);
@@ -376,7 +452,10 @@ export function storeSuite(backend: Backend, skip?: string): void {
       await store.insert(Array.from({ length: 5 }, (_, i) => row(`r${i}`)));
       assert.equal(await store.trim({ maxRows: 10 }), 0);
       assert.equal(await store.trim({ maxRows: 1 }), 4);
-      assert.deepEqual((await store.list({ limit: 10 })).rows.map((r) => r.text), ['r4']);
+      assert.deepEqual(
+        (await store.list({ limit: 10 })).rows.map((r) => r.text),
+        ['r4'],
+      );
     });
   });
 }

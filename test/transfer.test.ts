@@ -56,7 +56,10 @@ describe('export and import', () => {
       const report = await importHistory(target, 'auto', Readable.from([dump]));
       assert.deepEqual(report, { imported: TRICKY.length, skipped: 0, sentimentMismatches: 0, errors: [] });
       const rows = await target.rowsAfter(0, 100);
-      assert.deepEqual(rows.map((r) => r.text), TRICKY);
+      assert.deepEqual(
+        rows.map((r) => r.text),
+        TRICKY,
+      );
       assert.ok(rows.every((r) => r.createdAt === when.toISOString()));
     });
   }
@@ -95,13 +98,23 @@ describe('export and import', () => {
       const target = newStore(t);
       const report = await importHistory(target, 'auto', Readable.from([dump]));
       assert.deepEqual(report, { imported: 3, skipped: 0, sentimentMismatches: 0, errors: [] }, format);
-      assert.deepEqual((await target.rowsAfter(0, 10)).map((r) => [r.engine, r.sentiment]), rows.map((r) => [r.engine, r.sentiment]), format);
+      assert.deepEqual(
+        (await target.rowsAfter(0, 10)).map((r) => [r.engine, r.sentiment]),
+        rows.map((r) => [r.engine, r.sentiment]),
+        format,
+      );
     }
     const target = newStore(t);
     const report = await importHistory(target, 'ndjson', Readable.from(['{"text": "good"}\n{"text": "good", "engine": "afinn"}\n{"text": "good", "engine": "vader"}\n']));
     assert.deepEqual([report.imported, report.skipped], [2, 1]);
     assert.match(report.errors[0]!, /^line 2: unknown engine "afinn"/);
-    assert.deepEqual((await target.rowsAfter(0, 10)).map((r) => [r.engine, r.sentiment]), [['textblob', analyze('good').polarity], ['vader', score('good', 'vader').sentiment]]);
+    assert.deepEqual(
+      (await target.rowsAfter(0, 10)).map((r) => [r.engine, r.sentiment]),
+      [
+        ['textblob', analyze('good').polarity],
+        ['vader', score('good', 'vader').sentiment],
+      ],
+    );
   });
 
   test('bad records are skipped and reported; good ones still land', async (t) => {
@@ -127,8 +140,14 @@ describe('export and import', () => {
     assert.equal(exp.status, 0, exp.stderr);
     const back = cli(['history', 'import', '--db', join(dir, 'b.db'), '-'], cli(['history', 'export', '--db', join(dir, 'a.db')]).stdout);
     assert.equal(back.status, 0, back.stderr);
-    const rows = cli(['history', 'export', '--db', join(dir, 'b.db')]).stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(rows.map((r: { text: string; createdAt: string }) => [r.text, r.createdAt]), [['good stuff', '2020-07-26T12:46:38.000Z']]);
+    const rows = cli(['history', 'export', '--db', join(dir, 'b.db')])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      rows.map((r: { text: string; createdAt: string }) => [r.text, r.createdAt]),
+      [['good stuff', '2020-07-26T12:46:38.000Z']],
+    );
     const bad = cli(['history', 'import', '--db', join(dir, 'c.db'), '-'], '{"txt": 1}\n');
     assert.equal(bad.status, 1);
     assert.equal(cli(['history', 'export', '--format', 'xml']).status, 2);
@@ -136,14 +155,26 @@ describe('export and import', () => {
     const formulas = new SqliteHistoryStore(join(dir, 'd.db'));
     await seed(formulas, ['=1+1', "'=x"]);
     await formulas.close();
-    for (const [flags, cells] of [[[], ["'=1+1", "''=x"]], [['--csv-exact'], ['=1+1', "'=x"]]] as const) {
+    for (const [flags, cells] of [
+      [[], ["'=1+1", "''=x"]],
+      [['--csv-exact'], ['=1+1', "'=x"]],
+    ] as const) {
       const file = join(dir, `formulas${flags.length}.csv`);
       assert.equal(cli(['history', 'export', '--db', join(dir, 'd.db'), '--format', 'csv', ...flags, '--out', file]).status, 0);
-      assert.deepEqual(readFileSync(file, 'utf8').split('\r\n').slice(1, 3).map((l) => l.split(',')[1]), cells);
+      assert.deepEqual(
+        readFileSync(file, 'utf8')
+          .split('\r\n')
+          .slice(1, 3)
+          .map((l) => l.split(',')[1]),
+        cells,
+      );
       const db = join(dir, `back${flags.length}.db`);
       assert.equal(cli(['history', 'import', '--db', db, ...flags, file]).status, 0);
       const back = new SqliteHistoryStore(db);
-      assert.deepEqual((await back.rowsAfter(0, 10)).map((r) => r.text), ['=1+1', "'=x"]);
+      assert.deepEqual(
+        (await back.rowsAfter(0, 10)).map((r) => r.text),
+        ['=1+1', "'=x"],
+      );
       await back.close();
     }
     const malformed = cli(['history', 'import', '--db', join(dir, 'e.db'), '-'], 'id,text\n1,5" screen\n2,fine\n');
@@ -217,11 +248,17 @@ describe('CSV formula escape (OWASP CSV injection)', () => {
     assert.match(dump, /\r\n\d+,'=already quoted,/);
     const exact = newStore(t);
     assert.equal((await importHistory(exact, 'auto', Readable.from([dump]), { csvExact: true })).imported, TRICKY.length);
-    assert.deepEqual((await exact.rowsAfter(0, 100)).map((r) => r.text), TRICKY);
+    assert.deepEqual(
+      (await exact.rowsAfter(0, 100)).map((r) => r.text),
+      TRICKY,
+    );
     // An exact file read with the default rule: texts that look escaped lose their first quote.
     const ruled = newStore(t);
     await importHistory(ruled, 'auto', Readable.from([dump]));
-    assert.deepEqual((await ruled.rowsAfter(0, 100)).map((r) => r.text), TRICKY.map(unescapeFormula));
+    assert.deepEqual(
+      (await ruled.rowsAfter(0, 100)).map((r) => r.text),
+      TRICKY.map(unescapeFormula),
+    );
     assert.notDeepEqual(TRICKY.map(unescapeFormula), TRICKY);
   });
 });
@@ -234,10 +271,7 @@ describe('CSV import: malformed records are skipped with their line, the rest st
   };
 
   test('a quote inside an unquoted field (1,5" screen) and a quoted field with an undoubled quote', async (t) => {
-    const { report, texts } = await importCsv(
-      t,
-      'id,text,sentiment\r\n1,good,\r\n2,1,5" screen is too small,\r\n3,"the 5" screen is fine",\r\n4,"closed"then more,\r\n5,fine,\r\n',
-    );
+    const { report, texts } = await importCsv(t, 'id,text,sentiment\r\n1,good,\r\n2,1,5" screen is too small,\r\n3,"the 5" screen is fine",\r\n4,"closed"then more,\r\n5,fine,\r\n');
     assert.deepEqual(texts, ['good', 'fine']);
     assert.equal(report.skipped, 3);
     assert.match(report.errors[0]!, /^line 3: a quote inside an unquoted field/);
@@ -260,11 +294,7 @@ describe('CSV import: malformed records are skipped with their line, the rest st
   test('too many or too few fields', async (t) => {
     const { report, texts } = await importCsv(t, 'id,text,sentiment\n1,good,\n2,two\n3,a,b,c\n4,"multi\nline",x,y\n5,fine,\n');
     assert.deepEqual(texts, ['good', 'fine']);
-    assert.deepEqual(report.errors, [
-      'line 3: 2 fields, where the header has 3',
-      'line 4: 4 fields, where the header has 3',
-      'line 5: 4 fields, where the header has 3 (the record runs to line 6)',
-    ]);
+    assert.deepEqual(report.errors, ['line 3: 2 fields, where the header has 3', 'line 4: 4 fields, where the header has 3', 'line 5: 4 fields, where the header has 3 (the record runs to line 6)']);
   });
 
   test('BOM, CRLF, quoted CR LF and blank lines: fields and line numbers', async (t) => {
@@ -279,7 +309,10 @@ describe('CSV import: malformed records are skipped with their line, the rest st
     ]);
     const { report, texts } = await importCsv(t, csv);
     assert.deepEqual(texts, ['a\r\nb', 'c\nd', 'e "q"', 'last']);
-    assert.deepEqual(report.errors.map((e) => e.slice(0, 7)), ['line 7:']);
+    assert.deepEqual(
+      report.errors.map((e) => e.slice(0, 7)),
+      ['line 7:'],
+    );
   });
 
   test('split across chunks at every position (text and bytes) parses the same', async () => {

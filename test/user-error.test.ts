@@ -13,7 +13,10 @@ test('a user mistake is one line and its exit code; a bug is rethrown', () => {
   assert.equal(reportUserError(new UserError('bad'), 'polarity x', stderr, 'Run polarity x --help.'), 2);
   assert.equal(out, 'polarity x: bad\nRun polarity x --help.\n');
   const bug = new TypeError('undefined is not a function');
-  assert.throws(() => reportUserError(bug, 'polarity x', stderr), (e) => e === bug);
+  assert.throws(
+    () => reportUserError(bug, 'polarity x', stderr),
+    (e) => e === bug,
+  );
   assert.throws(() => reportUserError(new RangeError('out of range'), 'polarity x', stderr), RangeError, 'a RangeError is not a usage error');
 });
 

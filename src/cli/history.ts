@@ -104,8 +104,7 @@ async function runImport(config: Config, { format, csvExact, file }: TransferOpt
     const report = await importHistory(store, (format ?? 'auto') as ImportFormat | 'auto', input, { csvExact });
     for (const e of report.errors) io.stderr.write(`skipped ${e}\n`);
     io.stderr.write(
-      `imported ${report.imported} rows into ${describeDatabase(config)}; skipped ${report.skipped}; ` +
-        `${report.sentimentMismatches} had a recorded sentiment different from the engine's score\n`,
+      `imported ${report.imported} rows into ${describeDatabase(config)}; skipped ${report.skipped}; ` + `${report.sentimentMismatches} had a recorded sentiment different from the engine's score\n`,
     );
     return report.skipped > 0 ? 1 : 0;
   } catch (err) {

@@ -192,8 +192,6 @@ export function explain(text: string): ExplainedAnalysis {
   return {
     polarity,
     subjectivity,
-    assessments: assessments.map(
-      ([words, p, s, label, numbers]): SpannedAssessment => [words, p, s, label, numbers.map((k) => [starts[k]!, ends[k]! - starts[k]!])],
-    ),
+    assessments: assessments.map(([words, p, s, label, numbers]): SpannedAssessment => [words, p, s, label, numbers.map((k) => [starts[k]!, ends[k]! - starts[k]!])]),
   };
 }

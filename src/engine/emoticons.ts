@@ -9,17 +9,19 @@ import { freezeMap } from './readonly-map.js';
  * Each group is a Python set, so the order inside a group is arbitrary (hash-seeded); that never
  * matters because no emoticon is a prefix of another in the same group (checked by a unit test).
  */
-export const EMOTICON_GROUPS: readonly { readonly name: string; readonly polarity: number; readonly forms: readonly string[] }[] = Object.freeze([
-  { name: 'love', polarity: 1.0, forms: ['<3', '♥'] },
-  { name: 'grin', polarity: 1.0, forms: ['>:D', ':-D', ':D', '=-D', '=D', 'X-D', 'x-D', 'XD', 'xD', '8-D'] },
-  { name: 'taunt', polarity: 0.75, forms: ['>:P', ':-P', ':P', ':-p', ':p', ':-b', ':b', ':c)', ':o)', ':^)'] },
-  { name: 'smile', polarity: 0.5, forms: ['>:)', ':-)', ':)', '=)', '=]', ':]', ':}', ':>', ':3', '8)', '8-)'] },
-  { name: 'wink', polarity: 0.25, forms: ['>;]', ';-)', ';)', ';-]', ';]', ';D', ';^)', '*-)', '*)'] },
-  { name: 'gasp', polarity: 0.05, forms: ['>:o', ':-O', ':O', ':o', ':-o', 'o_O', 'o.O', '°O°', '°o°'] },
-  { name: 'worry', polarity: -0.25, forms: ['>:/', ':-/', ':/', ':\\', '>:\\', ':-.', ':-s', ':s', ':S', ':-S', '>.>'] },
-  { name: 'frown', polarity: -0.75, forms: ['>:[', ':-(', ':(', '=(', ':-[', ':[', ':{', ':-<', ':c', ':-c', '=/'] },
-  { name: 'cry', polarity: -1.0, forms: [":'(", ":'''(", ";'("] },
-].map((g) => Object.freeze({ ...g, forms: Object.freeze(g.forms) })));
+export const EMOTICON_GROUPS: readonly { readonly name: string; readonly polarity: number; readonly forms: readonly string[] }[] = Object.freeze(
+  [
+    { name: 'love', polarity: 1.0, forms: ['<3', '♥'] },
+    { name: 'grin', polarity: 1.0, forms: ['>:D', ':-D', ':D', '=-D', '=D', 'X-D', 'x-D', 'XD', 'xD', '8-D'] },
+    { name: 'taunt', polarity: 0.75, forms: ['>:P', ':-P', ':P', ':-p', ':p', ':-b', ':b', ':c)', ':o)', ':^)'] },
+    { name: 'smile', polarity: 0.5, forms: ['>:)', ':-)', ':)', '=)', '=]', ':]', ':}', ':>', ':3', '8)', '8-)'] },
+    { name: 'wink', polarity: 0.25, forms: ['>;]', ';-)', ';)', ';-]', ';]', ';D', ';^)', '*-)', '*)'] },
+    { name: 'gasp', polarity: 0.05, forms: ['>:o', ':-O', ':O', ':o', ':-o', 'o_O', 'o.O', '°O°', '°o°'] },
+    { name: 'worry', polarity: -0.25, forms: ['>:/', ':-/', ':/', ':\\', '>:\\', ':-.', ':-s', ':s', ':S', ':-S', '>.>'] },
+    { name: 'frown', polarity: -0.75, forms: ['>:[', ':-(', ':(', '=(', ':-[', ':[', ':{', ':-<', ':c', ':-c', '=/'] },
+    { name: 'cry', polarity: -1.0, forms: [":'(", ":'''(", ";'("] },
+  ].map((g) => Object.freeze({ ...g, forms: Object.freeze(g.forms) })),
+);
 
 const LETTER = /^\p{L}+$/u;
 
@@ -145,9 +147,7 @@ const BY_PAIR: ReadonlyMap<number, readonly string[]> = (() => {
   }
   return m;
 })();
-const SINGLE_CHARACTER_FORMS: ReadonlyMap<number, readonly string[]> = new Map(
-  EMOTICON_GROUPS.flatMap((g) => g.forms.filter((f) => f.length === 1).map((f) => [f.charCodeAt(0), [f]] as const)),
-);
+const SINGLE_CHARACTER_FORMS: ReadonlyMap<number, readonly string[]> = new Map(EMOTICON_GROUPS.flatMap((g) => g.forms.filter((f) => f.length === 1).map((f) => [f.charCodeAt(0), [f]] as const)));
 
 /**
  * The sentence rewrites of find_tokens, on sentences of tokens joined by single spaces and

@@ -32,13 +32,7 @@ export interface Analysis {
  * (before lower-casing), or for an emoticon or "(!)" joined from pieces (": )", "( ! )") the
  * whole of it, whitespace included.
  */
-export type SpannedAssessment = [
-  words: string[],
-  polarity: number,
-  subjectivity: number,
-  label: AssessmentLabel,
-  spans: [offset: number, length: number][],
-];
+export type SpannedAssessment = [words: string[], polarity: number, subjectivity: number, label: AssessmentLabel, spans: [offset: number, length: number][]];
 
 /** analyze()'s result, each assessment with the source of each of its words. */
 export interface ExplainedAnalysis {

@@ -26,9 +26,7 @@ export interface LexiconEntry {
 export const NEGATIONS: readonly string[] = Object.freeze(['no', 'not', "n't", 'never']);
 
 const ENTRIES: readonly LexiconEntry[] = Object.freeze(
-  LEXICON_ROWS.map(([word, polarity, subjectivity, intensity, modifier, label]) =>
-    Object.freeze({ kind: 'word' as const, word, polarity, subjectivity, intensity, modifier: modifier === 1, label }),
-  ),
+  LEXICON_ROWS.map(([word, polarity, subjectivity, intensity, modifier, label]) => Object.freeze({ kind: 'word' as const, word, polarity, subjectivity, intensity, modifier: modifier === 1, label })),
 );
 
 /** Lower-case word -> entry. Read-only. */
@@ -41,9 +39,7 @@ export interface MoodEntry {
   readonly polarity: number;
 }
 
-const MOODS: readonly MoodEntry[] = Object.freeze(
-  [...EMOTICON_POLARITY].map(([word, polarity]) => Object.freeze({ kind: 'mood' as const, word, polarity })),
-);
+const MOODS: readonly MoodEntry[] = Object.freeze([...EMOTICON_POLARITY].map(([word, polarity]) => Object.freeze({ kind: 'mood' as const, word, polarity })));
 
 /** What a word is, for the scorer: a lexicon entry, an emoticon, a negation (its word), or none. */
 export type WordClass = LexiconEntry | MoodEntry | string | undefined;

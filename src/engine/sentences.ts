@@ -40,10 +40,7 @@ export interface SentenceSpan {
 function isSpace(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
   if (c < 0xa0) return false;
-  return (
-    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
-    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
-  );
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 function isTerminator(c: number): boolean {
@@ -140,11 +137,7 @@ export function splitSentences(text: string): SentenceSpan[] {
       const single = j === i + 1 && c === 0x2e;
       while (j < n && isCloser(text.charCodeAt(j))) j++;
       end = j;
-      if (
-        (j === n || isSpace(text.charCodeAt(j))) &&
-        hasLetterOrDigit &&
-        !(single && periodContinues(text, word, i, j, word === start))
-      ) {
+      if ((j === n || isSpace(text.charCodeAt(j))) && hasLetterOrDigit && !(single && periodContinues(text, word, i, j, word === start))) {
         close(); // rule 1
       }
       i = j;

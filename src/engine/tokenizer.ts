@@ -26,16 +26,50 @@ export const EOS = 'END-OF-SENTENCE';
 
 /** PUNCTUATION minus "." (find_tokens strips periods separately), by char code. */
 const PUNCT = new Uint8Array(128);
-for (const ch of ",;:!?()[]{}`'\"@#$^&*+-|=~_") PUNCT[ch.charCodeAt(0)] = 1;
+for (const ch of ',;:!?()[]{}`\'"@#$^&*+-|=~_') PUNCT[ch.charCodeAt(0)] = 1;
 
 /** One-character strings for ASCII, so splitting punctuation allocates nothing. */
 const ASCII: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 
 /** Common abbreviations kept whole (find_tokens ABBREVIATIONS); all are at most 5 characters. */
 const ABBREVIATIONS: ReadonlySet<string> = new Set([
-  'a.', 'adj.', 'adv.', 'al.', 'a.m.', 'c.', 'cf.', 'comp.', 'conf.', 'def.', 'ed.', 'e.g.',
-  'esp.', 'etc.', 'ex.', 'f.', 'fig.', 'gen.', 'id.', 'i.e.', 'int.', 'l.', 'm.', 'Med.',
-  'Mil.', 'Mr.', 'n.', 'n.q.', 'orig.', 'pl.', 'pred.', 'pres.', 'p.m.', 'ref.', 'v.', 'vs.', 'w/',
+  'a.',
+  'adj.',
+  'adv.',
+  'al.',
+  'a.m.',
+  'c.',
+  'cf.',
+  'comp.',
+  'conf.',
+  'def.',
+  'ed.',
+  'e.g.',
+  'esp.',
+  'etc.',
+  'ex.',
+  'f.',
+  'fig.',
+  'gen.',
+  'id.',
+  'i.e.',
+  'int.',
+  'l.',
+  'm.',
+  'Med.',
+  'Mil.',
+  'Mr.',
+  'n.',
+  'n.q.',
+  'orig.',
+  'pl.',
+  'pred.',
+  'pres.',
+  'p.m.',
+  'ref.',
+  'v.',
+  'vs.',
+  'w/',
 ]);
 
 function isAsciiLetter(c: number): boolean {
@@ -48,9 +82,27 @@ function isAsciiLetter(c: number): boolean {
  */
 function isAbbr3Class(c: number): boolean {
   switch (c) {
-    case 0x62: case 0x63: case 0x64: case 0x66: case 0x67: case 0x68: case 0x6a: case 0x6b:
-    case 0x6c: case 0x6d: case 0x6e: case 0x70: case 0x71: case 0x72: case 0x73: case 0x74:
-    case 0x76: case 0x77: case 0x78: case 0x7a: case 0x7c:
+    case 0x62:
+    case 0x63:
+    case 0x64:
+    case 0x66:
+    case 0x67:
+    case 0x68:
+    case 0x6a:
+    case 0x6b:
+    case 0x6c:
+    case 0x6d:
+    case 0x6e:
+    case 0x70:
+    case 0x71:
+    case 0x72:
+    case 0x73:
+    case 0x74:
+    case 0x76:
+    case 0x77:
+    case 0x78:
+    case 0x7a:
+    case 0x7c:
       return true;
     default:
       return false;
@@ -88,7 +140,8 @@ function splitToken(text: string, s: number, e: number, sink: TokenSink): void {
     c = text.charCodeAt(s);
   }
   const last = text.charCodeAt(e - 1);
-  if (last >= 128 || (PUNCT[last] === 0 && last !== 0x2e)) emitWord(text, s, e, sink); // nothing trailing
+  if (last >= 128 || (PUNCT[last] === 0 && last !== 0x2e))
+    emitWord(text, s, e, sink); // nothing trailing
   else splitTrailing(text, s, e, sink);
 }
 

@@ -114,7 +114,9 @@ function constraints(s: Schema): string[] {
 function schemaHtml(doc: OpenApiDocument, raw: Schema | undefined, depth = 0): string {
   const s = resolve(doc, raw);
   if (s === undefined || depth > 6) return '';
-  const head = `<span class="type">${esc(typeName(s))}</span>${constraints(s).map((c) => ` <span class="constraint">${esc(c)}</span>`).join('')}`;
+  const head = `<span class="type">${esc(typeName(s))}</span>${constraints(s)
+    .map((c) => ` <span class="constraint">${esc(c)}</span>`)
+    .join('')}`;
   const desc = s.description ? ` — ${prose(s.description)}` : '';
   let body = '';
   if (s.properties) {
@@ -184,7 +186,9 @@ function parametersHtml(doc: OpenApiDocument, params: Parameter[] | undefined): 
     .map((p) => {
       const s = resolve(doc, p.schema) ?? {};
       const desc = p.description ?? s.description;
-      return `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${esc(typeName(s))}${constraints(s).map((c) => `<br><span class="constraint">${esc(c)}</span>`).join('')}</td><td>${p.required ? 'yes' : 'no'}</td><td>${desc ? prose(desc) : ''}</td></tr>`;
+      return `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${esc(typeName(s))}${constraints(s)
+        .map((c) => `<br><span class="constraint">${esc(c)}</span>`)
+        .join('')}</td><td>${p.required ? 'yes' : 'no'}</td><td>${desc ? prose(desc) : ''}</td></tr>`;
     })
     .join('');
   return `<h4>Parameters</h4><table><thead><tr><th>name</th><th>in</th><th>type</th><th>required</th><th>description</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -208,7 +212,11 @@ function operationHtml(doc: OpenApiDocument, method: string, path: string, op: O
     for (const [status, r] of responses) {
       const content = Object.entries(r.content ?? {});
       const isProblem = /^[45]/.test(status);
-      const codes = isProblem ? Object.entries(problems).filter(([, p]) => String(p.status) === status).map(([c]) => `<a href="#${problemAnchor(c)}"><code>${esc(c)}</code></a>`) : [];
+      const codes = isProblem
+        ? Object.entries(problems)
+            .filter(([, p]) => String(p.status) === status)
+            .map(([c]) => `<a href="#${problemAnchor(c)}"><code>${esc(c)}</code></a>`)
+        : [];
       parts.push(`<dt><span class="status status-${status[0]}xx">${esc(status)}</span> ${r.description ? prose(r.description) : ''}</dt><dd>`);
       if (codes.length > 0) parts.push(`<p>Problem codes with this status: ${codes.join(', ')}</p>`);
       for (const [type, { schema }] of content) {
@@ -244,9 +252,17 @@ ${body}
 /** The whole API reference: every operation of `doc`, then the problem catalogue. */
 export function renderDocsPage(doc: OpenApiDocument, problems: Record<string, ProblemType>): string {
   const ops = operations(doc);
-  const toc = ops.map(([m, p, op]) => `<li><a href="#${operationAnchor(m, p)}"><span class="method method-${m.toLowerCase()}">${m}</span> <code>${esc(p)}</code></a>${op.summary ? ` — ${prose(op.summary)}` : ''}</li>`).join('\n');
+  const toc = ops
+    .map(
+      ([m, p, op]) =>
+        `<li><a href="#${operationAnchor(m, p)}"><span class="method method-${m.toLowerCase()}">${m}</span> <code>${esc(p)}</code></a>${op.summary ? ` — ${prose(op.summary)}` : ''}</li>`,
+    )
+    .join('\n');
   const catalogue = Object.entries(problems)
-    .map(([code, p]) => `<tr id="${problemAnchor(code)}"><td><a href="${PROBLEM_TYPE_BASE}${esc(code)}"><code>${esc(code)}</code></a></td><td>${p.status}</td><td>${prose(p.title)}</td><td>${prose(p.description)}</td></tr>`)
+    .map(
+      ([code, p]) =>
+        `<tr id="${problemAnchor(code)}"><td><a href="${PROBLEM_TYPE_BASE}${esc(code)}"><code>${esc(code)}</code></a></td><td>${p.status}</td><td>${prose(p.title)}</td><td>${prose(p.description)}</td></tr>`,
+    )
     .join('\n');
   const body = `<header>
 <h1>${esc(doc.info.title)} API <span class="version">${esc(doc.info.version)}</span></h1>

@@ -176,7 +176,10 @@ export class StreamSlots {
   private total = 0;
   private readonly byAddress = new Map<string, number>();
 
-  constructor(readonly maxTotal: number, readonly maxPerAddress: number) {}
+  constructor(
+    readonly maxTotal: number,
+    readonly maxPerAddress: number,
+  ) {}
 
   get open(): number {
     return this.total;

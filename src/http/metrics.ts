@@ -181,8 +181,22 @@ function mergeHistogram(into: Histogram, from: Histogram): void {
 
 export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSnapshot {
   const out: MetricsSnapshot = {
-    requests: {}, durations: {}, analyses: {}, writes: newHistogram(), writeRows: 0, rss: 0, heapUsed: 0,
-    loopDelayP99: 0, loopDelayMax: 0, loopLag: 0, openFds: 0, maxFds: 0, cpuUser: 0, cpuSystem: 0, startTime: 0, gc: {},
+    requests: {},
+    durations: {},
+    analyses: {},
+    writes: newHistogram(),
+    writeRows: 0,
+    rss: 0,
+    heapUsed: 0,
+    loopDelayP99: 0,
+    loopDelayMax: 0,
+    loopLag: 0,
+    openFds: 0,
+    maxFds: 0,
+    cpuUser: 0,
+    cpuSystem: 0,
+    startTime: 0,
+    gc: {},
   };
   for (const s of snapshots) {
     for (const [k, v] of Object.entries(s.requests)) out.requests[k] = (out.requests[k] ?? 0) + v;

@@ -12,7 +12,10 @@ const API_ROUTES = new Set(['/analyze', '/analyze/batch', '/history', '/history/
 export class RateLimiter {
   private window = -1;
   private counts = new Map<string, number>();
-  constructor(readonly limit: number, private readonly windowMs = 60_000) {}
+  constructor(
+    readonly limit: number,
+    private readonly windowMs = 60_000,
+  ) {}
 
   take(client: string, now: number): { remaining: number; resetS: number } {
     const w = Math.floor(now / this.windowMs);

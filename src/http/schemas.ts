@@ -5,7 +5,7 @@ export const engineSchema = {
   type: 'string',
   enum: ENGINE_NAMES,
   description:
-    'textblob: TextBlob 0.18\'s polarity, exactly (the original app\'s score); vader: vaderSentiment\'s compound, exactly; ' +
+    "textblob: TextBlob 0.18's polarity, exactly (the original app's score); vader: vaderSentiment's compound, exactly; " +
     'blend: a small model over both, trained on human ratings (the most accurate; see the README)',
 } as const;
 
@@ -35,15 +35,15 @@ export const wordValenceSchema = {
 
 const vaderScoresSchema = {
   type: 'object',
-  description: 'engine vader: vaderSentiment\'s four numbers, exactly (as its polarity_scores rounds them)',
+  description: "engine vader: vaderSentiment's four numbers, exactly (as its polarity_scores rounds them)",
   required: ['compound', 'pos', 'neu', 'neg'],
   properties: { compound: { type: 'number' }, pos: { type: 'number' }, neu: { type: 'number' }, neg: { type: 'number' } },
 } as const;
 
 const scoreProperties = {
-  sentiment: { type: 'number', minimum: -1, maximum: 1, description: 'The engine\'s score: TextBlob\'s polarity (textblob), VADER\'s compound (vader), the model\'s score (blend)' },
-  subjectivity: { type: 'number', minimum: 0, maximum: 1, description: 'TextBlob\'s subjectivity, whatever the engine' },
-  label: { type: 'string', enum: ['positive', 'negative', 'neutral'], description: 'By the engine\'s thresholds: textblob the sign; vader ±0.05; blend see the README' },
+  sentiment: { type: 'number', minimum: -1, maximum: 1, description: "The engine's score: TextBlob's polarity (textblob), VADER's compound (vader), the model's score (blend)" },
+  subjectivity: { type: 'number', minimum: 0, maximum: 1, description: "TextBlob's subjectivity, whatever the engine" },
+  label: { type: 'string', enum: ['positive', 'negative', 'neutral'], description: "By the engine's thresholds: textblob the sign; vader ±0.05; blend see the README" },
   engine: engineSchema,
   vader: vaderScoresSchema,
 } as const;
@@ -68,11 +68,11 @@ export const analysisSchema = {
     assessments: {
       type: 'array',
       items: { anyOf: [assessmentSchema, wordValenceSchema] },
-      description: 'Only with explain=true: the engine\'s own reasons, each with where its words are in the text',
+      description: "Only with explain=true: the engine's own reasons, each with where its words are in the text",
     },
     contributions: {
       type: 'array',
-      description: 'Only with explain=true and engine blend: each feature\'s share of the score, largest first',
+      description: "Only with explain=true and engine blend: each feature's share of the score, largest first",
       items: {
         type: 'object',
         required: ['feature', 'value', 'contribution'],
@@ -88,7 +88,7 @@ export const documentResultSchema = {
   type: 'object',
   required: ['id', ...analysisSchema.required],
   properties: {
-    id: { type: 'string', description: 'The document\'s id, as sent' },
+    id: { type: 'string', description: "The document's id, as sent" },
     historyId: { type: 'integer', description: 'History id; absent when store=false' },
     ...scoreProperties,
     createdAt: analysisSchema.properties.createdAt,
@@ -103,7 +103,7 @@ export const itemErrorSchema = {
   type: 'object',
   required: ['id', 'code', 'title', 'detail'],
   properties: {
-    id: { type: 'string', description: 'The document\'s id, as sent' },
+    id: { type: 'string', description: "The document's id, as sent" },
     code: { type: 'string', description: 'A problem code of the catalogue (/problems/<code>)' },
     title: { type: 'string' },
     detail: { type: 'string' },

@@ -129,7 +129,21 @@ function setUp(stack: CleanupStack, opts: CalibrateOptions, network: 'namespaces
   const dir = mkdtempSync(join(tmpdir(), 'polarity-calibrate-'));
   stack.defer('the temporary directory', () => rmSync(dir, { recursive: true, force: true }));
   chmodSync(dir, 0o755);
-  const lab: Lab = { opts, log: opts.log, stack, machine: describeMachine(), dir, pinned, appCore: '0', otherCore: pinned ? '1' : '0', allCores: pinned ? `0-${cpus().length - 1}` : '0', network, ns: network === 'namespaces', runs: [], nextPort: 3101 };
+  const lab: Lab = {
+    opts,
+    log: opts.log,
+    stack,
+    machine: describeMachine(),
+    dir,
+    pinned,
+    appCore: '0',
+    otherCore: pinned ? '1' : '0',
+    allCores: pinned ? `0-${cpus().length - 1}` : '0',
+    network,
+    ns: network === 'namespaces',
+    runs: [],
+    nextPort: 3101,
+  };
   if (pinned) pinSelf(stack, lab.otherCore);
   return lab;
 }
@@ -147,7 +161,9 @@ async function buildNetwork(lab: Lab): Promise<void> {
     for (const h of ['app1', 'app2']) runClusterSync(CLUSTER, ['stop', h]);
   }
   lab.log(`calibrating on ${lab.machine.cpus} × ${lab.machine.cpuModel}; ${lab.pinned ? `app on core ${lab.appCore}, load tester + PostgreSQL + nginx on core ${lab.otherCore}` : 'no pinning'}`);
-  lab.log(`runs: ${lab.opts.warmupS} s warm-up + ${lab.opts.durationS} s measured, ${lab.opts.rounds} round${lab.opts.rounds > 1 ? 's (the fastest of each kind counts)' : ''}, ${lab.opts.connections} connections, mix ${formatMix(lab.opts.mix)}`);
+  lab.log(
+    `runs: ${lab.opts.warmupS} s warm-up + ${lab.opts.durationS} s measured, ${lab.opts.rounds} round${lab.opts.rounds > 1 ? 's (the fastest of each kind counts)' : ''}, ${lab.opts.connections} connections, mix ${formatMix(lab.opts.mix)}`,
+  );
 }
 
 /** An app on app host 1 or 2: 127.0.0.1, or the host's address in the cluster's namespace (as nobody). */
@@ -295,7 +311,10 @@ async function startDb(lab: Lab): Promise<Db> {
       // The cluster admits polarity to its own database only; these go with it on `down`.
       appendFileSync(join(data, 'pg_hba.conf'), hbaLine({ database: 'all', cidr: `${CLUSTER.net}.0/24` }));
       pgTool('pg_ctl', ['-D', data, 'reload']);
-      psql({ dir: join(CLUSTER.state, 'db/run'), port: 5432 }, names.map((n) => `CREATE DATABASE ${n} OWNER polarity`));
+      psql(
+        { dir: join(CLUSTER.state, 'db/run'), port: 5432 },
+        names.map((n) => `CREATE DATABASE ${n} OWNER polarity`),
+      );
     };
     return { url: `postgres://polarity@${CLUSTER.net}.30:5432/polarity`, postmaster, group: { name: 'postgres', roots: () => [postmaster] }, createDatabases };
   }
@@ -346,7 +365,12 @@ async function phaseC(lab: Lab, b: PhaseB): Promise<PhaseC> {
   lab.log('C  nginx → app with PostgreSQL');
   const lb = await startLb(lab, 'nginx', [b.app.url], lab.otherCore);
   const set = await measureSet(lab, 'C nginx', lb.url, [{ name: 'nginx', roots: () => [lb.master] }, appOf(b.app), b.db.group]);
-  const workerMiB = Math.max(0, ...processTree(lb.master).filter((p) => p !== lb.master).map(pss));
+  const workerMiB = Math.max(
+    0,
+    ...processTree(lb.master)
+      .filter((p) => p !== lb.master)
+      .map(pss),
+  );
   const masterMiB = pss(lb.master);
   await lb.stop();
   return { set, masterMiB, workerMiB };
@@ -410,7 +434,15 @@ async function startVariants(lab: Lab, db: Db): Promise<Variants> {
 
 /** node:cluster's primary and its largest worker, MiB. */
 function clusterMemory(x: Served): { primary: number; worker: number } {
-  return { primary: pss(x.pid), worker: Math.max(0, ...processTree(x.pid).filter((p) => p !== x.pid).map(pss)) };
+  return {
+    primary: pss(x.pid),
+    worker: Math.max(
+      0,
+      ...processTree(x.pid)
+        .filter((p) => p !== x.pid)
+        .map(pss),
+    ),
+  };
 }
 
 /**
@@ -441,7 +473,12 @@ async function phaseD(lab: Lab, db: Db): Promise<PhaseD> {
     nginxHost: us(v.host2, 'nginx') - us(v.host1, 'nginx'),
   };
   const memory = { sqlite: clusterMemory(s2), postgres: clusterMemory(p2) };
-  lab.log(`  a second process adds, µs per request (fastest runs of ${lab.opts.rounds}): ` + Object.entries(deltas).map(([k, d]) => `${k} ${d.toFixed(1)}`).join(', '));
+  lab.log(
+    `  a second process adds, µs per request (fastest runs of ${lab.opts.rounds}): ` +
+      Object.entries(deltas)
+        .map(([k, d]) => `${k} ${d.toFixed(1)}`)
+        .join(', '),
+  );
   return { v, deltas, share: v.s2.posts / Math.max(1, v.s2.posts + v.s2.gets), memory };
 }
 
@@ -454,7 +491,17 @@ function assemble(lab: Lab, a: PhaseA, b: PhaseB, c: PhaseC, d: PhaseD): Calibra
     sqlite: mixPoint(d.v.s1, { appSqlite: 'app', client: 'client' }),
     postgres: mixPoint(d.v.host1, { appPostgres: 'app', nginx: 'nginx', postgres: 'postgres', client: 'client' }),
   };
-  lab.log('  every role on shared cores, µs per request: ' + Object.entries(colocated).map(([k, m]) => `${k}: ${Object.entries(m.cpuUs).map(([r, x]) => `${r} ${x.toFixed(1)}`).join(', ')}`).join('; '));
+  lab.log(
+    '  every role on shared cores, µs per request: ' +
+      Object.entries(colocated)
+        .map(
+          ([k, m]) =>
+            `${k}: ${Object.entries(m.cpuUs)
+              .map(([r, x]) => `${r} ${x.toFixed(1)}`)
+              .join(', ')}`,
+        )
+        .join('; '),
+  );
   const memoryMiB: MemoryFigures = {
     appSingleSqlite: round(a.memoryMiB),
     appSinglePostgres: round(b.appMemoryMiB),

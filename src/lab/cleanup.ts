@@ -27,7 +27,9 @@ export class CleanupStack {
    */
   defer(name: string, undo: Undo): () => Promise<void> {
     if (this.#unwound) {
-      void Promise.resolve().then(undo).catch(() => {});
+      void Promise.resolve()
+        .then(undo)
+        .catch(() => {});
       throw this.#abort.signal.reason instanceof Error ? this.#abort.signal.reason : new Interrupted('SIGTERM');
     }
     const step = { name, undo };

@@ -28,7 +28,19 @@ function parse(args: readonly string[]) {
     return parseArgs({
       args: [...args],
       allowPositionals: true,
-      options: { by: { type: 'string' }, listen: { type: 'string' }, port: { type: 'string' }, 'socket-dir': { type: 'string' }, 'shared-buffers': { type: 'string' }, database: { type: 'string' }, cidr: { type: 'string' }, dir: { type: 'string' }, workers: { type: 'string' }, include: { type: 'string' }, user: { type: 'string' } },
+      options: {
+        by: { type: 'string' },
+        listen: { type: 'string' },
+        port: { type: 'string' },
+        'socket-dir': { type: 'string' },
+        'shared-buffers': { type: 'string' },
+        database: { type: 'string' },
+        cidr: { type: 'string' },
+        dir: { type: 'string' },
+        workers: { type: 'string' },
+        include: { type: 'string' },
+        user: { type: 'string' },
+      },
     });
   } catch (err) {
     throw new UserError((err as Error).message); // an unknown option: a usage error like the others
@@ -49,12 +61,23 @@ export function render(argv: readonly string[]): string {
       if (positionals.length !== 1) throw new UserError('initdb-args needs the data directory');
       return initdbArgs(positionals[0]!).join('\n') + '\n';
     case 'postgresql-conf':
-      return renderPostgresConf({ by: required(values, 'by'), listen: required(values, 'listen'), port: count(required(values, 'port'), 'port'), socketDir: required(values, 'socket-dir'), sharedBuffersMiB: count(required(values, 'shared-buffers'), 'shared-buffers') });
+      return renderPostgresConf({
+        by: required(values, 'by'),
+        listen: required(values, 'listen'),
+        port: count(required(values, 'port'), 'port'),
+        socketDir: required(values, 'socket-dir'),
+        sharedBuffersMiB: count(required(values, 'shared-buffers'), 'shared-buffers'),
+      });
     case 'pg-hba':
       return renderPgHba({ database: required(values, 'database'), cidr: required(values, 'cidr') });
     case 'nginx-main': {
       const workers = required(values, 'workers');
-      return renderNginxMain({ dir: required(values, 'dir'), workerProcesses: workers === 'auto' ? 'auto' : count(workers, 'workers'), include: required(values, 'include'), ...(values.user ? { user: values.user } : {}) });
+      return renderNginxMain({
+        dir: required(values, 'dir'),
+        workerProcesses: workers === 'auto' ? 'auto' : count(workers, 'workers'),
+        include: required(values, 'include'),
+        ...(values.user ? { user: values.user } : {}),
+      });
     }
     default:
       throw new UserError(`unknown subcommand ${JSON.stringify(what ?? '')} (pg-bin, initdb-args, postgresql-conf, pg-hba, nginx-main)`);

@@ -65,7 +65,6 @@ export function namespacePids(ns: string): number[] {
   return r.status === 0 ? r.stdout.split('\n').filter(Boolean).map(Number) : [];
 }
 
-
 /**
  * Takes the machine's cluster lock, waiting for its holder up to `timeoutMs`. A lock whose holder
  * is gone (a killed run) is taken over — remove its cluster with `down` before `up`. Re-entrant:

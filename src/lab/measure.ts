@@ -38,7 +38,18 @@ export function postGetScenario(post: number, get: number, name = `mix ${post}:$
 }
 
 function runSpec(s: LoadSpec, durationS: number): RunSpec {
-  return { host: s.url, scenario: s.scenario, users: s.connections, spawnRate: s.connections, durationS, timeoutS: 10, stopTimeoutS: 5, maxRequests: Math.ceil(durationS * 200_000), mode: 'max', seed: s.seed };
+  return {
+    host: s.url,
+    scenario: s.scenario,
+    users: s.connections,
+    spawnRate: s.connections,
+    durationS,
+    timeoutS: 10,
+    stopTimeoutS: 5,
+    maxRequests: Math.ceil(durationS * 200_000),
+    mode: 'max',
+    seed: s.seed,
+  };
 }
 
 /** One load run, stopped early when `signal` aborts. */

@@ -51,11 +51,18 @@ export interface StartedNginx {
 }
 
 /** nginx with `workerProcesses` workers in front of `upstreams`, listening on `listen` (address:port). */
-export async function startNginx(stack: CleanupStack, o: { dir: string; upstreams: readonly string[]; listen: string; cores?: string; netns?: string; workerProcesses: number }): Promise<StartedNginx> {
+export async function startNginx(
+  stack: CleanupStack,
+  o: { dir: string; upstreams: readonly string[]; listen: string; cores?: string; netns?: string; workerProcesses: number },
+): Promise<StartedNginx> {
   stack.signal.throwIfAborted();
   mkdirSync(join(o.dir, 'tmp'), { recursive: true });
   chmodSync(join(o.dir, 'tmp'), 0o777);
-  const site = spawnSync(join(ROOT, 'deploy/nginx/render-config'), [...o.upstreams.flatMap((u) => ['--upstream', u.replace('http://', '')]), '--listen', o.listen, '--access-log', join(o.dir, 'access.log'), ...NO_CLIENT_LIMITS], { encoding: 'utf8' });
+  const site = spawnSync(
+    join(ROOT, 'deploy/nginx/render-config'),
+    [...o.upstreams.flatMap((u) => ['--upstream', u.replace('http://', '')]), '--listen', o.listen, '--access-log', join(o.dir, 'access.log'), ...NO_CLIENT_LIMITS],
+    { encoding: 'utf8' },
+  );
   if (site.status !== 0) throw new LabError(`deploy/nginx/render-config: ${site.stderr}`);
   writeFileSync(join(o.dir, 'polarity.conf'), site.stdout);
   const conf = join(o.dir, 'nginx.conf');

@@ -86,7 +86,10 @@ export async function startLocalPostgres(stack: CleanupStack, o: { dir: string; 
   own(run);
   pgTool('initdb', initdbArgs(data));
   const port = await freePort();
-  writeFileSync(join(data, 'postgresql.conf'), readFileSync(join(data, 'postgresql.conf'), 'utf8') + renderPostgresConf({ by: o.by, listen: '127.0.0.1', port, socketDir: run, sharedBuffersMiB: o.sharedBuffersMiB }));
+  writeFileSync(
+    join(data, 'postgresql.conf'),
+    readFileSync(join(data, 'postgresql.conf'), 'utf8') + renderPostgresConf({ by: o.by, listen: '127.0.0.1', port, socketDir: run, sharedBuffersMiB: o.sharedBuffersMiB }),
+  );
   writeFileSync(join(data, 'pg_hba.conf'), renderPgHba({ database: 'all', cidr: '127.0.0.1/32' }));
   for (const f of ['postgresql.conf', 'pg_hba.conf']) own(join(data, f));
   pgTool('pg_ctl', ['-D', data, '-l', join(o.dir, 'postgres.log'), '-w', '-t', '30', 'start'], { cores: o.cores });
@@ -96,6 +99,10 @@ export async function startLocalPostgres(stack: CleanupStack, o: { dir: string; 
   return {
     url: `postgres://polarity@127.0.0.1:${port}/polarity`,
     postmaster: Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
-    createDatabases: (names) => psql(socket, names.map((n) => `CREATE DATABASE ${n} OWNER polarity`)),
+    createDatabases: (names) =>
+      psql(
+        socket,
+        names.map((n) => `CREATE DATABASE ${n} OWNER polarity`),
+      ),
   };
 }

@@ -56,13 +56,7 @@ function median(e: StatsEntry): PyValue {
 
 /** The columns from Median to Average Content Size (shared by both files). */
 function figures(e: StatsEntry): PyValue[] {
-  return [
-    median(e),
-    pyFloat(e.avgResponseTime),
-    e.minResponseTime ? pyFloat(e.minResponseTime) : 0,
-    e.numRequests ? pyFloat(e.maxResponseTime) : 0,
-    e.numRequests ? pyFloat(e.avgContentLength) : 0,
-  ];
+  return [median(e), pyFloat(e.avgResponseTime), e.minResponseTime ? pyFloat(e.minResponseTime) : 0, e.numRequests ? pyFloat(e.maxResponseTime) : 0, e.numRequests ? pyFloat(e.avgContentLength) : 0];
 }
 
 function percentiles(e: StatsEntry, currentAt: number | null): PyValue[] {
@@ -74,20 +68,7 @@ export function statsRows(stats: RequestStats): string {
   let out = csvRow(STATS_COLUMNS);
   for (const e of [...stats.sortedEntries(), stats.total]) {
     const [med, avg, min, max, size] = figures(e);
-    out += csvRow([
-      e === stats.total ? null : e.method,
-      e.name,
-      e.numRequests,
-      e.numFailures,
-      med!,
-      avg!,
-      min!,
-      max!,
-      size!,
-      pyFloat(e.totalRps),
-      pyFloat(e.totalFailPerSec),
-      ...percentiles(e, null),
-    ]);
+    out += csvRow([e === stats.total ? null : e.method, e.name, e.numRequests, e.numFailures, med!, avg!, min!, max!, size!, pyFloat(e.totalRps), pyFloat(e.totalFailPerSec), ...percentiles(e, null)]);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { renderRunHtml } from './html-report.js';
 import { MergeError, mergeReports } from './merge.js';
 import type { RunReport } from './report.js';
 import { formatSummary } from './text-report.js';
-import { evaluateThresholds, exitStatus, parseThreshold, } from './thresholds.js';
+import { evaluateThresholds, exitStatus, parseThreshold } from './thresholds.js';
 import type { LoadtestIO } from './cli.js';
 import { UserError } from '../user-error.js';
 

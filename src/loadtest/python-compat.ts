@@ -120,7 +120,13 @@ export function pyJsonDumps(value: unknown): string {
   }
   if (Array.isArray(value)) return '[' + value.map(pyJsonDumps).join(', ') + ']';
   if (typeof value === 'object') {
-    return '{' + Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyJsonDumps(k)}: ${pyJsonDumps(v)}`).join(', ') + '}';
+    return (
+      '{' +
+      Object.entries(value as Record<string, unknown>)
+        .map(([k, v]) => `${pyJsonDumps(k)}: ${pyJsonDumps(v)}`)
+        .join(', ') +
+      '}'
+    );
   }
   throw new TypeError(`cannot serialise ${typeof value} as JSON`);
 }

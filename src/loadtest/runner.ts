@@ -11,7 +11,7 @@
 // Everything time-related goes through a Clock, so tests can run it in virtual time.
 import type { Connection, PreparedRequest, Transport } from './http-client.js';
 import type { TextFeed } from './data.js';
-import { type Random } from './prng.js';
+import type { Random } from './prng.js';
 import { RequestStats, type StatsEntry } from './stats.js';
 import { fillTemplate, type RequestSpec, type Scenario } from './scenario.js';
 import { pyStrRepr } from './python-compat.js';
@@ -135,10 +135,7 @@ class User implements WheelEntry {
   wheelDue = 0;
   readonly done: (status: number, reason: string, bodyBytes: number, error: string | null) => void;
 
-  constructor(
-    private readonly runner: Runner,
-    onStartCount: number,
-  ) {
+  constructor(runner: Runner, onStartCount: number) {
     this.connection = runner.transport.connection();
     this.onStart = onStartCount > 0 ? 0 : -1;
     this.done = (status, reason, bodyBytes, error) => runner.completed(this, status, reason, bodyBytes, error);

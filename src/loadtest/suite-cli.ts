@@ -7,7 +7,7 @@ import type { LoadtestIO } from './cli.js';
 import { parseDuration } from '../duration.js';
 import { machineInfo } from './report.js';
 import { runLoad } from './run.js';
-import { loadScenario, } from './scenario.js';
+import { loadScenario } from './scenario.js';
 import { DEFAULT_SUITE, QUICK_SUITE, runSuite, type SuiteOptions } from './suite.js';
 import { renderSuiteHtml, renderSuiteMarkdown } from './suite-report.js';
 import { resolveTarget } from './target.js';

@@ -65,14 +65,21 @@ export function renderSuiteMarkdown(res: SuiteResult, meta: SuiteMeta): string {
   const out: string[] = [];
   out.push(`# Capacity of ${meta.host}`, '');
   out.push(
-    `Measured by \`polarity loadtest suite\` ${meta.quick ? '(**--quick**: shortened runs, for CI — not the original\'s 60-s figures) ' : ''}from ${meta.startedAt} to ${meta.endedAt}, ` +
+    `Measured by \`polarity loadtest suite\` ${meta.quick ? "(**--quick**: shortened runs, for CI — not the original's 60-s figures) " : ''}from ${meta.startedAt} to ${meta.endedAt}, ` +
       `with the ${meta.scenario === 'seed' ? "original project's Locust scenario (each user posts once on start, then POST /analyze weight 1 and GET /history weight 2, waiting 1–5 s)" : `scenario ${meta.scenario}`}. ` +
       'Statistics as Locust 2.12 computes them.',
     '',
   );
   if (res.interrupted) out.push('**Interrupted (Ctrl-C): the answers below cover only the runs made before the stop.**', '');
   out.push('## The answers', '');
-  out.push(`**1. Highest average RPS over ${o.durationS} s with 0% failures:** ` + (best ? `**${num(best.report.avgRps, 1)} RPS** with ${num(best.users)} users (run ${best.index}; median ${num(best.report.aggregated.median)} ms, p95 ${num(best.report.aggregated.percentiles['95%'] ?? 0)} ms). ` : '**none** — ') + `Limited by: ${RPS_LIMIT[res.maxRps.limitedBy]}.`, '');
+  out.push(
+    `**1. Highest average RPS over ${o.durationS} s with 0% failures:** ` +
+      (best
+        ? `**${num(best.report.avgRps, 1)} RPS** with ${num(best.users)} users (run ${best.index}; median ${num(best.report.aggregated.median)} ms, p95 ${num(best.report.aggregated.percentiles['95%'] ?? 0)} ms). `
+        : '**none** — ') +
+      `Limited by: ${RPS_LIMIT[res.maxRps.limitedBy]}.`,
+    '',
+  );
   out.push(`**2. Peak concurrent users with 0% failures, ${o.durationS} s per spawn rate:**`, '');
   out.push('| spawn rate | peak users, 0% failures | avg RPS | p95 ms | limited by | run |', '|---|---|---|---|---|---|');
   for (const p of res.peaks) {
@@ -141,7 +148,12 @@ function mdToHtml(md: string): string {
     } else if (line.startsWith('## ')) out.push(`<h2>${inline(line.slice(3))}</h2>`);
     else if (line.startsWith('|')) {
       const rows: string[][] = [];
-      for (; i < lines.length && lines[i]!.startsWith('|'); i++) rows.push(lines[i]!.slice(1, -1).split('|').map((c) => c.trim()));
+      for (; i < lines.length && lines[i]!.startsWith('|'); i++)
+        rows.push(
+          lines[i]!.slice(1, -1)
+            .split('|')
+            .map((c) => c.trim()),
+        );
       i--;
       const [head, , ...rest] = rows;
       out.push(

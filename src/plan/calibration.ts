@@ -81,7 +81,14 @@ export interface Calibration {
   readonly machine: MachineDescription;
   readonly command: string;
   readonly quick: boolean;
-  readonly settings: { readonly durationS: number; readonly warmupS: number; readonly connections: number; readonly rounds?: number; readonly pinned: boolean; readonly network?: 'namespaces' | 'loopback' };
+  readonly settings: {
+    readonly durationS: number;
+    readonly warmupS: number;
+    readonly connections: number;
+    readonly rounds?: number;
+    readonly pinned: boolean;
+    readonly network?: 'namespaces' | 'loopback';
+  };
   readonly cpuUs: Readonly<Record<CostRole, PerKind>>;
   /**
    * µs per POST that run one at a time whatever the number of cores. SQLite: the time a group
@@ -189,9 +196,21 @@ export function parseCalibration(doc: unknown, source = 'calibration'): Calibrat
       }
     }
   }
-  if (doc.extraWorkerUs.nginxHost !== undefined && (typeof doc.extraWorkerUs.nginxHost !== 'number' || !Number.isFinite(doc.extraWorkerUs.nginxHost))) throw new CalibrationError(`${source}: extraWorkerUs.nginxHost must be a number`);
+  if (doc.extraWorkerUs.nginxHost !== undefined && (typeof doc.extraWorkerUs.nginxHost !== 'number' || !Number.isFinite(doc.extraWorkerUs.nginxHost)))
+    throw new CalibrationError(`${source}: extraWorkerUs.nginxHost must be a number`);
   if (!isObject(doc.memoryMiB)) throw new CalibrationError(`${source}: "memoryMiB" missing`);
-  for (const k of ['appSingleSqlite', 'appSinglePostgres', 'appPrimary', 'appWorkerSqlite', 'appWorkerPostgres', 'nginxMaster', 'nginxWorker', 'postgresFixed', 'postgresPerConnection', 'postgresSharedBuffers']) {
+  for (const k of [
+    'appSingleSqlite',
+    'appSinglePostgres',
+    'appPrimary',
+    'appWorkerSqlite',
+    'appWorkerPostgres',
+    'nginxMaster',
+    'nginxWorker',
+    'postgresFixed',
+    'postgresPerConnection',
+    'postgresSharedBuffers',
+  ]) {
     positive(doc.memoryMiB[k], `${source}: memoryMiB.${k}`);
   }
   if (!isObject(doc.machine)) throw new CalibrationError(`${source}: "machine" missing`);
@@ -306,12 +325,25 @@ export function medianCalibration(cals: readonly Calibration[], command: string)
     if (Array.isArray(first)) {
       const arrays = present as unknown[][];
       if (!arrays.every((a) => Array.isArray(a) && a.length === first.length)) throw new CalibrationError(`medianCalibration: ${where} differs in length`);
-      return first.map((_, i) => merge(arrays.map((a) => a[i]), `${where}[${i}]`));
+      return first.map((_, i) =>
+        merge(
+          arrays.map((a) => a[i]),
+          `${where}[${i}]`,
+        ),
+      );
     }
     if (isObject(first)) {
       const objects = present as Record<string, unknown>[];
       const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))];
-      return Object.fromEntries(keys.map((k) => [k, merge(objects.map((o) => o[k]), where ? `${where}.${k}` : k)]));
+      return Object.fromEntries(
+        keys.map((k) => [
+          k,
+          merge(
+            objects.map((o) => o[k]),
+            where ? `${where}.${k}` : k,
+          ),
+        ]),
+      );
     }
     return first;
   };

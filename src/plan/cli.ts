@@ -86,7 +86,8 @@ export function runPlanModel(o: { budgetUsd: number; prices: string; calibration
   const enumOpts = { budgetUsd: o.budgetUsd, minAppHosts, maxAppHosts: o.maxAppHosts ?? 16 };
   const result = plan(prices, calibration, mix, enumOpts, model);
   const rec = result.recommendation;
-  const redundant = rec && minAppHosts < 2 && rec.topology.hosts.filter((h) => h.roles.includes('app')).length < 2 ? plan(prices, calibration, mix, { ...enumOpts, minAppHosts: 2 }, model).recommendation : undefined;
+  const redundant =
+    rec && minAppHosts < 2 && rec.topology.hosts.filter((h) => h.roles.includes('app')).length < 2 ? plan(prices, calibration, mix, { ...enumOpts, minAppHosts: 2 }, model).recommendation : undefined;
   const ctx: PlanContext = { budgetUsd: o.budgetUsd, prices, calibration, calibrationFile, mix, minAppHosts, top: o.top ?? 10, ...(redundant ? { redundant } : {}) };
   return { ctx, result, model };
 }
@@ -246,7 +247,9 @@ async function runCalibrate(argv: string[], io: PlanIO): Promise<number> {
         `app (PostgreSQL):  ${f('appPostgres')}`,
         `nginx:             ${f('nginx')}`,
         `PostgreSQL:        ${f('postgres')}`,
-        `memory (MiB):      ${Object.entries(cal.memoryMiB).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        `memory (MiB):      ${Object.entries(cal.memoryMiB)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
         '',
       ].join('\n'),
     );

@@ -154,7 +154,12 @@ function hostFiles(run: PlanRun, e: Evaluation, h: HostPlan, addr: Addressing, p
   }
   if (h.roles.includes('app')) {
     let y = template('app-host.yaml');
-    y = replaceLine(y, /^(\s*)DATABASE_URL=.*$/m, (i) => (dbUrl ? `${i}DATABASE_URL=${dbUrl}` : `${i}# No DATABASE_URL: the embedded SQLite history, /var/lib/polarity/data/polarity.db`), 'app-host.yaml');
+    y = replaceLine(
+      y,
+      /^(\s*)DATABASE_URL=.*$/m,
+      (i) => (dbUrl ? `${i}DATABASE_URL=${dbUrl}` : `${i}# No DATABASE_URL: the embedded SQLite history, /var/lib/polarity/data/polarity.db`),
+      'app-host.yaml',
+    );
     y = replaceLine(y, /^(\s*)#?WORKERS=.*$/m, (i) => `${i}WORKERS=${h.workers}`, 'app-host.yaml');
     // Who reaches the app: its load balancer's host (the app then listens on its private address
     // and trusts that host's X-Forwarded-For), a managed load balancer somewhere in the private
@@ -198,7 +203,11 @@ export function emitDeployment(dir: string, run: PlanRun): string[] {
   const lbHost = e.hosts.find((h) => h.roles.includes('lb'));
   if (lbHost) {
     const nginxConf = renderNginx(apps.map((a) => ({ address: addr.address[a.name]!, weight: a.weight })));
-    files.push({ path: 'nginx/polarity.conf', what: `the load balancer's nginx config (deploy/nginx/render-config${equalWeights(apps) ? '' : ', with weights'}); cloud-init renders the same on ${lbHost.name}`, text: nginxConf });
+    files.push({
+      path: 'nginx/polarity.conf',
+      what: `the load balancer's nginx config (deploy/nginx/render-config${equalWeights(apps) ? '' : ', with weights'}); cloud-init renders the same on ${lbHost.name}`,
+      text: nginxConf,
+    });
   }
   for (const h of e.hosts) {
     const f = hostFiles(run, e, h, addr, password);
@@ -226,7 +235,17 @@ export function emitDeployment(dir: string, run: PlanRun): string[] {
     prices: run.ctx.prices.name,
     calibration: { label: run.ctx.calibration.label, date: run.ctx.calibration.date },
     mix: run.ctx.mix,
-    hosts: e.hosts.map((h) => ({ name: h.name, vm: h.vm.id, vcpus: h.vm.vcpus, memoryMiB: h.vm.memoryMiB, monthlyUsd: h.vm.monthlyUsd, roles: h.roles, workers: h.workers, weight: h.weight, address: addr.address[h.name] })),
+    hosts: e.hosts.map((h) => ({
+      name: h.name,
+      vm: h.vm.id,
+      vcpus: h.vm.vcpus,
+      memoryMiB: h.vm.memoryMiB,
+      monthlyUsd: h.vm.monthlyUsd,
+      roles: h.roles,
+      workers: h.workers,
+      weight: h.weight,
+      address: addr.address[h.name],
+    })),
     ...(e.topology.managedLb ? { managedLb: { id: e.topology.managedLb.offer.id, nodes: e.topology.managedLb.nodes } } : {}),
     ...(e.topology.managedDb ? { managedDb: { id: e.topology.managedDb.id } } : {}),
     limits: e.limits.map((l) => ({ label: l.label, rps: Math.round(l.capacityRps) })),

@@ -41,7 +41,10 @@ function microseconds(cal: Calibration, mix: Mix): string {
 
 export function headerLines(ctx: PlanContext, result: PlanResult): string[] {
   const cal = ctx.calibration;
-  const read = ctx.prices.sources.map((s) => s.read).sort().at(-1);
+  const read = ctx.prices.sources
+    .map((s) => s.read)
+    .sort()
+    .at(-1);
   return [
     `Budget ${usd(ctx.budgetUsd)} a month · mix ${formatMix(ctx.mix)}${ctx.minAppHosts > 1 ? ` · at least ${ctx.minAppHosts} app hosts` : ''}`,
     `Prices: ${ctx.prices.name} — ${ctx.prices.title} (read ${read}; re-check before buying)`,
@@ -54,7 +57,9 @@ export function headerLines(ctx: PlanContext, result: PlanResult): string[] {
 export function tableLines(rows: readonly Evaluation[], first = 1): string[] {
   const out = [`${pad('#', 3, true)}  ${pad('$/mo', 6, true)}  ${pad('req/s', 8, true)}  ${pad('users*', 9, true)}  ${pad('bottleneck', 17)}  ${pad('headroom', 22)}  topology`];
   rows.forEach((e, i) => {
-    out.push(`${pad(String(first + i), 3, true)}  ${pad(usd(e.costUsd), 6, true)}  ${pad(int(e.rps), 8, true)}  ${pad(int(seedUsers(e.rps)), 9, true)}  ${pad(e.bottleneck?.short ?? '', 17)}  ${pad(headroomText(e), 22)}  ${e.topology.id}`);
+    out.push(
+      `${pad(String(first + i), 3, true)}  ${pad(usd(e.costUsd), 6, true)}  ${pad(int(e.rps), 8, true)}  ${pad(int(seedUsers(e.rps)), 9, true)}  ${pad(e.bottleneck?.short ?? '', 17)}  ${pad(headroomText(e), 22)}  ${e.topology.id}`,
+    );
   });
   return out;
 }
@@ -108,7 +113,9 @@ export function reasoning(ctx: PlanContext, result: PlanResult): string[] {
   if (appHostCount(rec) < 2) {
     lines.push(
       `Trade-off: one app host is a single point of failure (as the original's load balancer was).` +
-        (ctx.redundant ? ` The best plan with two app hosts (--min-app-hosts 2) is ${ctx.redundant.topology.id}: ${usd(ctx.redundant.costUsd)}, ${int(ctx.redundant.rps)} req/s, limited by ${ctx.redundant.bottleneck!.label}.` : ''),
+        (ctx.redundant
+          ? ` The best plan with two app hosts (--min-app-hosts 2) is ${ctx.redundant.topology.id}: ${usd(ctx.redundant.costUsd)}, ${int(ctx.redundant.rps)} req/s, limited by ${ctx.redundant.bottleneck!.label}.`
+          : ''),
     );
   }
   return lines;
@@ -127,8 +134,12 @@ export function formatPlanText(ctx: PlanContext, result: PlanResult): string {
   if (rec) {
     out.push('  Hosts:');
     for (const h of rec.hosts) {
-      const mem = Object.entries(h.memoryParts).map(([k, v]) => `${k} ${int(v)}`).join(' + ');
-      out.push(`    ${pad(h.name, 5)} ${pad(h.vm.id, 20)} ${h.vm.vcpus} vCPU ${int(h.vm.memoryMiB)} MiB  ${h.roles.join('+')}${h.workers ? `, --workers ${h.workers}` : ''}${h.share && h.share < 1 ? `, ${(h.share * 100).toFixed(0)}% of requests${rec.hosts.some((x) => x.weight > 0 && x.weight !== h.weight) ? ` (nginx weight ${h.weight})` : ''}` : ''}; memory ${mem} = ${int(h.memoryUsedMiB)} MiB`);
+      const mem = Object.entries(h.memoryParts)
+        .map(([k, v]) => `${k} ${int(v)}`)
+        .join(' + ');
+      out.push(
+        `    ${pad(h.name, 5)} ${pad(h.vm.id, 20)} ${h.vm.vcpus} vCPU ${int(h.vm.memoryMiB)} MiB  ${h.roles.join('+')}${h.workers ? `, --workers ${h.workers}` : ''}${h.share && h.share < 1 ? `, ${(h.share * 100).toFixed(0)}% of requests${rec.hosts.some((x) => x.weight > 0 && x.weight !== h.weight) ? ` (nginx weight ${h.weight})` : ''}` : ''}; memory ${mem} = ${int(h.memoryUsedMiB)} MiB`,
+      );
     }
   }
   out.push('', `The model and its assumptions: docs/plan.md. Calibration file: ${ctx.calibrationFile}`);

@@ -205,7 +205,9 @@ function planWorkers(t: Topology, cal: Calibration, opts: ModelOptions): Plan {
         // the database's memory grows with connections: fewer workers elsewhere
         workers[largest()]!--;
       } else {
-        const parts = Object.entries(m.parts).map(([k, v]) => `${k} ${Math.round(v)}`).join(' + ');
+        const parts = Object.entries(m.parts)
+          .map(([k, v]) => `${k} ${Math.round(v)}`)
+          .join(' + ');
         return { workers, memory: [], reason: `${h.name} (${h.vm.id}) has ${h.vm.memoryMiB} MiB, needs ${Math.round(m.used)} MiB (${parts})` };
       }
       changed = true;
@@ -306,14 +308,24 @@ function otherLimits(t: Topology, costs: Costs, other: number[]): Limit[] {
     limits.push({ id: `cpu:${h.name}`, label: `${what} CPU on ${h.name} (${h.vm.id}, ${h.vm.vcpus} vCPU)`, short: `${short} CPU (${h.name})`, capacityRps: h.vm.vcpus / other[i]! });
   });
   if (t.managedLb && t.managedLb.offer.maxRpsPerNode !== null) {
-    limits.push({ id: 'managed-lb', label: `managed load balancer (${t.managedLb.nodes} node${t.managedLb.nodes > 1 ? 's' : ''} × ${t.managedLb.offer.maxRpsPerNode} req/s)`, short: 'managed LB', capacityRps: t.managedLb.nodes * t.managedLb.offer.maxRpsPerNode });
+    limits.push({
+      id: 'managed-lb',
+      label: `managed load balancer (${t.managedLb.nodes} node${t.managedLb.nodes > 1 ? 's' : ''} × ${t.managedLb.offer.maxRpsPerNode} req/s)`,
+      short: 'managed LB',
+      capacityRps: t.managedLb.nodes * t.managedLb.offer.maxRpsPerNode,
+    });
   }
   if (t.managedDb) {
     limits.push({ id: 'managed-db', label: `managed database CPU (${t.managedDb.id}, ${t.managedDb.vcpus} vCPU)`, short: 'managed DB CPU', capacityRps: t.managedDb.vcpus / costs.db });
   }
   if (costs.serialWrite > 0) {
     const pg = t.store === 'postgres';
-    limits.push({ id: 'db-writes', label: pg ? 'database writes (inserts take turns on the ordering lock)' : 'database writes (SQLite commits take turns on the write lock)', short: 'DB writes', capacityRps: 1 / costs.serialWrite });
+    limits.push({
+      id: 'db-writes',
+      label: pg ? 'database writes (inserts take turns on the ordering lock)' : 'database writes (SQLite commits take turns on the write lock)',
+      short: 'DB writes',
+      capacityRps: 1 / costs.serialWrite,
+    });
   }
   return limits;
 }

@@ -82,7 +82,18 @@ export function topologySvg(e: Evaluation, caption: string): string {
   if (lbHost) entry = hostBox(lbHost, store, 0, 0);
   else if (t.managedLb) {
     const lb = t.managedLb;
-    entry = { x: 0, y: 0, w: BOX_W, h: 0, title: `managed LB — ${lb.offer.id}`, lines: [`${lb.nodes} node${lb.nodes > 1 ? 's' : ''} · ${usd(lb.offer.monthlyUsdPerNode * lb.nodes)}/mo`, lb.offer.maxRpsPerNode ? `up to ${int(lb.nodes * lb.offer.maxRpsPerNode)} req/s` : 'provider-managed'], kind: 'managed' };
+    entry = {
+      x: 0,
+      y: 0,
+      w: BOX_W,
+      h: 0,
+      title: `managed LB — ${lb.offer.id}`,
+      lines: [
+        `${lb.nodes} node${lb.nodes > 1 ? 's' : ''} · ${usd(lb.offer.monthlyUsdPerNode * lb.nodes)}/mo`,
+        lb.offer.maxRpsPerNode ? `up to ${int(lb.nodes * lb.offer.maxRpsPerNode)} req/s` : 'provider-managed',
+      ],
+      kind: 'managed',
+    };
     entry.h = 34 + entry.lines.length * 17;
   }
   if (entry) {
@@ -103,7 +114,15 @@ export function topologySvg(e: Evaluation, caption: string): string {
   if (dbHost) db = hostBox(dbHost, store, 0, 0);
   else if (t.managedDb) {
     const m = t.managedDb;
-    db = { x: 0, y: 0, w: BOX_W, h: 0, title: `managed DB — ${m.id}`, lines: [`${m.vcpus} vCPU · ${(m.memoryMiB / 1024).toFixed(0)} GiB · ${usd(m.monthlyUsd)}/mo`, `PostgreSQL, ≤ ${m.maxConnections} connections`], kind: 'managed' };
+    db = {
+      x: 0,
+      y: 0,
+      w: BOX_W,
+      h: 0,
+      title: `managed DB — ${m.id}`,
+      lines: [`${m.vcpus} vCPU · ${(m.memoryMiB / 1024).toFixed(0)} GiB · ${usd(m.monthlyUsd)}/mo`, `PostgreSQL, ≤ ${m.maxConnections} connections`],
+      kind: 'managed',
+    };
     db.h = 34 + db.lines.length * 17;
   }
   if (db) {

@@ -176,8 +176,7 @@ export async function* readCsv(chunks: AsyncIterable<string | Buffer>, maxRecord
       // err.bytes is where the last field before the error began (or its record, after blank lines).
       const at = typeof err['bytes'] === 'number' ? err['bytes'] : 0;
       const line = err['index'] === 0 ? lines.firstLineFrom(at) : lines.lineAt(at);
-      const problem =
-        err.code === 'CSV_QUOTE_NOT_CLOSED' ? `a quoted field that starts on this line is never closed: the rest of the input, to line ${lines.lastLine()}, is skipped` : err.message;
+      const problem = err.code === 'CSV_QUOTE_NOT_CLOSED' ? `a quoted field that starts on this line is never closed: the rest of the input, to line ${lines.lastLine()}, is skipped` : err.message;
       queue.push({ line, problem });
       return undefined;
     },

@@ -145,7 +145,11 @@ export class GroupCommitQueue<R, S> {
       return;
     }
     if (Array.isArray(result)) this.written(attempt, result);
-    else result.then((saved) => this.written(attempt, saved), (err: unknown) => this.failed(attempt, err));
+    else
+      result.then(
+        (saved) => this.written(attempt, saved),
+        (err: unknown) => this.failed(attempt, err),
+      );
   }
 
   private settle(attempt: Attempt<R, S>): void {
@@ -167,7 +171,7 @@ export class GroupCommitQueue<R, S> {
   private failed(attempt: Attempt<R, S>, err: unknown): void {
     this.settle(attempt);
     const retry = this.o.retry;
-    if (retry !== undefined && retry.when(err)) {
+    if (retry?.when(err)) {
       if (Date.now() - attempt.since < retry.forMs) {
         // Tried again on a later turn, ahead of the queue; its stall clock keeps running.
         attempt.retries++;

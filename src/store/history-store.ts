@@ -56,7 +56,10 @@ export class PageBuilder {
   more = false;
   private bytes = 2; // the brackets
 
-  constructor(private readonly limit: number, private readonly maxBytes = PAGE_MAX_BYTES) {}
+  constructor(
+    private readonly limit: number,
+    private readonly maxBytes = PAGE_MAX_BYTES,
+  ) {}
 
   /** Offers the next older row; false (and `more`) when it belongs to the next page. */
   add(row: HistoryRow, json: string = JSON.stringify(row)): boolean {

@@ -5,10 +5,7 @@ import type { HistoryStore } from './history-store.js';
 import { PostgresHistoryStore } from './postgres.js';
 import { SqliteHistoryStore } from './sqlite.js';
 
-export async function openStore(
-  config: Pick<Config, 'dbPath' | 'databaseUrl'> & Partial<Pick<Config, 'sqliteSync'>>,
-  onWrite?: (seconds: number, rows: number) => void,
-): Promise<HistoryStore> {
+export async function openStore(config: Pick<Config, 'dbPath' | 'databaseUrl'> & Partial<Pick<Config, 'sqliteSync'>>, onWrite?: (seconds: number, rows: number) => void): Promise<HistoryStore> {
   const options = onWrite ? { onWrite } : {};
   if (config.databaseUrl !== undefined) return PostgresHistoryStore.open(config.databaseUrl, options);
   return new SqliteHistoryStore(config.dbPath, { ...options, sync: config.sqliteSync ?? 'normal' });

@@ -42,7 +42,6 @@ const CHUNK_TARGET_MS = 200;
 /** Expired idempotency keys each insertOnce deletes (more than the one it adds, so they never pile up). */
 const EXPIRED_KEYS_PER_CALL = 16;
 
-
 interface DbRow {
   id: string;
   text: string;
@@ -66,7 +65,6 @@ function toRow(r: DbRow): HistoryRow {
     createdAt: r.created_at.toISOString(),
   };
 }
-
 
 export interface PostgresStoreOptions {
   readonly onWrite?: (seconds: number, rows: number) => void;
@@ -92,7 +90,10 @@ export class PostgresHistoryStore implements HistoryStore {
   private listenRetry: NodeJS.Timeout | undefined;
   private readonly table: string;
 
-  private constructor(private readonly url: string, private readonly options: PostgresStoreOptions) {
+  private constructor(
+    private readonly url: string,
+    private readonly options: PostgresStoreOptions,
+  ) {
     const timeout = options.queryTimeoutMs ?? 5000;
     this.pool = new pg.Pool({
       connectionString: url,
@@ -138,7 +139,6 @@ export class PostgresHistoryStore implements HistoryStore {
       client.release();
     }
   }
-
 
   /** A dedicated connection for LISTEN; reconnects after the database comes back. */
   private listen(): void {
@@ -264,10 +264,10 @@ export class PostgresHistoryStore implements HistoryStore {
       const saved = fresh.length > 0 ? await this.insertRows(client, fresh, now) : [];
       await client.query('UPDATE idempotency_keys SET ids = $2 WHERE key = $1', [key.key, saved.map((r) => r.id)]);
       // A few expired keys; rows another transaction is deleting are skipped, not waited for.
-      await client.query(
-        'DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)',
-        [cutoff, EXPIRED_KEYS_PER_CALL],
-      );
+      await client.query('DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)', [
+        cutoff,
+        EXPIRED_KEYS_PER_CALL,
+      ]);
       await client.query('COMMIT');
       if (saved.length > 0) {
         this.options.onWrite?.(Number(process.hrtime.bigint() - began) / 1e9, saved.length);
@@ -357,12 +357,7 @@ export class PostgresHistoryStore implements HistoryStore {
    * (one DELETE of millions of rows passed statement_timeout and deleted nothing). Each chunk
    * starts above the last id deleted, so it never walks the dead index entries of earlier chunks.
    */
-  private async deleteChunks(
-    client: pg.PoolClient | pg.Pool,
-    where: { sql: string; params: unknown[] },
-    max: number,
-    onChunk?: (rows: number, ms: number) => void,
-  ): Promise<number> {
+  private async deleteChunks(client: pg.PoolClient | pg.Pool, where: { sql: string; params: unknown[] }, max: number, onChunk?: (rows: number, ms: number) => void): Promise<number> {
     let chunk = 1000;
     let after = '0';
     let deleted = 0;

@@ -136,7 +136,10 @@ export class SqliteHistoryStore implements HistoryStore {
   private pageJson = new Map<number, PageJson>();
   private pageJsonBytes = 0;
 
-  constructor(path: string, private readonly options: SqliteStoreOptions = {}) {
+  constructor(
+    path: string,
+    private readonly options: SqliteStoreOptions = {},
+  ) {
     if (path === ':memory:' || path === '') throw new Error('the SQLite store needs a file (WAL mode)');
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);

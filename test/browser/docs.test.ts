@@ -31,7 +31,14 @@ test('/docs renders with its stylesheet, no console error, nothing from another 
 
   const res = await page.goto(`${origin}/docs`);
   assert.equal(res?.status(), 200);
-  assert.equal(await page.locator('h1').first().textContent().then((s) => s?.includes('Polarity API')), true);
+  assert.equal(
+    await page
+      .locator('h1')
+      .first()
+      .textContent()
+      .then((s) => s?.includes('Polarity API')),
+    true,
+  );
   // The stylesheet was allowed by the CSP and applied (the browser's default body margin is 8px).
   const sheets = Number(await page.evaluate('document.styleSheets.length'));
   assert.ok(sheets >= 1, 'a stylesheet is loaded');
@@ -47,5 +54,9 @@ test('/docs renders with its stylesheet, no console error, nothing from another 
   assert.ok(((await page.locator('body').textContent()) ?? '').includes(PROBLEMS['idempotency-key-reused'].title));
 
   assert.deepEqual(problems, [], 'no console error, CSP violation or page error');
-  assert.deepEqual(requested.filter((u) => !u.startsWith(origin)), [], 'nothing requested from another origin');
+  assert.deepEqual(
+    requested.filter((u) => !u.startsWith(origin)),
+    [],
+    'nothing requested from another origin',
+  );
 });

@@ -12,8 +12,15 @@ const SOURCE = fileURLToPath(new URL('../../../web/src/highlight.ts', import.met
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 5000);
 const SEED = 20261204;
 
-interface Mark { offset: number; length: number; item: string }
-interface Segment { text: string; item?: string }
+interface Mark {
+  offset: number;
+  length: number;
+  item: string;
+}
+interface Segment {
+  text: string;
+  item?: string;
+}
 interface HighlightModule {
   highlight(text: string, marks: readonly Mark[]): Segment[];
   assessmentSpan(a: unknown[]): { offset: number; length: number } | undefined;
@@ -37,17 +44,66 @@ const FOOD = 'The food was great. The service was not good.';
 
 test('marks are cut from the offsets the server sends', () => {
   const table: { name: string; text: string; marks: Mark[]; want: string[] }[] = [
-    { name: 'two phrases', text: FOOD, marks: [{ offset: 13, length: 5, item: 'a' }, { offset: 36, length: 8, item: 'b' }], want: ['great=a', 'not good=b'] },
-    { name: 'marks given out of order are shown in text order', text: FOOD, marks: [{ offset: 36, length: 8, item: 'b' }, { offset: 13, length: 5, item: 'a' }], want: ['great=a', 'not good=b'] },
+    {
+      name: 'two phrases',
+      text: FOOD,
+      marks: [
+        { offset: 13, length: 5, item: 'a' },
+        { offset: 36, length: 8, item: 'b' },
+      ],
+      want: ['great=a', 'not good=b'],
+    },
+    {
+      name: 'marks given out of order are shown in text order',
+      text: FOOD,
+      marks: [
+        { offset: 36, length: 8, item: 'b' },
+        { offset: 13, length: 5, item: 'a' },
+      ],
+      want: ['great=a', 'not good=b'],
+    },
     { name: 'case and spacing are the text\u2019s own', text: 'Very   GOOD!!', marks: [{ offset: 0, length: 13, item: 'a' }], want: ['Very   GOOD!!=a'] },
     { name: 'an emoji is two UTF-16 units', text: 'I \u{1F600} it', marks: [{ offset: 2, length: 2, item: 'e' }], want: ['\u{1F600}=e'] },
-    { name: 'an overlapping mark is left unmarked', text: FOOD, marks: [{ offset: 36, length: 8, item: 'a' }, { offset: 40, length: 4, item: 'b' }], want: ['not good=a'] },
-    { name: 'the same start: the first one wins', text: FOOD, marks: [{ offset: 36, length: 3, item: 'a' }, { offset: 36, length: 8, item: 'b' }], want: ['not=a'] },
-    { name: 'out of range is clipped', text: 'good', marks: [{ offset: -2, length: 4, item: 'a' }, { offset: 3, length: 99, item: 'b' }], want: ['go=a', 'd=b'] },
-    { name: 'past the end, empty, negative, fractional, NaN: skipped', text: 'good', marks: [
-      { offset: 4, length: 2, item: 'a' }, { offset: 1, length: 0, item: 'b' }, { offset: 2, length: -1, item: 'c' },
-      { offset: 0.5, length: 1, item: 'd' }, { offset: Number.NaN, length: 1, item: 'e' }, { offset: 0, length: Infinity, item: 'f' },
-    ], want: [] },
+    {
+      name: 'an overlapping mark is left unmarked',
+      text: FOOD,
+      marks: [
+        { offset: 36, length: 8, item: 'a' },
+        { offset: 40, length: 4, item: 'b' },
+      ],
+      want: ['not good=a'],
+    },
+    {
+      name: 'the same start: the first one wins',
+      text: FOOD,
+      marks: [
+        { offset: 36, length: 3, item: 'a' },
+        { offset: 36, length: 8, item: 'b' },
+      ],
+      want: ['not=a'],
+    },
+    {
+      name: 'out of range is clipped',
+      text: 'good',
+      marks: [
+        { offset: -2, length: 4, item: 'a' },
+        { offset: 3, length: 99, item: 'b' },
+      ],
+      want: ['go=a', 'd=b'],
+    },
+    {
+      name: 'past the end, empty, negative, fractional, NaN: skipped',
+      text: 'good',
+      marks: [
+        { offset: 4, length: 2, item: 'a' },
+        { offset: 1, length: 0, item: 'b' },
+        { offset: 2, length: -1, item: 'c' },
+        { offset: 0.5, length: 1, item: 'd' },
+        { offset: Number.NaN, length: 1, item: 'e' },
+        { offset: 0, length: Infinity, item: 'f' },
+      ],
+      want: [],
+    },
     { name: 'a span cutting a surrogate pair takes the whole character', text: 'a\u{1F600}b', marks: [{ offset: 2, length: 2, item: 'a' }], want: ['\u{1F600}b=a'] },
     { name: 'a span ending inside a surrogate pair takes the whole character', text: 'a\u{1F600}b', marks: [{ offset: 0, length: 2, item: 'a' }], want: ['a\u{1F600}=a'] },
   ];
@@ -61,9 +117,36 @@ test('marks are cut from the offsets the server sends', () => {
 test('a TextBlob assessment spans its first word to its last, whatever their order', () => {
   const table: { name: string; a: unknown[]; want: { offset: number; length: number } | undefined }[] = [
     { name: 'one word', a: [['great'], 0.8, 0.75, null, [[13, 5]]], want: { offset: 13, length: 5 } },
-    { name: 'in order', a: [['not', 'good'], -0.35, 0.6, null, [[36, 3], [40, 4]]], want: { offset: 36, length: 8 } },
+    {
+      name: 'in order',
+      a: [
+        ['not', 'good'],
+        -0.35,
+        0.6,
+        null,
+        [
+          [36, 3],
+          [40, 4],
+        ],
+      ],
+      want: { offset: 36, length: 8 },
+    },
     // TextBlob puts a negation in front of the words it negates ("really not good" → not, really, good).
-    { name: 'negation put in front', a: [['not', 'really', 'good'], -0.35, 0.6, null, [[7, 3], [0, 6], [11, 4]]], want: { offset: 0, length: 15 } },
+    {
+      name: 'negation put in front',
+      a: [
+        ['not', 'really', 'good'],
+        -0.35,
+        0.6,
+        null,
+        [
+          [7, 3],
+          [0, 6],
+          [11, 4],
+        ],
+      ],
+      want: { offset: 0, length: 15 },
+    },
     { name: 'no spans (an older server)', a: [['good'], 0.7, 0.6, null], want: undefined },
     { name: 'malformed spans are ignored', a: [['good'], 0.7, 0.6, null, [null, [1], ['a', 2], [3, -1], [5, 4]]], want: { offset: 5, length: 4 } },
     { name: 'nothing usable', a: [['good'], 0.7, 0.6, null, 'x'], want: undefined },
@@ -94,8 +177,7 @@ test('no answer makes highlight throw, lose text or leave an empty segment', () 
 
 test('disjoint marks inside the text are all marked, in text order, whatever order they came in', () => {
   // Cut points in an ASCII text: every other gap between them is a mark.
-  const caseArb = fc.string({ minLength: 1, maxLength: 60 }).chain((text) =>
-    fc.tuple(fc.constant(text), fc.uniqueArray(fc.integer({ min: 0, max: text.length }), { maxLength: 10 }), fc.integer()));
+  const caseArb = fc.string({ minLength: 1, maxLength: 60 }).chain((text) => fc.tuple(fc.constant(text), fc.uniqueArray(fc.integer({ min: 0, max: text.length }), { maxLength: 10 }), fc.integer()));
   fc.assert(
     fc.property(caseArb, ([text, cuts, shuffle]) => {
       const points = [...cuts].sort((a, b) => a - b);

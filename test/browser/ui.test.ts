@@ -115,7 +115,12 @@ function score(n: number): string {
 
 type Span = [offset: number, length: number];
 type TextBlobAssessment = [string[], number, number, string | null, Span[]];
-interface WordValence { word: string; offset: number; length: number; valence: number }
+interface WordValence {
+  word: string;
+  offset: number;
+  length: number;
+  valence: number;
+}
 
 interface AnalysisJson {
   sentiment: number;
@@ -149,22 +154,27 @@ async function analyseIn(page: Page, text: string, how: 'click' | 'keys' = 'clic
 
 /** Where the server says each marked thing is: TextBlob from a phrase's first word to its last, VADER each word. */
 function expectedMarks(text: string, r: AnalysisJson): { text: string; value: number }[] {
-  return r.assessments.map((a) => {
-    if (Array.isArray(a)) {
-      const start = Math.min(...a[4].map(([o]) => o));
-      const end = Math.max(...a[4].map(([o, l]) => o + l));
-      return { start, text: text.slice(start, end), value: a[1] };
-    }
-    return { start: a.offset, text: text.slice(a.offset, a.offset + a.length), value: a.valence };
-  }).sort((x, y) => x.start - y.start).map(({ text: t, value }) => ({ text: t, value }));
+  return r.assessments
+    .map((a) => {
+      if (Array.isArray(a)) {
+        const start = Math.min(...a[4].map(([o]) => o));
+        const end = Math.max(...a[4].map(([o, l]) => o + l));
+        return { start, text: text.slice(start, end), value: a[1] };
+      }
+      return { start: a.offset, text: text.slice(a.offset, a.offset + a.length), value: a.valence };
+    })
+    .sort((x, y) => x.start - y.start)
+    .map(({ text: t, value }) => ({ text: t, value }));
 }
 
 /** The page's highlights: the marked text (without its number) and the tone class. */
 async function shownMarks(page: Page): Promise<{ text: string; tone: string }[]> {
-  return page.locator('#result mark.hl').evaluateAll((els) => els.map((e) => ({
-    text: e.firstChild?.textContent ?? '',
-    tone: ['pos', 'neg', 'neu'].find((c) => e.classList.contains(c)) ?? '',
-  })));
+  return page.locator('#result mark.hl').evaluateAll((els) =>
+    els.map((e) => ({
+      text: e.firstChild?.textContent ?? '',
+      tone: ['pos', 'neg', 'neu'].find((c) => e.classList.contains(c)) ?? '',
+    })),
+  );
 }
 
 function toneOf(n: number): string {
@@ -225,7 +235,7 @@ browserTest('analysing shows the score, its label, the scale and the highlighted
   assert.equal(await whyText(page), text);
 });
 
-browserTest('highlights are cut from the server\'s offsets, and a wrong answer loses no text', async (t) => {
+browserTest("highlights are cut from the server's offsets, and a wrong answer loses no text", async (t) => {
   const s = await open(t);
   const { page } = s;
   const text = 'Goodness! Not GOOD at all.\nVery   Good!! isn\u2019t it :) Good. \u{1F600}';
@@ -233,8 +243,28 @@ browserTest('highlights are cut from the server\'s offsets, and a wrong answer l
   // only by their offsets (lower-cased words would not be searched for), one span is out of range,
   // one overlaps an earlier one, and one assessment has no span at all.
   const assessments: TextBlobAssessment[] = [
-    [['not', 'good'], -0.35, 0.6, null, [[10, 3], [14, 4]]],
-    [['very', 'good', '!', '!'], 1, 0.78, null, [[27, 4], [34, 4], [38, 1], [39, 1]]],
+    [
+      ['not', 'good'],
+      -0.35,
+      0.6,
+      null,
+      [
+        [10, 3],
+        [14, 4],
+      ],
+    ],
+    [
+      ['very', 'good', '!', '!'],
+      1,
+      0.78,
+      null,
+      [
+        [27, 4],
+        [34, 4],
+        [38, 1],
+        [39, 1],
+      ],
+    ],
     [['good'], 0.7, 0.6, null, [[35, 3]]], // overlaps "Very   Good!!": not marked, still listed
     [['missing'], 0.3, 0.3, null, []],
     [[':)'], 0.5, 1, 'mood', [[50, 2]]],
@@ -242,16 +272,30 @@ browserTest('highlights are cut from the server\'s offsets, and a wrong answer l
     [['beyond'], 0.1, 0.1, null, [[59, 40]]], // clipped to the emoji at the end
     [['nowhere'], 0.1, 0.1, null, [[500, 3]]],
   ];
-  await page.route('**/analyze', (route) => route.fulfill({
-    status: 200,
-    contentType: 'application/json',
-    body: JSON.stringify({
-      sentiment: 0.1, subjectivity: 0.7, label: 'positive', engine: 'textblob', id: 999_999, createdAt: new Date().toISOString(), assessments,
-      sentences: [{ offset: 0, length: 9, sentiment: 0, subjectivity: 0, label: 'neutral', engine: 'textblob' }, { offset: 10, length: 999, sentiment: 0.2, subjectivity: 0.6, label: 'positive', engine: 'textblob' }],
+  await page.route('**/analyze', (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({
+        sentiment: 0.1,
+        subjectivity: 0.7,
+        label: 'positive',
+        engine: 'textblob',
+        id: 999_999,
+        createdAt: new Date().toISOString(),
+        assessments,
+        sentences: [
+          { offset: 0, length: 9, sentiment: 0, subjectivity: 0, label: 'neutral', engine: 'textblob' },
+          { offset: 10, length: 999, sentiment: 0.2, subjectivity: 0.6, label: 'positive', engine: 'textblob' },
+        ],
+      }),
     }),
-  }));
+  );
   await analyseIn(page, text);
-  assert.deepEqual((await shownMarks(page)).map((m) => m.text), ['Not GOOD', 'Very   Good!!', ':)', 'Good', '\u{1F600}']);
+  assert.deepEqual(
+    (await shownMarks(page)).map((m) => m.text),
+    ['Not GOOD', 'Very   Good!!', ':)', 'Good', '\u{1F600}'],
+  );
   assert.equal(await whyText(page), text, 'joining the segments gives back the text');
   const chips = await page.locator('#result .why-list li').allTextContents();
   assert.equal(chips.length, assessments.length, 'every assessment is listed, marked or not');
@@ -283,7 +327,11 @@ browserTest('each engine: picked, sent, shown with its score, label, reasons, se
     // The marks are exactly the server's spans, in text order, toned by their own sign.
     const want = expectedMarks(text, r);
     assert.ok(want.length > 0, `${engine}: something moved the score`);
-    assert.deepEqual(await shownMarks(page), want.map((m) => ({ text: m.text, tone: toneOf(m.value) })), `${engine}: marks by offsets`);
+    assert.deepEqual(
+      await shownMarks(page),
+      want.map((m) => ({ text: m.text, tone: toneOf(m.value) })),
+      `${engine}: marks by offsets`,
+    );
     assert.equal(await whyText(page), text);
 
     // Two sentences, each with its own score and label.
@@ -298,7 +346,10 @@ browserTest('each engine: picked, sent, shown with its score, label, reasons, se
     }
 
     if (engine === 'textblob') {
-      assert.deepEqual(want.map((m) => m.text), ['great', 'not good']);
+      assert.deepEqual(
+        want.map((m) => m.text),
+        ['great', 'not good'],
+      );
       assert.ok(r.sentences[0]!.sentiment > 0 && r.sentences[1]!.sentiment < 0, 'opposite signs');
       assert.match((await result.textContent()) ?? '', /average of these 2 phrases/);
     } else if (engine === 'vader') {
@@ -346,7 +397,11 @@ browserTest('the engine picker is a keyboard radio group, and the choice is kept
 
 browserTest('seeded rows show their engine: TextBlob for old rows, VADER and Blend where stored so', async (t) => {
   const { page } = await open(t);
-  for (const [n, title] of [[41, 'VADER'], [42, 'Blend'], [43, 'TextBlob']] as const) {
+  for (const [n, title] of [
+    [41, 'VADER'],
+    [42, 'Blend'],
+    [43, 'TextBlob'],
+  ] as const) {
     const item = itemsWith(page, `Seeded row ${n}:`).first();
     assert.equal(await item.locator('.engine-badge').textContent(), title);
   }
@@ -381,7 +436,10 @@ browserTest('"Load older" pages through the whole history with the cursor, newes
   const ids = await historyIds(page);
   assert.equal(ids.length, total);
   assert.equal(new Set(ids).size, ids.length);
-  assert.deepEqual(ids, [...ids].sort((a, b) => b - a));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => b - a),
+  );
   assert.ok(pages >= 3, `seeded ${SEEDED} rows should take at least 3 pages, took ${pages}`);
   assert.ok(await itemsWith(page, 'Seeded row 1:').count());
   assert.match((await page.locator('#history-status').textContent()) ?? '', /whole history/);
@@ -404,7 +462,7 @@ browserTest('an analysis posted by another client appears live at the top', asyn
   assert.equal(await itemsWith(page, text).count(), 1);
 });
 
-browserTest('an over-long text shows the server\'s problem detail and keeps the text (also across a reload)', async (t) => {
+browserTest("an over-long text shows the server's problem detail and keeps the text (also across a reload)", async (t) => {
   const { page } = await open(t);
   const text = 'a'.repeat(20_001);
   await page.fill('#text', text);
@@ -474,13 +532,19 @@ browserTest('two columns on a desktop, stacked at 360 px without horizontal scro
   assert.ok(hist!.x > form!.x + 300 && Math.abs(hist!.y - form!.y) < 2, 'side by side');
 
   const options = await desktop.page.locator('.engine').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as { x: number; y: number }));
-  assert.ok(options.every((o) => Math.abs(o.y - options[0]!.y) < 2), 'the engines side by side on a desktop');
+  assert.ok(
+    options.every((o) => Math.abs(o.y - options[0]!.y) < 2),
+    'the engines side by side on a desktop',
+  );
 
   const phone = await open(t, { viewport: { width: 360, height: 740 } });
   await analyseIn(phone.page, 'It looks fine on a small screen. Not bad at all, really good!', 'click', 'blend');
   assert.equal(await phone.page.locator('#result [data-testid="sentences"] li').count(), 2);
   const stacked = await phone.page.locator('.engine').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as { x: number; y: number; right: number }));
-  assert.ok(stacked.every((o) => Math.abs(o.x - stacked[0]!.x) < 2 && o.right <= 360), 'the engines stacked on a phone');
+  assert.ok(
+    stacked.every((o) => Math.abs(o.x - stacked[0]!.x) < 2 && o.right <= 360),
+    'the engines stacked on a phone',
+  );
   const [f, h] = await phone.page.locator('main > section').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as { x: number; y: number; width: number }));
   assert.ok(h!.y > f!.y && Math.abs(h!.x - f!.x) < 2, 'stacked');
   assert.ok(f!.width <= 360);
@@ -489,7 +553,10 @@ browserTest('two columns on a desktop, stacked at 360 px without horizontal scro
 
 browserTest('axe-core reports no serious or critical accessibility violation', async (t) => {
   let round = 0;
-  for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 740 }]) {
+  for (const viewport of [
+    { width: 1280, height: 800 },
+    { width: 360, height: 740 },
+  ]) {
     for (const colorScheme of ['light', 'dark'] as const) {
       // bypassCSP only here, so axe can be injected; every other test runs under the real CSP.
       const { page } = await open(t, { bypassCSP: true, viewport, colorScheme });

@@ -97,7 +97,11 @@ async function assertNothingLost(outcomes: readonly Outcome[]): Promise<number> 
   for (const i of APPS) {
     const byId = new Map((await fullHistory(appUrl(i))).map((r) => [r.id, r.text]));
     const missing = acknowledged.filter((o) => byId.get(o.id!) !== o.text);
-    assert.deepEqual(missing.map((o) => `${o.id} ${o.text}`), [], `app${i}: acknowledged analyses missing from the history`);
+    assert.deepEqual(
+      missing.map((o) => `${o.id} ${o.text}`),
+      [],
+      `app${i}: acknowledged analyses missing from the history`,
+    );
   }
   return acknowledged.length;
 }
@@ -111,25 +115,31 @@ const reason = skipReason();
 
 describe('local cluster: nginx + 2 app hosts + PostgreSQL in network namespaces', { skip: reason ? `${reason}: cluster tests skipped` : false }, () => {
   let locked = false;
-  before(async () => {
-    await acquireLock(150_000);
-    locked = true;
-    await cluster('down'); // whatever an interrupted earlier run left behind
-    const url = await cluster('up');
-    assert.equal(url.trim(), `${LB}/`);
-  }, { timeout: 240_000 });
+  before(
+    async () => {
+      await acquireLock(150_000);
+      locked = true;
+      await cluster('down'); // whatever an interrupted earlier run left behind
+      const url = await cluster('up');
+      assert.equal(url.trim(), `${LB}/`);
+    },
+    { timeout: 240_000 },
+  );
 
-  after(async () => {
-    if (!locked) return; // another run's cluster: not ours to remove
-    try {
-      await cluster('down');
-    } finally {
-      releaseLock();
-    }
-    assert.ok(!existsSync(STATE), 'down removes the state directory');
-    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
-    assert.doesNotMatch(left, new RegExp(`^${NAME}-`, 'm'), 'down removes every namespace');
-  }, { timeout: 60_000 });
+  after(
+    async () => {
+      if (!locked) return; // another run's cluster: not ours to remove
+      try {
+        await cluster('down');
+      } finally {
+        releaseLock();
+      }
+      assert.ok(!existsSync(STATE), 'down removes the state directory');
+      const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+      assert.doesNotMatch(left, new RegExp(`^${NAME}-`, 'm'), 'down removes every namespace');
+    },
+    { timeout: 60_000 },
+  );
 
   test('analyses through the load balancer land on both app hosts; either host shows every one, at once', { timeout: 60_000 }, async (t) => {
     const before = await Promise.all(APPS.map((i) => storedCount(appUrl(i))));
@@ -137,7 +147,10 @@ describe('local cluster: nginx + 2 app hosts + PostgreSQL in network namespaces'
     const load = new Load(LB, { concurrency: 6, maxMs: 20_000, maxRequests: 600, tag: 'spread' });
     const outcomes = await load.finished();
     t.diagnostic(describeOutcomes(outcomes));
-    assert.deepEqual(outcomes.filter((o) => o.status !== 200), []);
+    assert.deepEqual(
+      outcomes.filter((o) => o.status !== 200),
+      [],
+    );
     assert.equal(outcomes.length, 600);
 
     const after = await Promise.all(APPS.map((i) => storedCount(appUrl(i))));
@@ -217,7 +230,11 @@ describe('local cluster: nginx + 2 app hosts + PostgreSQL in network namespaces'
     t.diagnostic(`app1 restarted and back in rotation ${((performance.now() - restartAt) / 1000).toFixed(1)} s after its restart began (${(back / 1000).toFixed(1)} s after ready)`);
 
     const failed = outcomes.filter((o) => o.status !== 200);
-    assert.deepEqual(failed.filter((o) => o.kind === 'get'), [], 'every GET was answered (retried on the other host)');
+    assert.deepEqual(
+      failed.filter((o) => o.kind === 'get'),
+      [],
+      'every GET was answered (retried on the other host)',
+    );
     // Only POSTs that were already sent to app1 when it died may fail: nginx does not re-send a POST.
     assert.ok(failed.length <= concurrency, `at most one failed POST per connection in flight (${failed.length})`);
     for (const o of failed) {
@@ -290,12 +307,26 @@ describe('local cluster: nginx + 2 app hosts + PostgreSQL in network namespaces'
   }
 
   test('the database stops (pg_ctl stop, 3 s) under load: fast 503 store-unavailable, recovery by itself, nothing acknowledged lost', { timeout: 60_000 }, async (t) => {
-    await outage(t, 'stopped', () => cluster('stop', 'db'), () => cluster('start', 'db'), 3000, 3000);
+    await outage(
+      t,
+      'stopped',
+      () => cluster('stop', 'db'),
+      () => cluster('start', 'db'),
+      3000,
+      3000,
+    );
   });
 
-  test('the database hangs (SIGSTOP, 8 s) under load: 503 within the app\'s timeouts, recovery by itself, nothing acknowledged lost', { timeout: 60_000 }, async (t) => {
+  test("the database hangs (SIGSTOP, 8 s) under load: 503 within the app's timeouts, recovery by itself, nothing acknowledged lost", { timeout: 60_000 }, async (t) => {
     // A hung database answers nothing: the app's pool wait (2 s) and query timeout (5 s) bound each request.
-    await outage(t, 'hung', () => cluster('pause', 'db'), () => cluster('resume', 'db'), 8000, 7000);
+    await outage(
+      t,
+      'hung',
+      () => cluster('pause', 'db'),
+      () => cluster('resume', 'db'),
+      8000,
+      7000,
+    );
   });
 
   test('the database hangs (SIGSTOP, 8 s) while clients retry their 503s with an Idempotency-Key: every text stored exactly once', { timeout: 90_000 }, async (t) => {
@@ -340,16 +371,29 @@ describe('local cluster: nginx + 2 app hosts + PostgreSQL in network namespaces'
       const rows = (await fullHistory(appUrl(i))).filter((r) => r.text.startsWith('keyed '));
       const counts = new Map<string, number>();
       for (const r of rows) counts.set(r.text, (counts.get(r.text) ?? 0) + 1);
-      assert.deepEqual([...counts].filter(([, n]) => n > 1), [], `app${i}: no text stored twice`);
-      assert.deepEqual([...answered].filter(([text, id]) => !rows.some((r) => r.id === id && r.text === text)), [], `app${i}: every 200's id holds its text`);
+      assert.deepEqual(
+        [...counts].filter(([, n]) => n > 1),
+        [],
+        `app${i}: no text stored twice`,
+      );
+      assert.deepEqual(
+        [...answered].filter(([text, id]) => !rows.some((r) => r.id === id && r.text === text)),
+        [],
+        `app${i}: every 200's id holds its text`,
+      );
       assert.equal(rows.length, answered.size, `app${i}: nothing stored that was not answered`);
     }
-    t.diagnostic(`${answered.size} texts answered after ${retried} retries through a database hang (${replayed} retries found their first attempt committed and replayed it); each stored exactly once`);
+    t.diagnostic(
+      `${answered.size} texts answered after ${retried} retries through a database hang (${replayed} retries found their first attempt committed and replayed it); each stored exactly once`,
+    );
   });
 
   test('GET /history answers 503 store-unavailable with Retry-After while the database is down', () => {
     assert.ok(failedReads.length > 0, 'the outages made reads fail');
-    assert.deepEqual(failedReads.filter((o) => o.status !== 503 || o.code !== 'store-unavailable' || o.retryAfter === undefined).map((o) => `${o.status} ${o.code}`), []);
+    assert.deepEqual(
+      failedReads.filter((o) => o.status !== 503 || o.code !== 'store-unavailable' || o.retryAfter === undefined).map((o) => `${o.status} ${o.code}`),
+      [],
+    );
   });
 
   test('rolling restart of both app hosts under load (SIGTERM, restart, back in rotation, then the other): zero failed requests', { timeout: 90_000 }, async (t) => {
@@ -362,13 +406,19 @@ describe('local cluster: nginx + 2 app hosts + PostgreSQL in network namespaces'
       await cluster('start', `app${i}`);
       const ready = performance.now();
       await waitInRotation(i);
-      t.diagnostic(`app${i}: drained and exited in ${((stopped - t0) / 1000).toFixed(2)} s, ready ${((ready - stopped) / 1000).toFixed(2)} s later, back in rotation after ${((performance.now() - ready) / 1000).toFixed(2)} s`);
+      t.diagnostic(
+        `app${i}: drained and exited in ${((stopped - t0) / 1000).toFixed(2)} s, ready ${((ready - stopped) / 1000).toFixed(2)} s later, back in rotation after ${((performance.now() - ready) / 1000).toFixed(2)} s`,
+      );
       await sleep(500);
     }
     await sleep(500);
     const outcomes = await load.stop();
     t.diagnostic(describeOutcomes(outcomes));
-    assert.deepEqual(outcomes.filter((o) => o.status !== 200).map((o) => ({ kind: o.kind, status: o.status, code: o.code, error: o.error })), [], 'no request failed');
+    assert.deepEqual(
+      outcomes.filter((o) => o.status !== 200).map((o) => ({ kind: o.kind, status: o.status, code: o.code, error: o.error })),
+      [],
+      'no request failed',
+    );
     const rows = await assertNothingLost(outcomes);
     t.diagnostic(`${rows} acknowledged rows verified on both hosts`);
   });

@@ -73,8 +73,21 @@ test('nginx: the template renders for N hosts; no cache, 64 KiB bodies, keep-ali
 
 test('nginx: render-config refuses what is not an address, a name or a path', () => {
   const up = ['--upstream', '10.0.0.1:80'];
-  for (const args of [[], ['--upstream', '10.0.0.1'], ['--upstream', '10.0.0.1:80;evil'], [...up, '--listen', '80 default_server; }'], ['--bogus'],
-    [...up, '--metrics-allow', 'all'], [...up, '--metrics-allow', '10.0.0.1; allow all'], [...up, '--rate', '20'], [...up, '--rate', '20r/s; x'], [...up, '--burst', '-1'], [...up, '--conns', '0'], [...up, '--conns', '65536'], [...up, '--streams', 'x']]) {
+  for (const args of [
+    [],
+    ['--upstream', '10.0.0.1'],
+    ['--upstream', '10.0.0.1:80;evil'],
+    [...up, '--listen', '80 default_server; }'],
+    ['--bogus'],
+    [...up, '--metrics-allow', 'all'],
+    [...up, '--metrics-allow', '10.0.0.1; allow all'],
+    [...up, '--rate', '20'],
+    [...up, '--rate', '20r/s; x'],
+    [...up, '--burst', '-1'],
+    [...up, '--conns', '0'],
+    [...up, '--conns', '65536'],
+    [...up, '--streams', 'x'],
+  ]) {
     const r = render(...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}`);
   }
@@ -107,7 +120,11 @@ function freePort(): Promise<number> {
 }
 
 /** One request with a chosen source address; the body (up to the first chunk for a stream). */
-function get(port: number, path: string, opts: { from?: string; keep?: boolean; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; close: () => void }> {
+function get(
+  port: number,
+  path: string,
+  opts: { from?: string; keep?: boolean; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; close: () => void }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, localAddress: opts.from ?? '127.0.0.1', agent: false, headers: opts.headers }, (res) => {
       let body = '';
@@ -139,7 +156,14 @@ async function runNginx(t: { after: (fn: () => unknown) => void }, appPort: stri
   t.after(() => nginx.kill('SIGTERM'));
   // Ready when it accepts connections (polling a URL would spend the rate limit's tokens).
   for (let i = 0; ; i++) {
-    const ok = await new Promise<boolean>((resolve) => connect(port, '127.0.0.1').once('connect', function (this: Socket) { this.destroy(); resolve(true); }).once('error', () => resolve(false)));
+    const ok = await new Promise<boolean>((resolve) =>
+      connect(port, '127.0.0.1')
+        .once('connect', function (this: Socket) {
+          this.destroy();
+          resolve(true);
+        })
+        .once('error', () => resolve(false)),
+    );
     if (ok) return port;
     if (i >= 100 || nginx.exitCode !== null) assert.fail(`nginx did not start: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
     await new Promise((res) => setTimeout(res, 100));
@@ -155,7 +179,22 @@ test('nginx in front of the app: per-client limits answer 429 rate-limited, stre
   t.after(() => app.signal('SIGKILL'));
   // Small limits so that the test reaches them: 2 r/s with a burst of 4; at most 2 streams, 3
   // requests in progress. /metrics only for 127.0.0.2 (the test connects from .1 and from .2).
-  const port = await runNginx(t, new URL(app.url).port, ['--rate', '2r/s', '--burst', '4', '--conns', '3', '--streams', '2', '--stream-rate', '60r/m', '--stream-burst', '10', '--metrics-allow', '127.0.0.2']);
+  const port = await runNginx(t, new URL(app.url).port, [
+    '--rate',
+    '2r/s',
+    '--burst',
+    '4',
+    '--conns',
+    '3',
+    '--streams',
+    '2',
+    '--stream-rate',
+    '60r/m',
+    '--stream-burst',
+    '10',
+    '--metrics-allow',
+    '127.0.0.2',
+  ]);
 
   // /metrics: the allowed address gets the app's metrics; any other gets a 404 problem document,
   // however the path is spelled.
@@ -196,7 +235,10 @@ test('nginx in front of the app: per-client limits answer 429 rate-limited, stre
   // Streams: two open at once per client; the third is refused while they last.
   const streams = [await get(port, '/history/stream', { keep: true }), await get(port, '/history/stream', { keep: true })];
   t.after(() => streams.forEach((s) => s.close()));
-  assert.deepEqual(streams.map((s) => s.status), [200, 200]);
+  assert.deepEqual(
+    streams.map((s) => s.status),
+    [200, 200],
+  );
   const third = await get(port, '/history/stream', { keep: true });
   third.close();
   isRateLimited(third);
@@ -207,7 +249,7 @@ test('nginx in front of the app: per-client limits answer 429 rate-limited, stre
   assert.equal(again.status, 200, 'a stream slot is free again once one closes');
 });
 
-test('TRUST_PROXY behind nginx: the app\'s per-client rate limit counts each client, not the load balancer, and a forged X-Forwarded-For does not help', { timeout: 60_000 }, async (t) => {
+test("TRUST_PROXY behind nginx: the app's per-client rate limit counts each client, not the load balancer, and a forged X-Forwarded-For does not help", { timeout: 60_000 }, async (t) => {
   if (!has('nginx')) {
     t.skip('nginx not found: skipped');
     return;
@@ -254,9 +296,20 @@ test('systemd: the unit runs unprivileged, restarts on failure, stops gracefully
   const file = deploy('systemd/polarity.service');
   const unit = readFileSync(file, 'utf8');
   for (const line of [
-    'User=polarity', 'Restart=on-failure', 'RestartPreventExitStatus=2', 'StartLimitIntervalSec=0', 'KillSignal=SIGTERM', 'KillMode=mixed', 'EnvironmentFile=/etc/polarity/env',
-    'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'ReadWritePaths=/var/lib/polarity',
-    'CapabilityBoundingSet=', 'WantedBy=multi-user.target',
+    'User=polarity',
+    'Restart=on-failure',
+    'RestartPreventExitStatus=2',
+    'StartLimitIntervalSec=0',
+    'KillSignal=SIGTERM',
+    'KillMode=mixed',
+    'EnvironmentFile=/etc/polarity/env',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'ReadWritePaths=/var/lib/polarity',
+    'CapabilityBoundingSet=',
+    'WantedBy=multi-user.target',
   ]) {
     assert.match(unit, new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), line);
   }
@@ -275,8 +328,29 @@ test('systemd: the unit runs unprivileged, restarts on failure, stops gracefully
 const AF: Record<string, number> = { AF_UNIX: 1, AF_INET: 2, AF_INET6: 10, AF_NETLINK: 16, AF_PACKET: 17 };
 
 /** `polarity serve` under restrict-af with these families; what it printed once it listened or failed. */
-async function serveRestricted(restrictAf: string, families: readonly number[], host: string, dir: string, prefix: readonly string[] = []): Promise<{ listening: boolean; output: string; url?: string }> {
-  const argv = [...prefix, restrictAf, families.join(','), process.execPath, join(ROOT, 'bin/polarity.js'), 'serve', '--host', host, '--port', '0', '--workers', '2', '--db', join(dir, `${host}-${families.join('-')}${prefix.length > 0 ? '-sandboxed' : ''}.db`)];
+async function serveRestricted(
+  restrictAf: string,
+  families: readonly number[],
+  host: string,
+  dir: string,
+  prefix: readonly string[] = [],
+): Promise<{ listening: boolean; output: string; url?: string }> {
+  const argv = [
+    ...prefix,
+    restrictAf,
+    families.join(','),
+    process.execPath,
+    join(ROOT, 'bin/polarity.js'),
+    'serve',
+    '--host',
+    host,
+    '--port',
+    '0',
+    '--workers',
+    '2',
+    '--db',
+    join(dir, `${host}-${families.join('-')}${prefix.length > 0 ? '-sandboxed' : ''}.db`),
+  ];
   const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, PATH, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -303,7 +377,7 @@ async function serveRestricted(restrictAf: string, families: readonly number[], 
   return { listening: listeningUrl(output) !== undefined, output };
 }
 
-test('systemd: the app starts under the unit\'s RestrictAddressFamilies on 0.0.0.0 and on a private address; without AF_NETLINK, 0.0.0.0 fails', { timeout: 90_000 }, async (t) => {
+test("systemd: the app starts under the unit's RestrictAddressFamilies on 0.0.0.0 and on a private address; without AF_NETLINK, 0.0.0.0 fails", { timeout: 90_000 }, async (t) => {
   const unit = readFileSync(deploy('systemd/polarity.service'), 'utf8');
   const names = /^RestrictAddressFamilies=(.+)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
   assert.ok(names.length > 0 && names.every((n) => n in AF), `RestrictAddressFamilies lists known families: ${names.join(' ')}`);
@@ -355,9 +429,27 @@ test('systemd: the app starts under the unit\'s RestrictAddressFamilies on 0.0.0
   }
   chmodSync(dir, 0o777); // nobody writes its SQLite file here (the unit's StateDirectory)
   chmodSync(bin, 0o755);
-  const sandbox = ['unshare', '--mount', '--pid', '--fork', '--propagation', 'private', '--', 'sh', '-c',
-    'mount -t proc -o subset=pid,hidepid=invisible proc /proc && [ ! -e /proc/cpuinfo ] && exec "$@"', 'sandbox',
-    'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--no-new-privs', '--bounding-set=-all', '--inh-caps=-all', '--'];
+  const sandbox = [
+    'unshare',
+    '--mount',
+    '--pid',
+    '--fork',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    'mount -t proc -o subset=pid,hidepid=invisible proc /proc && [ ! -e /proc/cpuinfo ] && exec "$@"',
+    'sandbox',
+    'setpriv',
+    '--reuid=nobody',
+    '--regid=nogroup',
+    '--clear-groups',
+    '--no-new-privs',
+    '--bounding-set=-all',
+    '--inh-caps=-all',
+    '--',
+  ];
   const sandboxed = await serveRestricted(bin, unitFamilies, '0.0.0.0', dir, sandbox);
   assert.ok(sandboxed.listening, `listens on 0.0.0.0 in the approximated sandbox:\n${sandboxed.output}`);
   assert.match(sandboxed.output, /POST \/analyze 200; GET \/metrics 200/);
@@ -431,8 +523,14 @@ test('cloud-init: every file is valid YAML cloud-config, its scripts parse, and 
   assert.match(install, /grep -qx -- '-----BEGIN CERTIFICATE-----' \/etc\/polarity\/db-ca\.crt/, 'refuses to start with the placeholder certificate');
   const lb = yamlToJson(deploy('cloud-init/load-balancer.yaml')) as { packages: string[]; write_files: { content: string }[] };
   assert.ok(lb.packages.includes('nginx'));
-  assert.ok(lb.write_files.some((w) => w.content.includes('deploy/nginx/render-config')), 'renders the nginx template');
-  assert.ok(lb.write_files.some((w) => /--metrics-allow/.test(w.content) && /--rate/.test(w.content)), 'passes the /metrics allow-list and the limits');
+  assert.ok(
+    lb.write_files.some((w) => w.content.includes('deploy/nginx/render-config')),
+    'renders the nginx template',
+  );
+  assert.ok(
+    lb.write_files.some((w) => /--metrics-allow/.test(w.content) && /--rate/.test(w.content)),
+    'passes the /metrics allow-list and the limits',
+  );
   const db = yamlToJson(deploy('cloud-init/database.yaml')) as { write_files: { path: string; content: string }[] };
   const dbInstall = db.write_files.find((w) => w.path === '/usr/local/sbin/polarity-db-install')!.content;
   assert.match(dbInstall, /^line="hostssl polarity polarity \$APP_SUBNET scram-sha-256"$/m, 'TLS and SCRAM only');
@@ -443,7 +541,7 @@ test('cloud-init: every file is valid YAML cloud-config, its scripts parse, and 
   assert.match(dbInstall, /\\set pw `printf '%s' "\$DB_PASSWORD"`/);
 });
 
-test('cloud-init: every file that holds a secret is root\'s alone (0600); every PostgreSQL URL asks for TLS', (t) => {
+test("cloud-init: every file that holds a secret is root's alone (0600); every PostgreSQL URL asks for TLS", (t) => {
   if (spawnSync('/usr/bin/python3', ['-c', 'import yaml']).status !== 0) {
     t.skip('python3-yaml not found: skipped');
     return;
@@ -478,11 +576,16 @@ function scriptPart(file: string, scriptPath: string, pattern: RegExp): string {
 function pgBin(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const v = readdirSync(base).filter((d) => existsSync(join(base, d, 'bin/postgres'))).sort((a, b) => Number(a) - Number(b)).pop();
+  const v = readdirSync(base)
+    .filter((d) => existsSync(join(base, d, 'bin/postgres')))
+    .sort((a, b) => Number(a) - Number(b))
+    .pop();
   return v === undefined ? undefined : join(base, v, 'bin');
 }
 
-test('database.yaml\'s TLS, pg_hba and password steps, run for real: the app hosts\' URL (verify-full + db-ca.crt) connects; without TLS, with another certificate or password it does not', { timeout: 90_000 }, async (t) => {
+test("database.yaml's TLS, pg_hba and password steps, run for real: the app hosts' URL (verify-full + db-ca.crt) connects; without TLS, with another certificate or password it does not", {
+  timeout: 90_000,
+}, async (t) => {
   const bin = pgBin();
   if (process.getuid?.() !== 0 || bin === undefined || !has('openssl') || spawnSync('id', ['postgres']).status !== 0 || spawnSync('/usr/bin/python3', ['-c', 'import yaml']).status !== 0) {
     t.skip('needs root, PostgreSQL server binaries, a postgres user, openssl and python3-yaml');
@@ -508,9 +611,14 @@ test('database.yaml\'s TLS, pg_hba and password steps, run for real: the app hos
   };
 
   // The certificate, exactly as the script makes it, for the address the clients connect to.
-  sh(`install -d -m 0755 "$tls"\n${scriptPart('database.yaml', '/usr/local/sbin/polarity-db-install', /\(umask 077; openssl req[^)]*\)/)}\nchown postgres:postgres "$tls/server.key"; chmod 0600 "$tls/server.key"; chmod 0644 "$tls/server.crt"`, { tls, LISTEN_ADDRESS: DB_ADDRESS });
+  sh(
+    `install -d -m 0755 "$tls"\n${scriptPart('database.yaml', '/usr/local/sbin/polarity-db-install', /\(umask 077; openssl req[^)]*\)/)}\nchown postgres:postgres "$tls/server.key"; chmod 0600 "$tls/server.key"; chmod 0644 "$tls/server.crt"`,
+    { tls, LISTEN_ADDRESS: DB_ADDRESS },
+  );
   // A second, unrelated certificate: what a server in the middle would present.
-  sh('openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=other -addext subjectAltName=IP:127.0.0.2 -keyout "$d/other.key" -out "$d/other.crt" 2>/dev/null', { d: dir });
+  sh('openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=other -addext subjectAltName=IP:127.0.0.2 -keyout "$d/other.key" -out "$d/other.crt" 2>/dev/null', {
+    d: dir,
+  });
 
   const run = join(dir, 'run');
   sh('install -d -o postgres -g postgres -m 0700 "$data" "$run"', { data, run });
@@ -552,7 +660,20 @@ test('database.yaml\'s TLS, pg_hba and password steps, run for real: the app hos
   assert.match(await tryConnect(url('sslmode=disable')), /^refused: .*no encryption/, 'without TLS: no pg_hba line matches');
   assert.match(await tryConnect(url(`sslmode=verify-full&sslrootcert=${dir}/other.crt`)), /^refused: .*(self[- ]signed|unable to verify|certificate)/i, 'a certificate from anyone else is refused');
   assert.match(await tryConnect(url(`sslmode=verify-full&sslrootcert=${tls}/server.crt`, 'wrong')), /^refused: .*password authentication failed/, 'SCRAM checks the password');
-  const stored = asPostgres(join(bin, 'psql'), ['-X', '-At', '-h', run, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'polarity'"]);
+  const stored = asPostgres(join(bin, 'psql'), [
+    '-X',
+    '-At',
+    '-h',
+    run,
+    '-p',
+    String(port),
+    '-U',
+    'postgres',
+    '-d',
+    'postgres',
+    '-c',
+    "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'polarity'",
+  ]);
   assert.equal(stored.stdout.trim(), 'SCRAM-SHA-256$', 'the password is stored as a SCRAM verifier');
 
   // And the app itself, configured with that URL, starts, stores a row, and masks the password.
@@ -564,7 +685,9 @@ test('database.yaml\'s TLS, pg_hba and password steps, run for real: the app hos
   assert.doesNotMatch(app.output(), /odd&chars|odd%26chars/);
 });
 
-test('app-host.yaml\'s firewall, loaded in a network namespace: only the load balancer, the monitoring address and the host itself reach the app port; other ports are untouched', { timeout: 60_000 }, async (t) => {
+test("app-host.yaml's firewall, loaded in a network namespace: only the load balancer, the monitoring address and the host itself reach the app port; other ports are untouched", {
+  timeout: 60_000,
+}, async (t) => {
   if (process.getuid?.() !== 0 || !has('nft') || !has('ip') || spawnSync('/usr/bin/python3', ['-c', 'import yaml']).status !== 0) {
     t.skip('needs root, nft (nftables), ip (iproute2) and python3-yaml');
     return;
@@ -601,7 +724,10 @@ test('app-host.yaml\'s firewall, loaded in a network namespace: only the load ba
   ip('netns', 'add', ns.app);
   ip('netns', 'add', ns.net);
   ip('-n', ns.app, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.net);
-  for (const [n, addrs] of [[ns.app, ['10.79.0.2/24', 'fd79::2/64']], [ns.net, ['10.79.0.10/24', '10.79.0.20/24', '10.79.0.66/24', 'fd79::10/64', 'fd79::66/64']]] as const) {
+  for (const [n, addrs] of [
+    [ns.app, ['10.79.0.2/24', 'fd79::2/64']],
+    [ns.net, ['10.79.0.10/24', '10.79.0.20/24', '10.79.0.66/24', 'fd79::10/64', 'fd79::66/64']],
+  ] as const) {
     for (const a of addrs) ip('-n', n, 'addr', 'add', a, 'dev', 'eth0', ...(a.includes(':') ? ['nodad'] : []));
     ip('-n', n, 'link', 'set', 'lo', 'up');
     ip('-n', n, 'link', 'set', 'eth0', 'up');
@@ -614,9 +740,18 @@ test('app-host.yaml\'s firewall, loaded in a network namespace: only the load ba
   assert.equal(spawnSync('ip', ['netns', 'exec', ns.app, 'nft', '-f', join(dir, 'polarity.nft')], { env: { ...process.env, PATH } }).status, 0);
 
   // Listeners on the app port and on another port (think ssh), in the app namespace.
-  const server = spawn('ip', ['netns', 'exec', ns.app, process.execPath, '-e',
-    "const net = require('node:net'); for (const p of [3000, 2222]) net.createServer((s) => s.end('hi')).listen(p, '::'); setTimeout(() => console.log('up'), 200)"],
-  { env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns.app,
+      process.execPath,
+      '-e',
+      "const net = require('node:net'); for (const p of [3000, 2222]) net.createServer((s) => s.end('hi')).listen(p, '::'); setTimeout(() => console.log('up'), 200)",
+    ],
+    { env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   t.after(() => server.kill('SIGKILL'));
   await new Promise((resolve) => server.stdout.once('data', resolve));
   /** 'open' or 'filtered', connecting from `from` inside namespace `n` (1 s: a drop never answers). */

@@ -68,7 +68,15 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** Sends one request; never throws. */
-export function send(agent: Agent, base: URL, method: 'GET' | 'POST', path: string, body: string | undefined, timeoutMs: number, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined>; error?: string }> {
+export function send(
+  agent: Agent,
+  base: URL,
+  method: 'GET' | 'POST',
+  path: string,
+  body: string | undefined,
+  timeoutMs: number,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined>; error?: string }> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (v: { status: number; body: string; headers: Record<string, string | string[] | undefined>; error?: string }) => {
@@ -112,7 +120,10 @@ export class Load {
   private sent = 0;
   private readonly running: Promise<void>;
 
-  constructor(baseUrl: string, private readonly options: LoadOptions) {
+  constructor(
+    baseUrl: string,
+    private readonly options: LoadOptions,
+  ) {
     this.base = new URL(baseUrl);
     this.agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
     const deadline = performance.now() + options.maxMs;

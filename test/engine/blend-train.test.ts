@@ -48,7 +48,10 @@ test('train: the same samples and seed give the same model, bit for bit', () => 
   assert.notDeepEqual(c.cvPredictions, a.cvPredictions);
   assert.deepEqual(c.fit, train(synthetic(1), { ...OPTIONS, seed: 8 }).fit);
   assert.ok(OPTIONS.lambdas.includes(a.lambda));
-  assert.ok(a.chosen.cv.every((r) => r > 0.95), `cv r ${a.chosen.cv}`);
+  assert.ok(
+    a.chosen.cv.every((r) => r > 0.95),
+    `cv r ${a.chosen.cv}`,
+  );
   assert.equal(a.chosen.crossGenre.length, 2);
 });
 
@@ -72,7 +75,12 @@ test('fitRidge: recovers the rule at small λ; a strong λ keeps the direction a
   for (const x of s.slice(0, 50)) assert.ok(Math.abs(linearScore(fit, x.x) - x.y) < 1e-6);
   const strong = fitRidge(s, 1e6);
   const pred = s.map((x) => linearScore(strong, x.x));
-  assert.ok(pearson(pred, s.map((x) => x.y)) > 0.9);
+  assert.ok(
+    pearson(
+      pred,
+      s.map((x) => x.y),
+    ) > 0.9,
+  );
   // The least-squares rescale: the residual is uncorrelated with the prediction.
   // (weighted as in training: each genre counts equally)
   const w = groupWeights(s);
@@ -111,6 +119,11 @@ test('nestedCrossValidate: every sample scored by a model that never saw it, det
   assert.deepEqual(a, nestedCrossValidate(s, OPTIONS));
   assert.equal(a.scores.length, s.length);
   assert.ok(a.scores.every((x) => x >= -1 && x <= 1));
-  assert.ok(pearson(a.scores, s.map((x) => x.y)) > 0.95);
+  assert.ok(
+    pearson(
+      a.scores,
+      s.map((x) => x.y),
+    ) > 0.95,
+  );
   assert.ok(a.labels.every((l) => l === 'positive' || l === 'negative' || l === 'neutral'));
 });

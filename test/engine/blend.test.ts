@@ -39,7 +39,36 @@ test('blend: table of plain texts', () => {
 });
 
 test('blend: any string gives a finite score in [-1, 1] (fast-check, fixed seed)', () => {
-  const piece = fc.constantFrom('good', 'bad', 'not', 'very', 'never', "isn't", 'but', 'GREAT', '!', '?', '(!)', ':)', ': )', ':-(', '...', ' ', '\n', '\u00a0', '😀', '💔', '☺', 'İ', '\u212a', '\u0000', '\ud800', 'END-OF-SENTENCE', 'kind of', 'the shit');
+  const piece = fc.constantFrom(
+    'good',
+    'bad',
+    'not',
+    'very',
+    'never',
+    "isn't",
+    'but',
+    'GREAT',
+    '!',
+    '?',
+    '(!)',
+    ':)',
+    ': )',
+    ':-(',
+    '...',
+    ' ',
+    '\n',
+    '\u00a0',
+    '😀',
+    '💔',
+    '☺',
+    'İ',
+    '\u212a',
+    '\u0000',
+    '\ud800',
+    'END-OF-SENTENCE',
+    'kind of',
+    'the shit',
+  );
   const texts = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }),
     fc.string({ unit: 'grapheme', maxLength: 100 }),
@@ -66,10 +95,7 @@ test('blend: deterministic, and the contributions add up to the score before the
     assert.equal(d.score, r.score);
     assert.equal(d.label, r.label);
     assert.equal(d.vader.scores.compound, r.vader);
-    assert.deepEqual(
-      d.contributions.map((c) => c.feature).sort(),
-      [...BLEND_FEATURES].sort(),
-    );
+    assert.deepEqual(d.contributions.map((c) => c.feature).sort(), [...BLEND_FEATURES].sort());
     const sum = d.contributions.reduce((s, c) => s + c.contribution, d.intercept);
     assert.ok(Math.abs(sum - d.linear) < 1e-12, `${text}: ${sum} vs ${d.linear}`);
     assert.equal(d.score, Math.max(-1, Math.min(1, d.linear)));

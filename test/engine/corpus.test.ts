@@ -25,7 +25,9 @@ test('corpus: every snippet scores exactly as TextBlob 0.18', (t) => {
     t.skip(`${corpusDir} not found: corpus fidelity check skipped`);
     return;
   }
-  const files = readdirSync(corpusDir).filter((f) => f.endsWith('.jsonl')).sort();
+  const files = readdirSync(corpusDir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort();
   assert.ok(files.length > 0, `no .jsonl files in ${corpusDir}`);
   let checked = 0;
   const failures: string[] = [];
@@ -36,11 +38,7 @@ test('corpus: every snippet scores exactly as TextBlob 0.18', (t) => {
       const s = JSON.parse(line) as Snippet;
       checked++;
       try {
-        assertAnalysisClose(
-          analyze(s.text),
-          { polarity: s.textblob.polarity, subjectivity: s.textblob.subjectivity, assessments: s.textblob_assessments },
-          `${file}#${s.id}`,
-        );
+        assertAnalysisClose(analyze(s.text), { polarity: s.textblob.polarity, subjectivity: s.textblob.subjectivity, assessments: s.textblob_assessments }, `${file}#${s.id}`);
       } catch (err) {
         failures.push(`${(err as Error).message} — text ${JSON.stringify(s.text)}`);
       }

@@ -8,11 +8,7 @@ export type ExpectedAssessment = [string[], number, number, AssessmentLabel | st
 export const TOLERANCE = 1e-12;
 
 /** Asserts polarity, subjectivity and every assessment (same chunks, words, labels; values within 1e-12). */
-export function assertAnalysisClose(
-  actual: Analysis,
-  expected: { polarity: number; subjectivity: number; assessments: readonly ExpectedAssessment[] },
-  what: string,
-): void {
+export function assertAnalysisClose(actual: Analysis, expected: { polarity: number; subjectivity: number; assessments: readonly ExpectedAssessment[] }, what: string): void {
   const close = (a: number, b: number, field: string): void => {
     assert.ok(Number.isFinite(a) && Math.abs(a - b) <= TOLERANCE, `${what}: ${field} ${a} != ${b}`);
   };

@@ -26,10 +26,7 @@ test('lexicon: 2,844 single-token words, lower-case, with finite in-range scores
 
 test('lexicon: known averages (TextBlob Sentiment.load averages senses, then parts of speech)', () => {
   // Values as TextBlob 0.18 computes them (the reference corpus shows the same floats).
-  assert.deepEqual(
-    [LEXICON.get('good')!.polarity, LEXICON.get('good')!.subjectivity],
-    [0.7, 0.6000000000000001],
-  );
+  assert.deepEqual([LEXICON.get('good')!.polarity, LEXICON.get('good')!.subjectivity], [0.7, 0.6000000000000001]);
   assert.deepEqual([LEXICON.get('bad')!.polarity, LEXICON.get('bad')!.subjectivity], [-0.6999999999999998, 0.6666666666666666]);
   assert.equal(LEXICON.get('very')!.intensity, 1.3);
   assert.equal(LEXICON.get('crap')!.label, 'profanity');

@@ -23,36 +23,220 @@ type Row = [rule: string, text: string, assessments: [words: string[], spans: Sp
 
 const CASES: readonly Row[] = [
   ['one word', 'good', [[['good'], [[0, 4]]]]],
-  ['upper case: the span is the word as typed', 'Great food. Terrible service!', [[['great'], [[0, 5]]], [['terrible', '!'], [[12, 8], [28, 1]]]]],
+  [
+    'upper case: the span is the word as typed',
+    'Great food. Terrible service!',
+    [
+      [['great'], [[0, 5]]],
+      [
+        ['terrible', '!'],
+        [
+          [12, 8],
+          [28, 1],
+        ],
+      ],
+    ],
+  ],
   ['contraction split off', "isn't good", [[['good'], [[6, 4]]]]],
   ['contraction split off', "couldn't be better", [[['better'], [[12, 6]]]]],
   ['quotes', 'She said "great"', [[['great'], [[10, 5]]]]],
   ['curly quotes', '“Good” movie', [[['good'], [[1, 4]]]]],
-  ['negation', 'not good', [[['not', 'good'], [[0, 3], [4, 4]]]]],
-  ['negation kept across a one-letter word', 'not a good', [[['not', 'good'], [[0, 3], [6, 4]]]]],
-  ['exclamation marks', 'not good!!', [[['not', 'good', '!', '!'], [[0, 3], [4, 4], [8, 1], [9, 1]]]]],
-  ['modifier', 'really not good', [[['really', 'not', 'good'], [[0, 6], [7, 3], [11, 4]]]]],
+  [
+    'negation',
+    'not good',
+    [
+      [
+        ['not', 'good'],
+        [
+          [0, 3],
+          [4, 4],
+        ],
+      ],
+    ],
+  ],
+  [
+    'negation kept across a one-letter word',
+    'not a good',
+    [
+      [
+        ['not', 'good'],
+        [
+          [0, 3],
+          [6, 4],
+        ],
+      ],
+    ],
+  ],
+  [
+    'exclamation marks',
+    'not good!!',
+    [
+      [
+        ['not', 'good', '!', '!'],
+        [
+          [0, 3],
+          [4, 4],
+          [8, 1],
+          [9, 1],
+        ],
+      ],
+    ],
+  ],
+  [
+    'modifier',
+    'really not good',
+    [
+      [
+        ['really', 'not', 'good'],
+        [
+          [0, 6],
+          [7, 3],
+          [11, 4],
+        ],
+      ],
+    ],
+  ],
   // TextBlob puts a negation found inside a modifier chain in front of the chunk (ws.insert(0, n)):
   // the spans follow the words, so here they are not in text order.
-  ['negation put in front', 'very no good', [[['no', 'very', 'good'], [[5, 2], [0, 4], [8, 4]]]]],
-  ['emoticon', 'so sad :-(', [[['sad'], [[3, 3]]], [[':-('], [[7, 3]]]]],
-  ['emoticon joined from ": )"', 'It was : ) fine', [[[':)'], [[7, 3]]], [['fine'], [[11, 4]]]]],
+  [
+    'negation put in front',
+    'very no good',
+    [
+      [
+        ['no', 'very', 'good'],
+        [
+          [5, 2],
+          [0, 4],
+          [8, 4],
+        ],
+      ],
+    ],
+  ],
+  [
+    'emoticon',
+    'so sad :-(',
+    [
+      [['sad'], [[3, 3]]],
+      [[':-('], [[7, 3]]],
+    ],
+  ],
+  [
+    'emoticon joined from ": )"',
+    'It was : ) fine',
+    [
+      [[':)'], [[7, 3]]],
+      [['fine'], [[11, 4]]],
+    ],
+  ],
   ['emoticon joined across a tab', ':\t)', [[[':)'], [[0, 3]]]]],
   ['emoticon joined from three pieces', '8 - )', [[['8-)'], [[0, 5]]]]],
-  ['emoticon joined across a paragraph break', '=\n\n) ok', [[['=)'], [[0, 4]]], [['ok'], [[5, 2]]]]],
-  ['emoticon joined across a literal END-OF-SENTENCE', '= END-OF-SENTENCE ) ok', [[['=)'], [[0, 19]]], [['ok'], [[20, 2]]]]],
-  ['emoticon in a modifier chain', 'very :) good', [[['very'], [[0, 4]]], [[':)', 'good'], [[5, 2], [8, 4]]]]],
-  ['sarcasm mark joined from "( ! )"', 'Great ( ! ) idea', [[['great'], [[0, 5]]], [['(!)'], [[6, 5]]]]],
+  [
+    'emoticon joined across a paragraph break',
+    '=\n\n) ok',
+    [
+      [['=)'], [[0, 4]]],
+      [['ok'], [[5, 2]]],
+    ],
+  ],
+  [
+    'emoticon joined across a literal END-OF-SENTENCE',
+    '= END-OF-SENTENCE ) ok',
+    [
+      [['=)'], [[0, 19]]],
+      [['ok'], [[20, 2]]],
+    ],
+  ],
+  [
+    'emoticon in a modifier chain',
+    'very :) good',
+    [
+      [['very'], [[0, 4]]],
+      [
+        [':)', 'good'],
+        [
+          [5, 2],
+          [8, 4],
+        ],
+      ],
+    ],
+  ],
+  [
+    'sarcasm mark joined from "( ! )"',
+    'Great ( ! ) idea',
+    [
+      [['great'], [[0, 5]]],
+      [['(!)'], [[6, 5]]],
+    ],
+  ],
   ['sarcasm mark as typed', '(!)', [[['(!)'], [[0, 3]]]]],
-  ['abbreviations keep their period', 'Dr. Good is good.', [[['good'], [[4, 4]]], [['good'], [[12, 4]]]]],
+  [
+    'abbreviations keep their period',
+    'Dr. Good is good.',
+    [
+      [['good'], [[4, 4]]],
+      [['good'], [[12, 4]]],
+    ],
+  ],
   ['abbreviations keep their period', 'U.S. troops were brave.', [[['brave'], [[17, 5]]]]],
   ['abbreviations keep their period', 'e.g. good', [[['good'], [[5, 4]]]]],
-  ['several sentences', 'Good. Bad! Nice?', [[['good'], [[0, 4]]], [['bad', '!'], [[6, 3], [9, 1]]], [['nice'], [[11, 4]]]]],
-  ['ellipsis', 'good... bad', [[['good'], [[0, 4]]], [['bad'], [[8, 3]]]]],
+  [
+    'several sentences',
+    'Good. Bad! Nice?',
+    [
+      [['good'], [[0, 4]]],
+      [
+        ['bad', '!'],
+        [
+          [6, 3],
+          [9, 1],
+        ],
+      ],
+      [['nice'], [[11, 4]]],
+    ],
+  ],
+  [
+    'ellipsis',
+    'good... bad',
+    [
+      [['good'], [[0, 4]]],
+      [['bad'], [[8, 3]]],
+    ],
+  ],
   ['dots dropped before an ellipsis', 'wait..... good', [[['good'], [[10, 4]]]]],
-  ['\\r\\n', 'not\r\ngood', [[['not', 'good'], [[0, 3], [5, 4]]]]],
-  ['paragraph break (END-OF-SENTENCE)', 'bad\r\n\r\ngood', [[['bad'], [[0, 3]]], [['good'], [[7, 4]]]]],
-  ['paragraph break (END-OF-SENTENCE)', 'not\n\ngood', [[['not', 'good'], [[0, 3], [5, 4]]]]],
+  [
+    '\\r\\n',
+    'not\r\ngood',
+    [
+      [
+        ['not', 'good'],
+        [
+          [0, 3],
+          [5, 4],
+        ],
+      ],
+    ],
+  ],
+  [
+    'paragraph break (END-OF-SENTENCE)',
+    'bad\r\n\r\ngood',
+    [
+      [['bad'], [[0, 3]]],
+      [['good'], [[7, 4]]],
+    ],
+  ],
+  [
+    'paragraph break (END-OF-SENTENCE)',
+    'not\n\ngood',
+    [
+      [
+        ['not', 'good'],
+        [
+          [0, 3],
+          [5, 4],
+        ],
+      ],
+    ],
+  ],
   ['non-ASCII before the word', 'naïve café is good', [[['good'], [[14, 4]]]]],
   ['astral character (two code units)', '😀 good', [[['good'], [[3, 4]]]]],
   ['Kelvin sign lower-cases to k', '\u212Aind words', [[['kind'], [[0, 4]]]]],
@@ -146,7 +330,9 @@ test('explain: every corpus snippet — same result as analyze(), every span its
     t.skip(`${corpusDir} not found: corpus offsets check skipped`);
     return;
   }
-  const files = readdirSync(corpusDir).filter((f) => f.endsWith('.jsonl')).sort();
+  const files = readdirSync(corpusDir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort();
   assert.ok(files.length > 0, `no .jsonl files in ${corpusDir}`);
   const counts = newCounts();
   let texts = 0;
@@ -166,10 +352,86 @@ test('explain: every corpus snippet — same result as analyze(), every span its
 
 /** Pieces that exercise every tokenizer rule and the rewrites, in any order and spacing. */
 const ATOMS = [
-  'good', 'Good', 'bad', 'not', 'no', 'never', 'very', 'really', 'very no', 'very a no', 'happily', 'a', 'the', "n't", "isn't", "it's", 'kind', '\u212Aind',
-  '!', '.', '?', '...', '.....', ',', ';', ':', ')', '(', '-', '^', '*', '8', 'x', 'D', 'd', 'o', 'O', '<', '3', '>', '/', '\\', '[', ']', '=', '°', '♥', "'", '"', '“', '”', '‘', '’',
-  ':)', ': )', ':-)', '( ! )', '(!)', 'x-D', 'XD', 'O.o', ':-.', ":'(", ": ' (", 'Mr.', 'Dr.', 'U.S.', 'e.g.', 'i.e.', 'etc.', 'T.', 'END-OF-SENTENCE',
-  'İ', 'é', 'Σ', '😀', '\ud800', '\u0000', '\u200b', '\ufeff',
+  'good',
+  'Good',
+  'bad',
+  'not',
+  'no',
+  'never',
+  'very',
+  'really',
+  'very no',
+  'very a no',
+  'happily',
+  'a',
+  'the',
+  "n't",
+  "isn't",
+  "it's",
+  'kind',
+  '\u212Aind',
+  '!',
+  '.',
+  '?',
+  '...',
+  '.....',
+  ',',
+  ';',
+  ':',
+  ')',
+  '(',
+  '-',
+  '^',
+  '*',
+  '8',
+  'x',
+  'D',
+  'd',
+  'o',
+  'O',
+  '<',
+  '3',
+  '>',
+  '/',
+  '\\',
+  '[',
+  ']',
+  '=',
+  '°',
+  '♥',
+  "'",
+  '"',
+  '“',
+  '”',
+  '‘',
+  '’',
+  ':)',
+  ': )',
+  ':-)',
+  '( ! )',
+  '(!)',
+  'x-D',
+  'XD',
+  'O.o',
+  ':-.',
+  ":'(",
+  ": ' (",
+  'Mr.',
+  'Dr.',
+  'U.S.',
+  'e.g.',
+  'i.e.',
+  'etc.',
+  'T.',
+  'END-OF-SENTENCE',
+  'İ',
+  'é',
+  'Σ',
+  '😀',
+  '\ud800',
+  '\u0000',
+  '\u200b',
+  '\ufeff',
 ];
 const SEPARATORS = [' ', ' ', ' ', '', '', '\n', '\r\n', '\n\n', '\t', '\u00a0', '\u2028', '\u0085', '\u001c', '  '];
 
@@ -223,7 +485,7 @@ test('analyze: negations put in front of a long modifier chain in linear time', 
   const r = analyze(text);
   const ms = performance.now() - t0;
   assert.equal(r.assessments.length, 1);
-  assert.equal(r.assessments[0]![0].length, 2 * (4 * MB / 8) + 1);
+  assert.equal(r.assessments[0]![0].length, 2 * ((4 * MB) / 8) + 1);
   assert.deepEqual(r.assessments[0]![0].slice(0, 2), ['no', 'no']);
   assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
 });
@@ -251,9 +513,18 @@ test('scorer: rollback() also forgets the numbers of the words fed since mark()'
   assert.deepEqual(
     numbered.assessments.map(([words, , , , at]) => [words, at]),
     [
-      [['no', 'very', 'good'], [1, 0, 2]],
-      [['no', 'very', 'bad', '!'], [3, 4, 5, 6]],
-      [['really', 'not', 'nice'], [7, 8, 9]],
+      [
+        ['no', 'very', 'good'],
+        [1, 0, 2],
+      ],
+      [
+        ['no', 'very', 'bad', '!'],
+        [3, 4, 5, 6],
+      ],
+      [
+        ['really', 'not', 'nice'],
+        [7, 8, 9],
+      ],
     ],
   );
 });

@@ -23,7 +23,11 @@ const CASES: readonly [rule: string, text: string, sentences: string[]][] = [
   ['initials win over a capital at the end', 'I chose plan B. Then it failed.', ['I chose plan B. Then it failed.']],
   ['etc. and the like before a lower-case word', 'Apples, pears, etc. and more. Good.', ['Apples, pears, etc. and more.', 'Good.']],
   ['etc. and the like before a lower-case word', 'Apples, pears, etc. The rest is bad.', ['Apples, pears, etc.', 'The rest is bad.']],
-  ['etc. and the like before a lower-case word', 'Fruit (e.g. apples) is good. At 5 p.m. we ate. At 6 p.m. It rained.', ['Fruit (e.g. apples) is good.', 'At 5 p.m. we ate.', 'At 6 p.m.', 'It rained.']],
+  [
+    'etc. and the like before a lower-case word',
+    'Fruit (e.g. apples) is good. At 5 p.m. we ate. At 6 p.m. It rained.',
+    ['Fruit (e.g. apples) is good.', 'At 5 p.m. we ate.', 'At 6 p.m.', 'It rained.'],
+  ],
   ['a lower-case word after an ordinary period', 'great food. terrible service.', ['great food.', 'terrible service.']],
   ['list markers', '1. Good battery. 2. Bad screen.', ['1. Good battery.', '2. Bad screen.']],
   ['a number that is not a list marker', 'I rate it 5. Really.', ['I rate it 5.', 'Really.']],
@@ -43,7 +47,10 @@ for (const [rule, text, expected] of CASES) {
   test(`splitSentences: ${rule}: ${JSON.stringify(text)}`, () => {
     const spans = splitSentences(text);
     checkSpans(text, spans);
-    assert.deepEqual(spans.map(({ offset, length }) => text.slice(offset, offset + length)), expected);
+    assert.deepEqual(
+      spans.map(({ offset, length }) => text.slice(offset, offset + length)),
+      expected,
+    );
   });
 }
 
@@ -73,8 +80,46 @@ function checkSpans(text: string, spans: readonly { offset: number; length: numb
 }
 
 const ATOMS = [
-  'Good', 'good', 'a', 'A', 'B', 'U.S.', 'J.', 'Dr.', 'mr.', 'etc.', 'e.g.', 'p.m.', 'vs.', '1.', '12.', '3.5', 'example.com',
-  '.', '..', '...', '!', '?', '?!', '…', '"', "'", '”', '’', '»', ')', ']', '}', '(', '“', ':)', '😀', '\ud800', 'é', 'Ж', '5',
+  'Good',
+  'good',
+  'a',
+  'A',
+  'B',
+  'U.S.',
+  'J.',
+  'Dr.',
+  'mr.',
+  'etc.',
+  'e.g.',
+  'p.m.',
+  'vs.',
+  '1.',
+  '12.',
+  '3.5',
+  'example.com',
+  '.',
+  '..',
+  '...',
+  '!',
+  '?',
+  '?!',
+  '…',
+  '"',
+  "'",
+  '”',
+  '’',
+  '»',
+  ')',
+  ']',
+  '}',
+  '(',
+  '“',
+  ':)',
+  '😀',
+  '\ud800',
+  'é',
+  'Ж',
+  '5',
 ];
 const SEPARATORS = [' ', ' ', ' ', '', '', '\n', '\n\n', '\r\n\r\n', '\r', '\t', '\u00a0', '\u2028', '\u2029', '\u0085', '\ufeff', '\u200b', '  \n \n'];
 

@@ -100,7 +100,19 @@ test('/proc: a command name with spaces and parentheses is read whole; CPU delta
   assert.deepEqual({ pid: s.pid, ppid: s.ppid, comm: s.comm, own: s.own, ticks: s.ticks }, { pid: 4242, ppid: 7, comm: 'a (b) c', own: 150, ticks: 156 });
   assert.equal(readStat(join(dir, 'gone')), undefined);
   // 1: +50 ticks; 2: born during the run (+30); 3: exited (its ticks moved to its parent's cutime, here 1's)
-  assert.equal(cpuSecondsBetween(new Map([[1, 100], [3, 40]]), new Map([[1, 190], [2, 30]])), (90 + 30 - 40) / 100);
+  assert.equal(
+    cpuSecondsBetween(
+      new Map([
+        [1, 100],
+        [3, 40],
+      ]),
+      new Map([
+        [1, 190],
+        [2, 30],
+      ]),
+    ),
+    (90 + 30 - 40) / 100,
+  );
 });
 
 test('renderers: PostgreSQL settings and pg_hba, and the nginx main file (nginx -t where nginx is installed)', (t) => {
@@ -117,7 +129,10 @@ test('renderers: PostgreSQL settings and pg_hba, and the nginx main file (nginx 
   assert.doesNotMatch(main, /^user /m, 'no user line unless asked');
   assert.match(renderNginxMain({ dir, user: 'www-data', workerProcesses: 'auto', include: 'x' }), /^user www-data;\nworker_processes auto;$/m);
   writeFileSync(join(dir, 'nginx.conf'), main);
-  const nginx = spawnSync('nginx', ['-t', '-q', '-p', `${dir}/`, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { encoding: 'utf8', env: { ...process.env, PATH: `${process.env['PATH']}:/usr/sbin` } });
+  const nginx = spawnSync('nginx', ['-t', '-q', '-p', `${dir}/`, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${process.env['PATH']}:/usr/sbin` },
+  });
   if (nginx.error) return t.skip('nginx not installed');
   assert.equal(nginx.status, 0, nginx.stderr);
 });

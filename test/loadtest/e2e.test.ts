@@ -160,8 +160,28 @@ test('polarity loadtest writes Locust CSV files, a self-contained HTML report an
   const out = sink();
   const err = sink();
   const code = await runLoadtest(
-    ['--host', server.url, '-u', '10', '-r', '10', '-t', '1s', '--scenario', scenarioFile, '--max-requests', '5000', '--seed', '9',
-      '--csv', join(dir, 'run'), '--csv-full-history', '--html', join(dir, 'report.html'), '--json'],
+    [
+      '--host',
+      server.url,
+      '-u',
+      '10',
+      '-r',
+      '10',
+      '-t',
+      '1s',
+      '--scenario',
+      scenarioFile,
+      '--max-requests',
+      '5000',
+      '--seed',
+      '9',
+      '--csv',
+      join(dir, 'run'),
+      '--csv-full-history',
+      '--html',
+      join(dir, 'report.html'),
+      '--json',
+    ],
     { stdout: out.stream, stderr: err.stream },
   );
   assert.equal(code, 1, 'failures → exit code 1, as Locust');
@@ -173,7 +193,10 @@ test('polarity loadtest writes Locust CSV files, a self-contained HTML report an
   assert.equal(csv('stats')[0], STATS_COLUMNS.join(','));
   assert.match(csv('stats')[3]!, new RegExp(`^,Aggregated,${report.requests},${report.failures},`));
   assert.equal(csv('stats_history')[0], HISTORY_COLUMNS.join(','));
-  assert.ok(csv('stats_history').some((l) => l.includes(',POST,/analyze,')), 'full history has a row per endpoint');
+  assert.ok(
+    csv('stats_history').some((l) => l.includes(',POST,/analyze,')),
+    'full history has a row per endpoint',
+  );
   assert.equal(csv('failures')[0], FAILURES_COLUMNS.join(','));
   assert.equal(csv('exceptions')[0], 'Count,Message,Traceback,Nodes');
   const html = readFileSync(join(dir, 'report.html'), 'utf8');

@@ -135,9 +135,12 @@ test('a connection the server closed while idle is replaced without a failure (u
 
 test("failures carry Locust's error text: no response, reset, refused, HTTP status", async (t) => {
   const server = rawServer((n, socket) => {
-    if (n === 0) socket.destroy(); // closed without a response
-    else if (n === 1) socket.resetAndDestroy(); // RST
-    else if (n === 2) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', () => socket.destroy()); // body cut short
+    if (n === 0)
+      socket.destroy(); // closed without a response
+    else if (n === 1)
+      socket.resetAndDestroy(); // RST
+    else if (n === 2)
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', () => socket.destroy()); // body cut short
     else socket.write('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\n{}');
   });
   const target = await listen(t, server);

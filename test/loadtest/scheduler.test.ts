@@ -54,7 +54,10 @@ test('users start at the spawn rate: 100 users at 10/s are all running after 9 s
   assert.equal(starts.size, 100);
   const perSecond = new Map<number, number>();
   for (const at of starts.values()) perSecond.set(at, (perSecond.get(at) ?? 0) + 1);
-  assert.deepEqual([...perSecond].sort((a, b) => a[0] - b[0]), Array.from({ length: 10 }, (_, i) => [i * 1000, 10]));
+  assert.deepEqual(
+    [...perSecond].sort((a, b) => a[0] - b[0]),
+    Array.from({ length: 10 }, (_, i) => [i * 1000, 10]),
+  );
   // The per-second samples see each batch complete (a sample taken at the very instant of a
   // batch may see it partly started: batches start in slices of 4 users).
   for (const t of s.ticks.filter((x) => x.t >= 1 && x.t < 10)) assert.ok(t.users >= 10 * t.t && t.users <= 10 * t.t + 10, `${t.users} at ${t.t}`);
@@ -151,7 +154,10 @@ test('the RPS of N users converges to N / (mean think time + latency)', async ()
 test('at the end no request starts; those in flight finish and are counted', async () => {
   const s = setUp({ users: 50, spawnRate: 50, durationMs: 10_000, latency: 700 });
   await runToEnd(s);
-  assert.ok(s.transport.sent.every((r) => r.at <= 10_000), 'nothing sent after the duration');
+  assert.ok(
+    s.transport.sent.every((r) => r.at <= 10_000),
+    'nothing sent after the duration',
+  );
   const late = s.transport.sent.filter((r) => r.doneAt! > 10_000);
   assert.ok(late.length > 0, 'some requests were in flight at the end');
   assert.equal(s.runner.stats.total.numRequests, s.transport.sent.length, 'every request, including late ones, counted');

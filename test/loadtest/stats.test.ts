@@ -8,14 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { historyRows, HISTORY_COLUMNS, statsRows } from '../../src/loadtest/csv.js';
 import { csvRow } from '../../src/loadtest/python-compat.js';
-import {
-  PERCENTILE_LABELS,
-  PERCENTILES,
-  percentileFromBuckets,
-  RequestStats,
-  roundResponseTime,
-  StatsEntry,
-} from '../../src/loadtest/stats.js';
+import { PERCENTILE_LABELS, PERCENTILES, percentileFromBuckets, RequestStats, roundResponseTime, type StatsEntry } from '../../src/loadtest/stats.js';
 import { ROOT } from '../helpers.js';
 
 interface EntryRef {
@@ -97,11 +90,7 @@ test(`buckets, median, mean, min, max, percentiles, RPS windows and current perc
       assert.ok(e, where);
       assert.equal(e.numRequests, want.num_requests, `${where}: requests`);
       assert.equal(e.numFailures, want.num_failures, `${where}: failures`);
-      assert.deepEqual(
-        Object.fromEntries([...e.buckets].map(([k, v]) => [k, v])),
-        Object.fromEntries(Object.entries(want.buckets).map(([k, v]) => [Number(k), v])),
-        `${where}: buckets`,
-      );
+      assert.deepEqual(Object.fromEntries([...e.buckets].map(([k, v]) => [k, v])), Object.fromEntries(Object.entries(want.buckets).map(([k, v]) => [Number(k), v])), `${where}: buckets`);
       close(e.medianResponseTime, want.median, `${where}: median`);
       close(e.avgResponseTime, want.avg, `${where}: mean`);
       close(e.minResponseTime ?? 0, want.min ?? 0, `${where}: min`);

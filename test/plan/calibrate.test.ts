@@ -20,7 +20,10 @@ test('plan calibrate --quick: a valid calibration, then a plan from it', { timeo
   const dir = tempDir(t, 'polarity-calibrate-test-');
   const out = join(dir, 'cal.json');
   const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('polarity-calibrate-')));
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/polarity.js'), 'plan', 'calibrate', '--quick', '--duration', '1', '--network', 'loopback', '--out', out, '--label', 'test'], { encoding: 'utf8', timeout: 230_000 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/polarity.js'), 'plan', 'calibrate', '--quick', '--duration', '1', '--network', 'loopback', '--out', out, '--label', 'test'], {
+    encoding: 'utf8',
+    timeout: 230_000,
+  });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   const cal = loadCalibration(out);
   assert.equal(cal.label, 'test');

@@ -47,7 +47,10 @@ test('medianCalibration: each figure the median of the calibrations, mixes point
   assert.equal(m.extraWorkerUs.nginxHost, 8);
   assert.deepEqual(m.mixes, [{ post: 100, get: 200, cpuUs: { appSqlite: 42 } }]);
   assert.deepEqual(m.colocated!.postgres, { post: 50, get: 100, cpuUs: { appPostgres: 120, nginx: 65 } });
-  assert.deepEqual(m.runs.map((r) => r.rps), [20000, 12000, 19000]);
+  assert.deepEqual(
+    m.runs.map((r) => r.rps),
+    [20000, 12000, 19000],
+  );
   assert.equal(m.date, c.date);
   assert.equal(m.settings.rounds, 3);
   assert.equal(m.command, 'three rounds');

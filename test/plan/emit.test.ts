@@ -58,7 +58,10 @@ function emit(t: { after: (fn: () => void) => void }, o: { budget: number; price
   let prices = o.prices ?? 'assignment';
   if (o.vms) {
     prices = join(dir, 'prices.json');
-    writeFileSync(prices, JSON.stringify({ schema: 'polarity-prices/1', name: 'test', title: 'test', currency: 'USD', sources: [{ what: 'x', url: 'x', read: '2026-11-27' }], recheck: 'x', vms: o.vms }));
+    writeFileSync(
+      prices,
+      JSON.stringify({ schema: 'polarity-prices/1', name: 'test', title: 'test', currency: 'USD', sources: [{ what: 'x', url: 'x', read: '2026-11-27' }], recheck: 'x', vms: o.vms }),
+    );
   }
   const run = runPlanModel({ budgetUsd: o.budget, prices, calibration: calFile, mix: 'seed', minAppHosts: o.minAppHosts ?? 1 });
   const out = join(dir, 'out');
@@ -115,7 +118,10 @@ function checkCloudInit(t: { skip: (m: string) => void }, e: Emitted, work: stri
     const expected = [host.roles.includes('db') && 'polarity-db-install', host.roles.includes('app') && 'polarity-install', host.roles.includes('lb') && 'polarity-lb-install'].filter(Boolean);
     assert.deepEqual(order, expected, `${f}: each role's install step, database first`);
     const runs = JSON.stringify(doc.runcmd);
-    assert.ok(expected.every((s, i) => i === 0 || runs.indexOf(s as string) > runs.indexOf(expected[i - 1] as string)), `${f}: in order`);
+    assert.ok(
+      expected.every((s, i) => i === 0 || runs.indexOf(s as string) > runs.indexOf(expected[i - 1] as string)),
+      `${f}: in order`,
+    );
     if (host.roles.includes('app')) {
       const env = doc.write_files.find((w) => w.path === '/etc/polarity/env')!.content;
       assert.equal(env, readFileSync(join(e.dir, `hosts/${name}.env`), 'utf8'), `${f}: /etc/polarity/env is hosts/${name}.env`);
@@ -210,14 +216,28 @@ test('emit: load balancer + app hosts + database VM — nginx -t passes, every f
   assert.notEqual(password, 'change-me');
   assert.match(dbYaml, new RegExp(`LISTEN_ADDRESS=${dbHost.address.replace(/\./g, '\\.')}`));
   for (const h of apps) {
-    assert.equal(envFile(readFileSync(join(e.dir, `hosts/${h.name}.env`), 'utf8'))['DATABASE_URL'], `postgres://polarity:${password}@${dbHost.address}:5432/polarity?sslmode=verify-full&sslrootcert=/etc/polarity/db-ca.crt`);
+    assert.equal(
+      envFile(readFileSync(join(e.dir, `hosts/${h.name}.env`), 'utf8'))['DATABASE_URL'],
+      `postgres://polarity:${password}@${dbHost.address}:5432/polarity?sslmode=verify-full&sslrootcert=/etc/polarity/db-ca.crt`,
+    );
   }
   const lb = e.plan.hosts.find((h) => h.roles.includes('lb'))!;
-  assert.match(readFileSync(join(e.dir, `hosts/${lb.name}.yaml`), 'utf8'), new RegExp(`APP_HOSTS="${apps.map((a) => `${a.address}:3000`).join(' ').replace(/\./g, '\\.')}"`));
+  assert.match(
+    readFileSync(join(e.dir, `hosts/${lb.name}.yaml`), 'utf8'),
+    new RegExp(
+      `APP_HOSTS="${apps
+        .map((a) => `${a.address}:3000`)
+        .join(' ')
+        .replace(/\./g, '\\.')}"`,
+    ),
+  );
   // deploy/local-cluster accepts the shape (it validates its settings before anything else)
   const lc = envFile(readFileSync(join(e.dir, 'local-cluster.env'), 'utf8'));
   assert.equal(Number(lc['POLARITY_CLUSTER_APPS']), apps.length);
-  const r = spawnSync(join(ROOT, 'deploy/local-cluster'), ['status'], { encoding: 'utf8', env: { ...process.env, ...lc, POLARITY_CLUSTER_NAME: 'plnemit', POLARITY_CLUSTER_NET: '10.77.9', POLARITY_CLUSTER_STATE: join(work, 'cluster') } });
+  const r = spawnSync(join(ROOT, 'deploy/local-cluster'), ['status'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...lc, POLARITY_CLUSTER_NAME: 'plnemit', POLARITY_CLUSTER_NET: '10.77.9', POLARITY_CLUSTER_STATE: join(work, 'cluster') },
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /cluster plnemit: down/);
 });
@@ -244,7 +264,11 @@ test('emit: roles sharing a VM get one merged cloud-init, and unequal hosts get 
   // deploy/local-cluster takes the weights too, and checks them before anything else
   const lc = envFile(readFileSync(join(e.dir, 'local-cluster.env'), 'utf8'));
   assert.equal(lc['POLARITY_CLUSTER_WEIGHTS'], `${app1!.weight},${app2!.weight}`);
-  const cluster = (env: Record<string, string>) => spawnSync(join(ROOT, 'deploy/local-cluster'), ['status'], { encoding: 'utf8', env: { ...process.env, ...env, POLARITY_CLUSTER_NAME: 'plnemitw', POLARITY_CLUSTER_NET: '10.77.9', POLARITY_CLUSTER_STATE: join(work, 'cluster') } });
+  const cluster = (env: Record<string, string>) =>
+    spawnSync(join(ROOT, 'deploy/local-cluster'), ['status'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env, POLARITY_CLUSTER_NAME: 'plnemitw', POLARITY_CLUSTER_NET: '10.77.9', POLARITY_CLUSTER_STATE: join(work, 'cluster') },
+    });
   const r = cluster(lc);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /cluster plnemitw: down/);
@@ -254,7 +278,13 @@ test('emit: roles sharing a VM get one merged cloud-init, and unequal hosts get 
 test('emit: merging keeps every package once and every file and command of each part', () => {
   const a = '#cloud-config\n# a\npackage_update: true\npackages:\n  - curl\n  - git   # for git\n\nwrite_files:\n  - path: /a\n    content: |\n      A\n\nruncmd:\n  - [bash, -c, a]\n';
   const b = '#cloud-config\npackage_update: true\npackages:\n  - curl\n  - nginx\n\nwrite_files:\n  - path: /b\n    content: |\n      B\n\nruncmd:\n  - [bash, -c, b]\n';
-  const m = mergeCloudConfigs([{ name: 'a.yaml', text: a }, { name: 'b.yaml', text: b }], 'note');
+  const m = mergeCloudConfigs(
+    [
+      { name: 'a.yaml', text: a },
+      { name: 'b.yaml', text: b },
+    ],
+    'note',
+  );
   assert.equal(m.match(/- curl/g)!.length, 1);
   assert.match(m, /- git {3}# for git\n\s+- nginx/);
   assert.match(m, /- path: \/a[\s\S]*- path: \/b/);

@@ -55,9 +55,20 @@ test('enumerate: managed load balancers by node count and managed databases, wit
 
 test('rank: feasible first, then most requests/s, then cheapest, then fewest machines', () => {
   const e = (id: string, rps: number, costUsd: number, hosts = 1, feasible = true): Evaluation =>
-    ({ topology: { id, shape: id, store: 'sqlite', hosts: Array.from({ length: hosts }, () => ({ name: 'x', vm: vm('a', 1, 1024), roles: ['app'] })) }, costUsd, feasible, rps, limits: [], hosts: [], costs: {} }) as unknown as Evaluation;
+    ({
+      topology: { id, shape: id, store: 'sqlite', hosts: Array.from({ length: hosts }, () => ({ name: 'x', vm: vm('a', 1, 1024), roles: ['app'] })) },
+      costUsd,
+      feasible,
+      rps,
+      limits: [],
+      hosts: [],
+      costs: {},
+    }) as unknown as Evaluation;
   const ranked = rank([e('slow', 100, 5), e('none', 0, 1, 1, false), e('fast-dear', 1000, 50), e('fast-cheap', 999, 40), e('fast-cheap-simple', 999.5, 40, 1), e('fast-cheap-2', 999.5, 40, 2)]);
-  assert.deepEqual(ranked.map((r) => r.topology.id), ['fast-cheap', 'fast-cheap-simple', 'fast-cheap-2', 'fast-dear', 'slow', 'none']);
+  assert.deepEqual(
+    ranked.map((r) => r.topology.id),
+    ['fast-cheap', 'fast-cheap-simple', 'fast-cheap-2', 'fast-dear', 'slow', 'none'],
+  );
 });
 
 test('plan: with the hand calibration and $20, one 2-vCPU VM with SQLite wins; the best with two app hosts is next', () => {
@@ -85,9 +96,17 @@ test('plan: with the hand calibration and $20, one 2-vCPU VM with SQLite wins; t
 
 test('prices: the shipped tables load; a table without a source or with a bad field is refused', () => {
   const assignment = loadPriceTable('assignment');
-  assert.deepEqual(assignment.vms.map((v) => [v.id, v.vcpus, v.memoryMiB, v.monthlyUsd]), [
-    ['vm1', 1, 512, 4], ['vm2', 1, 1024, 6], ['vm3', 1, 2048, 12], ['vm4', 2, 2048, 18], ['vm5', 2, 4096, 24], ['vm6', 4, 8192, 48],
-  ]);
+  assert.deepEqual(
+    assignment.vms.map((v) => [v.id, v.vcpus, v.memoryMiB, v.monthlyUsd]),
+    [
+      ['vm1', 1, 512, 4],
+      ['vm2', 1, 1024, 6],
+      ['vm3', 1, 2048, 12],
+      ['vm4', 2, 2048, 18],
+      ['vm5', 2, 4096, 24],
+      ['vm6', 4, 8192, 48],
+    ],
+  );
   const digitalocean = loadPriceTable('digitalocean');
   assert.ok(digitalocean.sources.every((s) => /^https:\/\//.test(s.url) && /^\d{4}-\d{2}-\d{2}$/.test(s.read)));
   assert.ok(digitalocean.managedLoadBalancers.length > 0 && digitalocean.managedDatabases.length > 0);

@@ -85,7 +85,10 @@ const cases: Case[] = [
       assert.equal(e.limits[1]!.id, 'cpu:lb');
       assert.ok(Math.abs(e.limits[1]!.capacityRps - 50_000) < 1e-6);
       assert.ok(Math.abs(e.limits.find((l) => l.id === 'cpu:db')!.capacityRps - 80_000) < 1e-6);
-      assert.deepEqual(e.hosts.map((h) => h.weight), [0, 10, 10, 0]);
+      assert.deepEqual(
+        e.hosts.map((h) => h.weight),
+        [0, 10, 10, 0],
+      );
     },
   },
   {
@@ -102,7 +105,10 @@ const cases: Case[] = [
     check: (e) => {
       const free1 = 2 - (4 / 70e-6) * 20e-6; // 0.857 cores left for the app on app1
       assert.ok(Math.abs(e.hosts[0]!.share - free1 / (free1 + 2)) < 1e-9);
-      assert.deepEqual(e.hosts.map((h) => h.weight), [4, 10, 0]);
+      assert.deepEqual(
+        e.hosts.map((h) => h.weight),
+        [4, 10, 0],
+      );
     },
   },
   {
@@ -195,7 +201,12 @@ const cases: Case[] = [
       assert.ok(Math.abs(e.costs.db - 30e-6) < 1e-12);
       assert.ok(Math.abs(e.limits.find((l) => l.id === 'cpu:lb')!.capacityRps - 2 / 24e-6) < 1e-6);
       // not scaled by the POSTs: the same 4 µs with reads only
-      assert.ok(Math.abs(evaluate(e.topology, handCalibration({ extraWorkerUs: { share: 1 / 3, appSqlite: 0, appPostgres: 5, postgres: 2, appPostgresHost: 3, postgresHost: 1, nginxHost: 4 } }), { post: 0, get: 1 }).costs.lb - 24e-6) < 1e-12);
+      assert.ok(
+        Math.abs(
+          evaluate(e.topology, handCalibration({ extraWorkerUs: { share: 1 / 3, appSqlite: 0, appPostgres: 5, postgres: 2, appPostgresHost: 3, postgresHost: 1, nginxHost: 4 } }), { post: 0, get: 1 })
+            .costs.lb - 24e-6,
+        ) < 1e-12,
+      );
       assert.ok(Math.abs(e.limits.find((l) => l.id === 'cpu:db')!.capacityRps - 4 / 30e-6) < 1e-6);
     },
   },
@@ -232,7 +243,11 @@ const cases: Case[] = [
     ]),
     cal: { colocated: COLOCATED },
     rps: 40_000,
-    check: (e) => assert.deepEqual(e.hosts.map((h) => h.colocated), [false, false, false, false]),
+    check: (e) =>
+      assert.deepEqual(
+        e.hosts.map((h) => h.colocated),
+        [false, false, false, false],
+      ),
   },
   {
     name: 'LB on app host 1, co-located: that host serves (2 − 30 µs·R) / 75 µs, the other 2 / 50 µs',
@@ -249,7 +264,10 @@ const cases: Case[] = [
       const r = (2 / 75e-6 + 40_000) / 1.4;
       const served1 = (2 - 30e-6 * r) / 75e-6; // ≈ 7,619 req/s
       assert.ok(Math.abs(e.hosts[0]!.share - served1 / r) < 1e-9);
-      assert.deepEqual(e.hosts.map((h) => h.weight), [2, 10, 0]);
+      assert.deepEqual(
+        e.hosts.map((h) => h.weight),
+        [2, 10, 0],
+      );
       assert.ok(Math.abs(e.hosts[0]!.cpuBusy - 2) < 1e-6, `app1 busy ${e.hosts[0]!.cpuBusy}`);
     },
   },
@@ -284,7 +302,11 @@ for (const c of cases) {
     assert.ok(e.feasible, e.reason);
     assert.ok(Math.abs(e.rps - c.rps) <= 1e-6 * c.rps, `predicted ${e.rps}, computed by hand ${c.rps}`);
     if (c.bottleneck) assert.equal(e.bottleneck!.id, c.bottleneck);
-    if (c.workers) assert.deepEqual(e.hosts.map((h) => h.workers), c.workers);
+    if (c.workers)
+      assert.deepEqual(
+        e.hosts.map((h) => h.workers),
+        c.workers,
+      );
     c.check?.(e);
   });
 }

@@ -15,13 +15,7 @@ export function isEngineName(name: unknown): name is EngineName {
 export type Span = [offset: number, length: number];
 
 /** Engine textblob: TextBlob's assessment plus one span per word. */
-export type Assessment = [
-  words: string[],
-  polarity: number,
-  subjectivity: number,
-  label: null | 'mood' | 'irony' | 'profanity',
-  spans: Span[],
-];
+export type Assessment = [words: string[], polarity: number, subjectivity: number, label: null | 'mood' | 'irony' | 'profanity', spans: Span[]];
 
 /** Engines vader and blend: a word (or emoji) carrying valence after VADER's rules (about −4…+4). */
 export interface WordValence {

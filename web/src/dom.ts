@@ -3,11 +3,7 @@
 
 type Child = Node | string | false | null | undefined;
 
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: { class?: string; attrs?: Record<string, string> } | null,
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: string; attrs?: Record<string, string> } | null, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (props?.class) el.className = props.class;
   for (const [k, v] of Object.entries(props?.attrs ?? {})) el.setAttribute(k, v);

@@ -42,15 +42,23 @@ function renderRow(row: HistoryRow): HTMLLIElement {
   }
   // The server's label, by the row's engine's own thresholds.
   const tone = row.label === 'positive' ? 'pos' : row.label === 'negative' ? 'neg' : 'neu';
-  return h('li', { class: 'item', attrs: { 'data-id': String(row.id) } },
-    h('div', { class: `item-score ${tone}` },
+  return h(
+    'li',
+    { class: 'item', attrs: { 'data-id': String(row.id) } },
+    h(
+      'div',
+      { class: `item-score ${tone}` },
       h('span', { class: 'item-num' }, formatScore(row.sentiment)),
       h('span', { class: 'item-label' }, h('span', { class: 'sym', attrs: { 'aria-hidden': 'true' } }, labelSymbol(row.label)), ' ', labelText(row.label)),
     ),
-    h('div', { class: 'item-body' },
+    h(
+      'div',
+      { class: 'item-body' },
       text,
       toggle,
-      h('p', { class: 'item-meta' },
+      h(
+        'p',
+        { class: 'item-meta' },
         // Rows stored before engines could be chosen were all scored by TextBlob.
         h('span', { class: 'engine-badge' }, engineTitle(row.engine ?? 'textblob')),
         ' ',
@@ -207,8 +215,6 @@ export class HistoryView {
   private setLive(state: 'connecting' | 'live' | 'offline'): void {
     this.el.live.dataset['state'] = state;
     this.el.live.textContent = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting\u2026' : 'Offline';
-    this.el.live.title = state === 'live'
-      ? 'New analyses from anyone appear at the top as they are stored'
-      : 'Live updates are paused; they resume when the server can be reached';
+    this.el.live.title = state === 'live' ? 'New analyses from anyone appear at the top as they are stored' : 'Live updates are paused; they resume when the server can be reached';
   }
 }

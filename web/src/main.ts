@@ -35,14 +35,18 @@ function saveDraft(): void {
   try {
     if (textarea.value === '') localStorage.removeItem(DRAFT_KEY);
     else localStorage.setItem(DRAFT_KEY, textarea.value);
-  } catch { /* storage unavailable or full */ }
+  } catch {
+    /* storage unavailable or full */
+  }
 }
 
 function restoreDraft(): void {
   try {
     const draft = localStorage.getItem(DRAFT_KEY);
     if (draft !== null && textarea.value === '') textarea.value = draft;
-  } catch { /* storage unavailable */ }
+  } catch {
+    /* storage unavailable */
+  }
 }
 
 /** The engine picked in the form; TextBlob (the server's default) if none is. */
@@ -55,7 +59,9 @@ function chosenEngine(): EngineName {
 function saveEngine(): void {
   try {
     localStorage.setItem(ENGINE_KEY, chosenEngine());
-  } catch { /* storage unavailable or full */ }
+  } catch {
+    /* storage unavailable or full */
+  }
 }
 
 function restoreEngine(): void {
@@ -63,7 +69,9 @@ function restoreEngine(): void {
     const stored = localStorage.getItem(ENGINE_KEY);
     const input = engineInputs.find((i) => i.value === stored);
     if (input) input.checked = true;
-  } catch { /* storage unavailable */ }
+  } catch {
+    /* storage unavailable */
+  }
 }
 
 function updateCounter(): void {
@@ -103,8 +111,13 @@ async function submit(): Promise<void> {
     announcer.textContent = announcer.textContent === said ? `${said}\u00A0` : said;
     if (result.id !== undefined && result.createdAt !== undefined) {
       const row: HistoryRow = {
-        id: result.id, text, sentiment: result.sentiment, subjectivity: result.subjectivity, label: result.label,
-        engine: result.engine, createdAt: result.createdAt,
+        id: result.id,
+        text,
+        sentiment: result.sentiment,
+        subjectivity: result.subjectivity,
+        label: result.label,
+        engine: result.engine,
+        createdAt: result.createdAt,
       };
       history.add(row, true);
     }

@@ -31,7 +31,12 @@ function collapse(text: string): string {
 
 function shortened(text: string, max: number): string {
   const chars = Array.from(text);
-  return chars.length <= max ? text : chars.slice(0, max - 1).join('').trimEnd() + '\u2026';
+  return chars.length <= max
+    ? text
+    : chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd() + '\u2026';
 }
 
 /** The text with each mark's words highlighted and its signed number beside them. */
@@ -49,12 +54,7 @@ function markedText<T>(text: string, marks: readonly Mark<T>[], weightOf: (item:
 }
 
 function chip(value: number, text: string, extra?: string): HTMLLIElement {
-  return h('li', null,
-    h('span', { class: `contrib ${tone(value)}` }, formatScore(value)),
-    ' ',
-    h('span', { class: 'phrase' }, text),
-    extra ? h('span', { class: 'kind' }, extra) : null,
-  );
+  return h('li', null, h('span', { class: `contrib ${tone(value)}` }, formatScore(value)), ' ', h('span', { class: 'phrase' }, text), extra ? h('span', { class: 'kind' }, extra) : null);
 }
 
 function note(text: string): HTMLParagraphElement {
@@ -84,7 +84,7 @@ function whyTextBlob(text: string, result: Analysis): (Node | string)[] {
   }
   return [
     markedText(text, marks, (a) => a[1], 'Your text, with the phrases that moved the score marked'),
-    h('ul', { class: 'why-list' }, ...assessments.map((a, i) => chip(a[1], `\u201C${phrases[i]}\u201D`, a[3] ? KIND[a[3]] ?? a[3] : undefined))),
+    h('ul', { class: 'why-list' }, ...assessments.map((a, i) => chip(a[1], `\u201C${phrases[i]}\u201D`, a[3] ? (KIND[a[3]] ?? a[3]) : undefined))),
     note(n === 1 ? 'The score is this phrase\u2019s polarity.' : `The score is the average of these ${n} phrases\u2019 polarities.`),
   ];
 }
@@ -94,10 +94,14 @@ function wordMarks(result: Analysis): Mark<WordValence>[] {
 }
 
 function vaderShares(v: VaderScores): HTMLParagraphElement {
-  return h('p', { class: 'shares small', attrs: { 'data-testid': 'vader-shares' } },
+  return h(
+    'p',
+    { class: 'shares small', attrs: { 'data-testid': 'vader-shares' } },
     'Of the text\u2019s sentiment: ',
-    h('span', { class: 'pos-text' }, `positive ${v.pos.toFixed(2)}`), ' \u00B7 ',
-    `neutral ${v.neu.toFixed(2)}`, ' \u00B7 ',
+    h('span', { class: 'pos-text' }, `positive ${v.pos.toFixed(2)}`),
+    ' \u00B7 ',
+    `neutral ${v.neu.toFixed(2)}`,
+    ' \u00B7 ',
     h('span', { class: 'neg-text' }, `negative ${v.neg.toFixed(2)}`),
   );
 }
@@ -146,21 +150,27 @@ function whyBlend(text: string, result: Analysis): (Node | string)[] {
 
 /** Each sentence with its own score, when there is more than one. */
 function bySentence(text: string, sentences: readonly SentenceScore[]): (Node | string)[] {
-  const shown = sentences
-    .map((s) => ({ s, text: collapse(sliceOf(text, s.offset, s.length)) }))
-    .filter((x) => x.text !== '');
+  const shown = sentences.map((s) => ({ s, text: collapse(sliceOf(text, s.offset, s.length)) })).filter((x) => x.text !== '');
   if (shown.length < 2) return [];
   return [
     h('h3', { class: 'why-heading' }, 'Sentence by sentence'),
-    h('ol', { class: 'sentences', attrs: { 'data-testid': 'sentences' } }, ...shown.map(({ s, text: sentence }) =>
-      h('li', { class: `sentence ${labelTone(s.label)}` },
-        h('span', { class: 'sentence-score' },
-          h('span', { class: 'sentence-num' }, formatScore(s.sentiment)),
-          h('span', { class: 'sentence-label' }, h('span', { class: 'sym', attrs: { 'aria-hidden': 'true' } }, labelSymbol(s.label)), ' ', labelText(s.label)),
+    h(
+      'ol',
+      { class: 'sentences', attrs: { 'data-testid': 'sentences' } },
+      ...shown.map(({ s, text: sentence }) =>
+        h(
+          'li',
+          { class: `sentence ${labelTone(s.label)}` },
+          h(
+            'span',
+            { class: 'sentence-score' },
+            h('span', { class: 'sentence-num' }, formatScore(s.sentiment)),
+            h('span', { class: 'sentence-label' }, h('span', { class: 'sym', attrs: { 'aria-hidden': 'true' } }, labelSymbol(s.label)), ' ', labelText(s.label)),
+          ),
+          h('span', { class: 'sentence-text' }, shortened(sentence, SENTENCE_CHARS)),
         ),
-        h('span', { class: 'sentence-text' }, shortened(sentence, SENTENCE_CHARS)),
       ),
-    )),
+    ),
   ];
 }
 
@@ -170,24 +180,28 @@ export function renderResult(container: HTMLElement, text: string, result: Analy
   // CSSOM (not a style attribute), which the page's CSP allows: −1 is the left end, +1 the right.
   marker.style.setProperty('--at', `${((Math.max(-1, Math.min(1, result.sentiment)) + 1) / 2) * 100}%`);
 
-  const why = result.engine === 'vader' ? whyVader(text, result)
-    : result.engine === 'blend' ? whyBlend(text, result)
-    : whyTextBlob(text, result);
+  const why = result.engine === 'vader' ? whyVader(text, result) : result.engine === 'blend' ? whyBlend(text, result) : whyTextBlob(text, result);
 
   container.replaceChildren(
-    h('div', { class: 'score-row' },
-      h('p', { class: `score ${t}` },
+    h(
+      'div',
+      { class: 'score-row' },
+      h(
+        'p',
+        { class: `score ${t}` },
         h('span', { class: 'score-num', attrs: { 'data-testid': 'score' } }, formatScore(result.sentiment)),
-        h('span', { class: 'score-label', attrs: { 'data-testid': 'label' } },
-          h('span', { class: 'sym', attrs: { 'aria-hidden': 'true' } }, labelSymbol(result.label)), ' ', labelText(result.label)),
+        h('span', { class: 'score-label', attrs: { 'data-testid': 'label' } }, h('span', { class: 'sym', attrs: { 'aria-hidden': 'true' } }, labelSymbol(result.label)), ' ', labelText(result.label)),
       ),
-      h('div', { class: 'result-meta' },
+      h(
+        'div',
+        { class: 'result-meta' },
         h('p', { class: 'engine-used' }, 'Engine ', h('strong', { attrs: { 'data-testid': 'engine' } }, engineTitle(result.engine))),
-        h('p', { class: 'subjectivity' },
-          'Subjectivity ', h('strong', null, result.subjectivity.toFixed(2)), ` \u00B7 ${subjectivityText(result.subjectivity)}`),
+        h('p', { class: 'subjectivity' }, 'Subjectivity ', h('strong', null, result.subjectivity.toFixed(2)), ` \u00B7 ${subjectivityText(result.subjectivity)}`),
       ),
     ),
-    h('div', { class: 'scale', attrs: { 'aria-hidden': 'true' } },
+    h(
+      'div',
+      { class: 'scale', attrs: { 'aria-hidden': 'true' } },
       h('div', { class: 'scale-track' }),
       marker,
       h('div', { class: 'scale-ticks' }, h('span', null, '\u22121 negative'), h('span', null, '0'), h('span', null, '+1 positive')),

@@ -186,15 +186,7 @@ function count(text: string, mark: string): number {
 }
 
 /** The vector, from the summaries and the ON_REQUEST counts (or NaN). */
-function featureVector(
-  tb: AnalysisSummary,
-  v: VaderFeatures,
-  negated: number,
-  moods: number,
-  buts: number,
-  caps: number,
-  emoji: number,
-): number[] {
+function featureVector(tb: AnalysisSummary, v: VaderFeatures, negated: number, moods: number, buts: number, caps: number, emoji: number): number[] {
   const ex = v.exclamations < 4 ? v.exclamations : 4;
   const qm = v.questions < 4 ? v.questions : 4;
   const n = tb.assessments;

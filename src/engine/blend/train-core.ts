@@ -282,12 +282,7 @@ export function classScores(truth: readonly Label[], predicted: readonly Label[]
  * The label threshold: the t in `grid` that maximises the mean over groups of the macro-F1 of
  * labelFor(prediction, t) against humanClass(target); the smallest such t on a tie.
  */
-export function chooseThreshold(
-  samples: readonly Sample[],
-  pred: ArrayLike<number>,
-  groups: readonly number[],
-  grid: readonly number[],
-): { threshold: number; macroF1: number } {
+export function chooseThreshold(samples: readonly Sample[], pred: ArrayLike<number>, groups: readonly number[], grid: readonly number[]): { threshold: number; macroF1: number } {
   let best = { threshold: grid[0]!, macroF1: -1 };
   for (const t of grid) {
     let sum = 0;
@@ -418,20 +413,7 @@ export function nestedCrossValidate(samples: readonly Sample[], options: TrainOp
  * 0.0005 (the script's ablation table shows it). README.md says why each is there.
  */
 export const BLEND_TRAINING: { readonly features: readonly FeatureName[]; readonly options: TrainOptions } = Object.freeze({
-  features: Object.freeze([
-    'vCompound',
-    'vPos',
-    'vNeg',
-    'vMaxPositive',
-    'vMaxNegative',
-    'tbEvidence',
-    'tbMax',
-    'tbMin',
-    'negations',
-    'exclamations',
-    'questions',
-    'vaderIfNoTextblob',
-  ] as const),
+  features: Object.freeze(['vCompound', 'vPos', 'vNeg', 'vMaxPositive', 'vMaxNegative', 'tbEvidence', 'tbMax', 'tbMin', 'negations', 'exclamations', 'questions', 'vaderIfNoTextblob'] as const),
   options: Object.freeze({
     lambdas: Object.freeze([0.001, 0.01, 0.1, 1, 10, 100, 1000]),
     k: 10,

@@ -111,11 +111,7 @@ export const BOOSTER_SCALAR: readonly number[] = Object.freeze(words.map((w) => 
 /** id -> IN_LEXICON | BOOSTS | NEGATES | NEGATION_WORD. */
 export const WORD_FLAGS: readonly number[] = Object.freeze(
   words.map(
-    (w, id) =>
-      (Number.isNaN(valences[id]!) ? 0 : IN_LEXICON) |
-      (BOOSTER.has(w) ? BOOSTS : 0) |
-      (negateSet.has(w) || w.includes("n't") ? NEGATES : 0) |
-      (isNegationWord(w) ? NEGATION_WORD : 0),
+    (w, id) => (Number.isNaN(valences[id]!) ? 0 : IN_LEXICON) | (BOOSTER.has(w) ? BOOSTS : 0) | (negateSet.has(w) || w.includes("n't") ? NEGATES : 0) | (isNegationWord(w) ? NEGATION_WORD : 0),
   ),
 );
 

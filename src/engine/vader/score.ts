@@ -4,19 +4,7 @@
  * scalar_inc_dec, _negation_check, _special_idioms_check, _least_check), _but_check, and
  * score_valence (with _punctuation_emphasis, normalize, _sift_sentiment_scores).
  */
-import {
-  BOOSTER_PHRASES,
-  BOOSTER_SCALAR,
-  BOOSTS,
-  IN_LEXICON,
-  knownId,
-  NEGATES,
-  pairKey,
-  SPECIAL_PHRASES,
-  tripleKey,
-  UPPER,
-  VALENCE,
-} from './lexicon.js';
+import { BOOSTER_PHRASES, BOOSTER_SCALAR, BOOSTS, IN_LEXICON, knownId, NEGATES, pairKey, SPECIAL_PHRASES, tripleKey, UPPER, VALENCE } from './lexicon.js';
 import { ALPHA, C_INCR, EP_MAX, EP_STEP, N_SCALAR, QM_MAX, QM_STEP, RULE_WORDS } from './rules.js';
 import type { Tokens } from './tokenizer.js';
 
@@ -66,11 +54,7 @@ function wordValence(t: Tokens, i: number, capDiff: boolean): number {
   let v = base;
   // "no" before another lexicon word only negates it ("no good"), and counts 0 itself.
   if (ids[i] === NO && i !== n - 1 && flags[i + 1]! & IN_LEXICON) v = 0.0;
-  if (
-    (i > 0 && ids[i - 1] === NO) ||
-    (i > 1 && ids[i - 2] === NO) ||
-    (i > 2 && ids[i - 3] === NO && (ids[i - 1] === OR || ids[i - 1] === NOR))
-  ) {
+  if ((i > 0 && ids[i - 1] === NO) || (i > 1 && ids[i - 2] === NO) || (i > 2 && ids[i - 3] === NO && (ids[i - 1] === OR || ids[i - 1] === NOR))) {
     v = base * N_SCALAR;
   }
   // ALL CAPS among words that are not: away from zero (a 0.0 valence goes down).
@@ -142,12 +126,7 @@ function specialIdiomsCheck(t: Tokens, v: number, i: number): number {
   const w2 = ids[i - 2]!;
   const w1 = ids[i - 1]!;
   const w0 = ids[i]!;
-  const idiom =
-    pair(w1, w0, SPECIAL_PHRASES) ??
-    triple(w2, w1, w0, SPECIAL_PHRASES) ??
-    pair(w2, w1, SPECIAL_PHRASES) ??
-    triple(w3, w2, w1, SPECIAL_PHRASES) ??
-    pair(w3, w2, SPECIAL_PHRASES);
+  const idiom = pair(w1, w0, SPECIAL_PHRASES) ?? triple(w2, w1, w0, SPECIAL_PHRASES) ?? pair(w2, w1, SPECIAL_PHRASES) ?? triple(w3, w2, w1, SPECIAL_PHRASES) ?? pair(w3, w2, SPECIAL_PHRASES);
   if (idiom !== undefined) v = idiom;
   if (n - 1 > i) {
     const after = pair(w0, ids[i + 1]!, SPECIAL_PHRASES);

@@ -39,11 +39,12 @@ interface ItemError {
   detail: string;
 }
 
-type AnalysisOut = Score & Partial<Explanation> & {
-  id?: number;
-  createdAt?: string;
-  sentences?: SentenceScore[];
-};
+type AnalysisOut = Score &
+  Partial<Explanation> & {
+    id?: number;
+    createdAt?: string;
+    sentences?: SentenceScore[];
+  };
 
 /** Rejects texts that are too long or not valid Unicode (a lone surrogate cannot be stored as sent). */
 export function checkText(text: string, maxChars: number, where = ''): void {
@@ -80,7 +81,9 @@ export function idempotencyKey(header: string | string[] | undefined): string | 
 
 /** What decides the answer, hashed: the same key with another request is refused, not replayed. */
 function fingerprint(route: string, engine: EngineName, explain: boolean, sentences: boolean, texts: unknown): string {
-  return createHash('sha256').update(JSON.stringify([route, engine, explain, sentences, texts])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([route, engine, explain, sentences, texts]))
+    .digest('base64url');
 }
 
 /**
@@ -98,7 +101,10 @@ async function commit(app: FastifyInstance, reply: FastifyReply, scored: { out: 
         scored[i]!.out.createdAt = row.createdAt;
       });
     } else {
-      const result = await app.ctx.store.insertOnce(key, scored.map((s) => s.row));
+      const result = await app.ctx.store.insertOnce(
+        key,
+        scored.map((s) => s.row),
+      );
       if (result.outcome === 'mismatch') {
         throw new Problem('idempotency-key-reused', 'This Idempotency-Key was first sent with another request (route, texts or options); use a new key for a new request');
       }
@@ -178,7 +184,14 @@ async function analyzeDocuments(
     if (seen.has(d.id)) throw new Problem('invalid-request', `Document ids must be unique in a batch; "${d.id.slice(0, 64)}" appears twice`);
     seen.add(d.id);
   }
-  const key = requestKey(request, '/analyze/batch', engine, explain, sentences, documents.map((d) => [d.id, d.text]));
+  const key = requestKey(
+    request,
+    '/analyze/batch',
+    engine,
+    explain,
+    sentences,
+    documents.map((d) => [d.id, d.text]),
+  );
   const errors: ItemError[] = [];
   const good: { id: string; scored: { out: AnalysisOut; row: NewRow } }[] = [];
   for (const d of documents) {
@@ -227,7 +240,12 @@ function batchSchema(config: Config) {
         texts: { type: 'array', items: { type: 'string' }, examples: [['good', 'bad', 'a table']] },
         documents: {
           type: 'array',
-          examples: [[{ id: 'r1', text: 'Great phone' }, { id: 'r2', text: 'Battery died in a day' }]],
+          examples: [
+            [
+              { id: 'r1', text: 'Great phone' },
+              { id: 'r2', text: 'Battery died in a day' },
+            ],
+          ],
           items: {
             type: 'object',
             required: ['id'],
@@ -262,42 +280,50 @@ function batchSchema(config: Config) {
 export function analyzeRoutes(app: FastifyInstance): void {
   const { config, metrics } = app.ctx;
 
-  app.post<{ Body: AnalyzeBody }>('/analyze', {
-    schema: {
-      summary: 'Score one text (and store it in the history)',
-      body: {
-        type: 'object',
-        required: ['text'],
-        properties: { text: { type: 'string', description: `At most ${config.maxTextChars} characters`, examples: ['Not bad at all!'] }, ...options(config.defaultEngine) },
+  app.post<{ Body: AnalyzeBody }>(
+    '/analyze',
+    {
+      schema: {
+        summary: 'Score one text (and store it in the history)',
+        body: {
+          type: 'object',
+          required: ['text'],
+          properties: { text: { type: 'string', description: `At most ${config.maxTextChars} characters`, examples: ['Not bad at all!'] }, ...options(config.defaultEngine) },
+        },
+        headers: keyHeader,
+        response: { 200: analysisSchema, ...problems(400, 413, 415, 422, 503) },
       },
-      headers: keyHeader,
-      response: { 200: analysisSchema, ...problems(400, 413, 415, 422, 503) },
     },
-  }, async (request, reply) => {
-    const { text, store = true, explain = false, sentences = false, engine = config.defaultEngine } = request.body;
-    const key = requestKey(request, '/analyze', engine, explain, sentences, text);
-    checkText(text, config.maxTextChars);
-    const scored = analyzeOne(text, engine, explain, sentences);
-    const replayed = store && (await commit(app, reply, [scored], key));
-    if (!replayed) metrics.recordAnalyses(1, store, engine);
-    return scored.out;
-  });
+    async (request, reply) => {
+      const { text, store = true, explain = false, sentences = false, engine = config.defaultEngine } = request.body;
+      const key = requestKey(request, '/analyze', engine, explain, sentences, text);
+      checkText(text, config.maxTextChars);
+      const scored = analyzeOne(text, engine, explain, sentences);
+      const replayed = store && (await commit(app, reply, [scored], key));
+      if (!replayed) metrics.recordAnalyses(1, store, engine);
+      return scored.out;
+    },
+  );
 
-  app.post<{ Body: BatchBody }>('/analyze/batch', {
-    schema: batchSchema(config),
-  }, async (request, reply) => {
-    const { texts, documents, store = true, explain = false, sentences = false, engine = config.defaultEngine } = request.body;
-    const count = (texts ?? documents!).length;
-    if (count > config.batchMax) {
-      throw new Problem('batch-too-large', `The batch has ${count} ${texts ? 'texts' : 'documents'}; the limit is ${config.batchMax}`, { limit: config.batchMax });
-    }
-    if (documents !== undefined) return analyzeDocuments(app, reply, request, documents, { store, explain, sentences, engine });
-    const key = requestKey(request, '/analyze/batch', engine, explain, sentences, texts);
-    texts!.forEach((t, i) => checkText(t, config.maxTextChars, `texts[${i}]: `));
-    const scored = texts!.map((t) => analyzeOne(t, engine, explain, sentences));
-    // An empty batch stores nothing, but a key sent with it is still remembered (and checked).
-    const replayed = store && (scored.length > 0 || key !== undefined) && (await commit(app, reply, scored, key));
-    if (!replayed) metrics.recordAnalyses(scored.length, store, engine);
-    return scored.map((s) => s.out);
-  });
+  app.post<{ Body: BatchBody }>(
+    '/analyze/batch',
+    {
+      schema: batchSchema(config),
+    },
+    async (request, reply) => {
+      const { texts, documents, store = true, explain = false, sentences = false, engine = config.defaultEngine } = request.body;
+      const count = (texts ?? documents!).length;
+      if (count > config.batchMax) {
+        throw new Problem('batch-too-large', `The batch has ${count} ${texts ? 'texts' : 'documents'}; the limit is ${config.batchMax}`, { limit: config.batchMax });
+      }
+      if (documents !== undefined) return analyzeDocuments(app, reply, request, documents, { store, explain, sentences, engine });
+      const key = requestKey(request, '/analyze/batch', engine, explain, sentences, texts);
+      texts!.forEach((t, i) => checkText(t, config.maxTextChars, `texts[${i}]: `));
+      const scored = texts!.map((t) => analyzeOne(t, engine, explain, sentences));
+      // An empty batch stores nothing, but a key sent with it is still remembered (and checked).
+      const replayed = store && (scored.length > 0 || key !== undefined) && (await commit(app, reply, scored, key));
+      if (!replayed) metrics.recordAnalyses(scored.length, store, engine);
+      return scored.map((s) => s.out);
+    },
+  );
 }

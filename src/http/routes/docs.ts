@@ -41,48 +41,56 @@ export function docsRoutes(app: FastifyInstance): void {
   let docs: Page | undefined;
   const title = () => (app.swagger() as unknown as OpenApiDocument).info.title;
 
-  app.get('/docs', {
-    schema: { summary: 'This API reference, as a web page (rendered from /openapi.json and the problem catalogue)' },
-  }, async (request, reply) => {
-    docs ??= page(renderDocsPage(app.swagger() as unknown as OpenApiDocument, PROBLEMS));
-    return send(request, reply, docs, 'text/html; charset=utf-8');
-  });
+  app.get(
+    '/docs',
+    {
+      schema: { summary: 'This API reference, as a web page (rendered from /openapi.json and the problem catalogue)' },
+    },
+    async (request, reply) => {
+      docs ??= page(renderDocsPage(app.swagger() as unknown as OpenApiDocument, PROBLEMS));
+      return send(request, reply, docs, 'text/html; charset=utf-8');
+    },
+  );
 
   const css = page(DOCS_CSS);
   app.get(DOCS_CSS_PATH, { schema: { hide: true } }, async (request, reply) => send(request, reply, css, 'text/css; charset=utf-8'));
 
   const problemPages = new Map<string, Page>();
-  app.get<{ Params: { code: string } }>(`${PROBLEM_TYPE_BASE}:code`, {
-    schema: {
-      summary: 'What a problem code means: a short page, or JSON when the Accept header asks for it',
-      params: { type: 'object', required: ['code'], properties: { code: { type: 'string', pattern: '^[a-z][a-z-]*$', description: 'A problem code, e.g. text-required' } } },
-      response: {
-        200: {
-          description: 'The problem type (HTML by default)',
-          type: 'object',
-          required: ['type', 'code', 'status', 'title', 'description'],
-          properties: {
-            type: { type: 'string' },
-            code: { type: 'string' },
-            status: { type: 'integer' },
-            title: { type: 'string' },
-            description: { type: 'string' },
-            docs: { type: 'string', description: 'Where the reference lists it' },
+  app.get<{ Params: { code: string } }>(
+    `${PROBLEM_TYPE_BASE}:code`,
+    {
+      schema: {
+        summary: 'What a problem code means: a short page, or JSON when the Accept header asks for it',
+        params: { type: 'object', required: ['code'], properties: { code: { type: 'string', pattern: '^[a-z][a-z-]*$', description: 'A problem code, e.g. text-required' } } },
+        response: {
+          200: {
+            description: 'The problem type (HTML by default)',
+            type: 'object',
+            required: ['type', 'code', 'status', 'title', 'description'],
+            properties: {
+              type: { type: 'string' },
+              code: { type: 'string' },
+              status: { type: 'integer' },
+              title: { type: 'string' },
+              description: { type: 'string' },
+              docs: { type: 'string', description: 'Where the reference lists it' },
+            },
           },
+          ...problems(404),
         },
-        ...problems(404),
       },
     },
-  }, async (request, reply) => {
-    const { code } = request.params;
-    if (!Object.hasOwn(PROBLEMS, code)) throw new Problem('not-found', `No problem code "${code}"; /docs#problems lists them`);
-    const p = PROBLEMS[code as ProblemCode];
-    if (wantsJson(request.headers.accept)) {
-      reply.header('vary', 'Accept');
-      return { type: PROBLEM_TYPE_BASE + code, code, status: p.status, title: p.title, description: p.description, docs: `/docs#problem-${code}` };
-    }
-    let html = problemPages.get(code);
-    if (html === undefined) problemPages.set(code, (html = page(renderProblemPage(code, p, title()))));
-    return send(request, reply, html, 'text/html; charset=utf-8');
-  });
+    async (request, reply) => {
+      const { code } = request.params;
+      if (!Object.hasOwn(PROBLEMS, code)) throw new Problem('not-found', `No problem code "${code}"; /docs#problems lists them`);
+      const p = PROBLEMS[code as ProblemCode];
+      if (wantsJson(request.headers.accept)) {
+        reply.header('vary', 'Accept');
+        return { type: PROBLEM_TYPE_BASE + code, code, status: p.status, title: p.title, description: p.description, docs: `/docs#problem-${code}` };
+      }
+      let html = problemPages.get(code);
+      if (html === undefined) problemPages.set(code, (html = page(renderProblemPage(code, p, title()))));
+      return send(request, reply, html, 'text/html; charset=utf-8');
+    },
+  );
 }

@@ -58,49 +58,53 @@ export function historyStreamRoutes(app: FastifyInstance): void {
   const { live } = app.ctx;
   const slots = new StreamSlots(MAX_STREAMS, MAX_STREAMS_PER_ADDRESS);
 
-  app.get<{ Querystring: { after?: number } }>('/history/stream', {
-    schema: {
-      summary: 'New analyses as Server-Sent Events (event "analysis", data: one history row)',
-      description: 'Reconnects resume after the Last-Event-ID header (or ?after=<id>) with up to 1000 missed rows.',
-      querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 } } },
+  app.get<{ Querystring: { after?: number } }>(
+    '/history/stream',
+    {
+      schema: {
+        summary: 'New analyses as Server-Sent Events (event "analysis", data: one history row)',
+        description: 'Reconnects resume after the Last-Event-ID header (or ?after=<id>) with up to 1000 missed rows.',
+        querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 } } },
+      },
     },
-  }, async (request, reply) => {
-    // Checked and reserved in one step, before any await.
-    const release = slots.take(request.ip);
-    if (release === 'total') throw new Problem('overloaded', `This process already serves ${MAX_STREAMS} live streams`, {}, { 'retry-after': '5' });
-    if (release === 'address') {
-      throw new Problem('rate-limited', `At most ${MAX_STREAMS_PER_ADDRESS} live streams from one client address`, {}, { 'retry-after': '5' });
-    }
-    const header = request.headers['last-event-id'];
-    const fromHeader = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
-    const after = fromHeader ?? request.query.after;
+    async (request, reply) => {
+      // Checked and reserved in one step, before any await.
+      const release = slots.take(request.ip);
+      if (release === 'total') throw new Problem('overloaded', `This process already serves ${MAX_STREAMS} live streams`, {}, { 'retry-after': '5' });
+      if (release === 'address') {
+        throw new Problem('rate-limited', `At most ${MAX_STREAMS_PER_ADDRESS} live streams from one client address`, {}, { 'retry-after': '5' });
+      }
+      const header = request.headers['last-event-id'];
+      const fromHeader = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+      const after = fromHeader ?? request.query.after;
 
-    reply.hijack();
-    const res = reply.raw;
-    const client = sseClient(res);
-    const heartbeat = setInterval(() => client.write(': keep-alive\n\n'), STREAM_HEARTBEAT_MS);
-    const stop = () => {
-      clearInterval(heartbeat);
-      live.unsubscribe(client);
-      release();
-    };
-    res.on('close', stop);
-    // A write racing a reset must not become an unhandled 'error' that ends the worker.
-    res.on('error', (err) => request.log.debug({ err }, 'live stream write failed'));
-    res.writeHead(200, {
-      ...SECURITY_HEADERS,
-      ...(reply.getHeader('access-control-allow-origin') ? { 'access-control-allow-origin': String(reply.getHeader('access-control-allow-origin')) } : {}),
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      // nginx must pass events through as they come (deploy/ documents the same).
-      'x-accel-buffering': 'no',
-    });
-    client.write('retry: 2000\n\n');
-    try {
-      await live.subscribe(client, after);
-    } catch {
-      client.close(); // the store failed during catch-up; the client reconnects
-    }
-    if (!client.open) stop();
-  });
+      reply.hijack();
+      const res = reply.raw;
+      const client = sseClient(res);
+      const heartbeat = setInterval(() => client.write(': keep-alive\n\n'), STREAM_HEARTBEAT_MS);
+      const stop = () => {
+        clearInterval(heartbeat);
+        live.unsubscribe(client);
+        release();
+      };
+      res.on('close', stop);
+      // A write racing a reset must not become an unhandled 'error' that ends the worker.
+      res.on('error', (err) => request.log.debug({ err }, 'live stream write failed'));
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        ...(reply.getHeader('access-control-allow-origin') ? { 'access-control-allow-origin': String(reply.getHeader('access-control-allow-origin')) } : {}),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        // nginx must pass events through as they come (deploy/ documents the same).
+        'x-accel-buffering': 'no',
+      });
+      client.write('retry: 2000\n\n');
+      try {
+        await live.subscribe(client, after);
+      } catch {
+        client.close(); // the store failed during catch-up; the client reconnects
+      }
+      if (!client.open) stop();
+    },
+  );
 }

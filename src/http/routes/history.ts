@@ -29,70 +29,86 @@ function nextLink(limit: number, lastId: number): string {
 export function historyRoutes(app: FastifyInstance): void {
   const { store } = app.ctx;
 
-  app.get<{ Querystring: ListQuery }>('/history', {
-    schema: {
-      summary: 'The history, newest first, one page at a time',
-      description: 'While older rows exist the answer has a `Link: <…>; rel="next"` header for the next page.',
-      querystring: {
-        type: 'object',
-        properties: {
-          limit: { type: 'integer', minimum: 1, maximum: HISTORY_MAX_LIMIT, default: HISTORY_DEFAULT_LIMIT },
-          before: { type: 'integer', minimum: 1, description: 'Cursor: only rows with a smaller id' },
+  app.get<{ Querystring: ListQuery }>(
+    '/history',
+    {
+      schema: {
+        summary: 'The history, newest first, one page at a time',
+        description: 'While older rows exist the answer has a `Link: <…>; rel="next"` header for the next page.',
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: HISTORY_MAX_LIMIT, default: HISTORY_DEFAULT_LIMIT },
+            before: { type: 'integer', minimum: 1, description: 'Cursor: only rows with a smaller id' },
+          },
         },
+        response: { 200: { type: 'array', items: historyRowSchema }, ...problems(400) },
       },
-      response: { 200: { type: 'array', items: historyRowSchema }, ...problems(400) },
     },
-  }, async (request, reply) => {
-    const { limit, before } = request.query;
-    reply.header('cache-control', 'no-store');
-    if (before === undefined) {
-      // The newest page is kept serialized by the store and is always current (see the store).
-      const page = await fromStore(request.log, () => store.newestPageJson(limit));
-      if (page.more && page.lastId !== undefined) reply.header('link', nextLink(limit, page.lastId));
-      return reply.type('application/json; charset=utf-8').send(page.json);
-    }
-    const page = await fromStore(request.log, () => store.list({ limit, before }));
-    const last = page.rows.at(-1);
-    if (page.more && last) reply.header('link', nextLink(limit, last.id));
-    return page.rows;
-  });
+    async (request, reply) => {
+      const { limit, before } = request.query;
+      reply.header('cache-control', 'no-store');
+      if (before === undefined) {
+        // The newest page is kept serialized by the store and is always current (see the store).
+        const page = await fromStore(request.log, () => store.newestPageJson(limit));
+        if (page.more && page.lastId !== undefined) reply.header('link', nextLink(limit, page.lastId));
+        return reply.type('application/json; charset=utf-8').send(page.json);
+      }
+      const page = await fromStore(request.log, () => store.list({ limit, before }));
+      const last = page.rows.at(-1);
+      if (page.more && last) reply.header('link', nextLink(limit, last.id));
+      return page.rows;
+    },
+  );
 
-  app.delete('/history', {
-    schema: {
-      summary: 'Delete the whole history (needs the admin token)',
-      security: [{ bearer: [] }],
-      response: { 200: { type: 'object', properties: { deleted: { type: 'integer' } } }, ...problems(401, 403) },
+  app.delete(
+    '/history',
+    {
+      schema: {
+        summary: 'Delete the whole history (needs the admin token)',
+        security: [{ bearer: [] }],
+        response: { 200: { type: 'object', properties: { deleted: { type: 'integer' } } }, ...problems(401, 403) },
+      },
     },
-  }, async (request) => {
-    app.ctx.requireAdmin(request);
-    const deleted = await fromStore(request.log, () => store.deleteAll());
-    request.log.warn({ deleted }, 'history deleted');
-    return { deleted };
-  });
+    async (request) => {
+      app.ctx.requireAdmin(request);
+      const deleted = await fromStore(request.log, () => store.deleteAll());
+      request.log.warn({ deleted }, 'history deleted');
+      return { deleted };
+    },
+  );
 
-  app.get<{ Params: { id: number } }>('/history/:id', {
-    schema: {
-      summary: 'One row of the history',
-      params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
-      response: { 200: historyRowSchema, ...problems(404) },
+  app.get<{ Params: { id: number } }>(
+    '/history/:id',
+    {
+      schema: {
+        summary: 'One row of the history',
+        params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
+        response: { 200: historyRowSchema, ...problems(404) },
+      },
     },
-  }, async (request) => {
-    const row = await fromStore(request.log, () => store.get(request.params.id));
-    if (row === undefined) throw new Problem('not-found', `No history row with id ${request.params.id}`);
-    return row;
-  });
+    async (request) => {
+      const row = await fromStore(request.log, () => store.get(request.params.id));
+      if (row === undefined) throw new Problem('not-found', `No history row with id ${request.params.id}`);
+      return row;
+    },
+  );
 
-  app.delete<{ Params: { id: number } }>('/history/:id', {
-    schema: {
-      summary: 'Delete one row (needs the admin token)',
-      security: [{ bearer: [] }],
-      params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
-      response: { 204: { type: 'null' }, ...problems(401, 403, 404) },
+  app.delete<{ Params: { id: number } }>(
+    '/history/:id',
+    {
+      schema: {
+        summary: 'Delete one row (needs the admin token)',
+        security: [{ bearer: [] }],
+        params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
+        response: { 204: { type: 'null' }, ...problems(401, 403, 404) },
+      },
     },
-  }, async (request, reply) => {
-    app.ctx.requireAdmin(request);
-    if (!(await fromStore(request.log, () => store.delete(request.params.id)))) throw new Problem('not-found', `No history row with id ${request.params.id}`);
-    request.log.warn({ id: request.params.id }, 'history row deleted');
-    return reply.code(204).send();
-  });
+    async (request, reply) => {
+      app.ctx.requireAdmin(request);
+      if (!(await fromStore(request.log, () => store.delete(request.params.id)))) throw new Problem('not-found', `No history row with id ${request.params.id}`);
+      request.log.warn({ id: request.params.id }, 'history row deleted');
+      return reply.code(204).send();
+    },
+  );
 }

@@ -9,24 +9,32 @@ type Render = (s: MetricsSnapshot, historyRows: number | undefined, workers: num
 export function opsRoutes(app: FastifyInstance, render: Render): void {
   const { store, config } = app.ctx;
 
-  app.get('/livez', {
-    schema: { summary: 'The process is alive', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
-  }, async () => ({ status: 'alive' }));
-
-  app.get('/readyz', {
-    schema: {
-      summary: 'The process can serve requests: the history store answers and no shutdown is under way',
-      response: { 200: { type: 'object', properties: { status: { type: 'string' } } }, ...problems(503) },
+  app.get(
+    '/livez',
+    {
+      schema: { summary: 'The process is alive', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
     },
-  }, async () => {
-    if (app.ctx.shuttingDown) throw new Problem('store-unavailable', 'Shutting down');
-    try {
-      await store.ping();
-    } catch {
-      throw new Problem('store-unavailable', 'The history store does not answer');
-    }
-    return { status: 'ready' };
-  });
+    async () => ({ status: 'alive' }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'The process can serve requests: the history store answers and no shutdown is under way',
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } } }, ...problems(503) },
+      },
+    },
+    async () => {
+      if (app.ctx.shuttingDown) throw new Problem('store-unavailable', 'Shutting down');
+      try {
+        await store.ping();
+      } catch {
+        throw new Problem('store-unavailable', 'The history store does not answer');
+      }
+      return { status: 'ready' };
+    },
+  );
 
   // The row count costs a table scan on PostgreSQL: counted at most every 15 s per process.
   let rowCount: { value: number | undefined; at: number } = { value: undefined, at: 0 };
