@@ -16,6 +16,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { pyStrRepr } from './python-compat.js';
 import type { RequestSpec } from './scenario.js';
+import { VERSION } from '../version.js';
 
 /** Where requests go: the resolved address plus what the Host header and URLs show. */
 export interface Target {
@@ -55,7 +56,7 @@ export interface Transport {
   readonly target: Target;
 }
 
-export const USER_AGENT = 'polarity-loadtest/0.1';
+export const USER_AGENT = `polarity-loadtest/${VERSION}`;
 
 export function prepareRequest(target: Target, spec: RequestSpec): PreparedRequest {
   const body = spec.body === null ? null : Buffer.from(spec.body, 'utf8');
