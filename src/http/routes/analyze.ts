@@ -94,34 +94,22 @@ function fingerprint(route: string, engine: EngineName, explain: boolean, senten
 async function commit(app: FastifyInstance, reply: FastifyReply, scored: { out: AnalysisOut; row: NewRow }[], key?: IdempotencyKey): Promise<boolean> {
   let replayed = false;
   try {
-    if (key === undefined) {
-      const saved = await app.ctx.store.insert(scored.map((s) => s.row));
-      saved.forEach((row, i) => {
-        scored[i]!.out.id = row.id;
-        scored[i]!.out.createdAt = row.createdAt;
-      });
-    } else {
-      const result = await app.ctx.store.insertOnce(
-        key,
-        scored.map((s) => s.row),
-      );
+    const rows = scored.map((s) => s.row);
+    let stored: readonly { readonly id: number; readonly createdAt: string }[];
+    if (key === undefined) stored = await app.ctx.store.insert(rows);
+    else {
+      const result = await app.ctx.store.insertOnce(key, rows);
       if (result.outcome === 'mismatch') {
         throw new Problem('idempotency-key-reused', 'This Idempotency-Key was first sent with another request (route, texts or options); use a new key for a new request');
       }
-      if (result.outcome === 'stored') {
-        result.rows.forEach((row, i) => {
-          scored[i]!.out.id = row.id;
-          scored[i]!.out.createdAt = row.createdAt;
-        });
-      } else {
-        replayed = true;
-        result.ids.forEach((id, i) => {
-          scored[i]!.out.id = id;
-          scored[i]!.out.createdAt = result.createdAt;
-        });
-        reply.header('idempotent-replayed', 'true');
-      }
+      replayed = result.outcome === 'replayed';
+      stored = result.outcome === 'stored' ? result.rows : result.ids.map((id) => ({ id, createdAt: result.createdAt }));
+      if (replayed) reply.header('idempotent-replayed', 'true');
     }
+    stored.forEach(({ id, createdAt }, i) => {
+      scored[i]!.out.id = id;
+      scored[i]!.out.createdAt = createdAt;
+    });
   } catch (err) {
     if (err instanceof Problem) throw err;
     reply.log.error({ err }, 'history write failed');
