@@ -13,7 +13,7 @@
 //  - a connection that closes or resets while a request is in flight fails that request;
 //  - the error strings are the repr() of the exception Locust records, so failure tables group alike.
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { pyStrRepr } from './python-compat.js';
 import type { RequestSpec } from './scenario.js';
 import { VERSION } from '../version.js';
@@ -37,6 +37,8 @@ export interface PreparedRequest {
   readonly bytes: Buffer;
   readonly url: string;
   readonly expectsNoBody: boolean;
+  /** what a request builder tagged this one request with (loop.ts RequestChange), handed back with its response */
+  readonly tag?: unknown;
 }
 
 /** Called once per request: status 0 and an error when no complete response arrived. */
@@ -48,6 +50,20 @@ export interface Connection {
   abort(error: string): void;
   /** Closes the socket; a request in flight is dropped without calling back. */
   close(): void;
+  /** The last response's headers kept (TransportOptions.keepHeaders: lower-case name → value), or null. */
+  keptHeaders?(): Readonly<Record<string, string>> | null;
+  /** The last response's body (TransportOptions.keepBody), as UTF-8, or null. */
+  keptBody?(): string | null;
+}
+
+/** How a transport's connections are made and what they keep of responses; all optional. */
+export interface TransportOptions {
+  /** the local address to connect from (127.0.0.2: another source address, its own ports) */
+  localAddress?: string | null;
+  /** response headers to keep for keptHeaders() (names in any case); none by default */
+  keepHeaders?: readonly string[] | null;
+  /** keep each response's body for keptBody(); only the byte count by default */
+  keepBody?: boolean;
 }
 
 export interface Transport {
@@ -130,8 +146,22 @@ export class HttpConnection implements Connection {
   private bodyBytes = 0;
   private chunk = Chunk.Size;
   private line = '';
+  private readonly localAddress: string | undefined;
+  /** keepHeaders as "\r\nname:" prefixes of a lower-cased head, or null */
+  private readonly keepPrefixes: readonly string[] | null;
+  private readonly keepBody: boolean;
+  private kept: Record<string, string> | null = null;
+  /** the body's pieces while it is kept (keepBody), else null */
+  private bodyParts: Buffer[] | null = null;
 
-  constructor(private readonly target: Target) {}
+  constructor(
+    private readonly target: Target,
+    options: TransportOptions = {},
+  ) {
+    this.localAddress = options.localAddress ?? undefined;
+    this.keepPrefixes = options.keepHeaders?.length ? options.keepHeaders.map((h) => `\r\n${h.toLowerCase()}:`) : null;
+    this.keepBody = options.keepBody === true;
+  }
 
   send(req: PreparedRequest, done: Done): void {
     this.req = req;
@@ -156,12 +186,18 @@ export class HttpConnection implements Connection {
     this.drop();
   }
 
+  keptHeaders(): Readonly<Record<string, string>> | null {
+    return this.kept;
+  }
+
+  keptBody(): string | null {
+    return this.bodyParts === null ? null : Buffer.concat(this.bodyParts).toString('utf8');
+  }
+
   private open(): Socket {
     const tls = this.target.tls;
     // Writes made before the TLS handshake ends are queued by the TLS socket and sent after it.
-    const socket: Socket = tls
-      ? tlsConnect({ host: this.target.address, port: this.target.port, servername: tls.servername, rejectUnauthorized: tls.rejectUnauthorized, ALPNProtocols: ['http/1.1'] }).setNoDelay(true)
-      : connect({ host: this.target.address, port: this.target.port, noDelay: true });
+    const socket: Socket = tls ? tlsConnect(this.tlsOptions(tls)).setNoDelay(true) : connect({ host: this.target.address, port: this.target.port, localAddress: this.localAddress, noDelay: true });
     this.socket = socket;
     socket.on('data', (data: Buffer) => {
       if (socket === this.socket) this.onData(data);
@@ -176,6 +212,19 @@ export class HttpConnection implements Connection {
       if (socket === this.socket) this.onFailure(REMOTE_DISCONNECTED);
     });
     return socket;
+  }
+
+  private tlsOptions(tls: NonNullable<Target['tls']>): ConnectionOptions {
+    // tls.connect hands localAddress to the socket's connect, as net.connect does; its type leaves it out.
+    const options: ConnectionOptions & { localAddress?: string } = {
+      host: this.target.address,
+      port: this.target.port,
+      localAddress: this.localAddress,
+      servername: tls.servername,
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ALPNProtocols: ['http/1.1'],
+    };
+    return options;
   }
 
   private drop(): void {
@@ -242,6 +291,7 @@ export class HttpConnection implements Connection {
       }
       if (this.phase === Phase.Length) {
         const n = Math.min(this.remaining, data.length - pos);
+        if (this.bodyParts !== null) this.bodyParts.push(data.subarray(pos, pos + n));
         this.remaining -= n;
         this.bodyBytes += n;
         pos += n;
@@ -249,6 +299,7 @@ export class HttpConnection implements Connection {
         continue;
       }
       if (this.phase === Phase.UntilClose) {
+        if (this.bodyParts !== null) this.bodyParts.push(data.subarray(pos));
         this.bodyBytes += data.length - pos;
         return;
       }
@@ -289,6 +340,8 @@ export class HttpConnection implements Connection {
     this.reason = lineEnd > 13 ? head.slice(13, lineEnd) : '';
     this.keepAlive = keepAlive;
     this.bodyBytes = 0;
+    if (this.keepPrefixes !== null) this.kept = keptHeaders(head, this.keepPrefixes);
+    if (this.keepBody) this.bodyParts = [];
     if (this.req!.expectsNoBody || status === 204 || status === 304) {
       this.complete();
       return false;
@@ -316,6 +369,7 @@ export class HttpConnection implements Connection {
     while (pos < data.length) {
       if (this.chunk === Chunk.Data) {
         const n = Math.min(this.remaining, data.length - pos);
+        if (this.bodyParts !== null) this.bodyParts.push(data.subarray(pos, pos + n));
         this.remaining -= n;
         this.bodyBytes += n;
         pos += n;
@@ -372,10 +426,23 @@ function headerValue(lowerHead: string, prefix: string): string | null {
   return lowerHead.slice(at + prefix.length, end < 0 ? lowerHead.length : end).trim();
 }
 
-export function createTransport(target: Target): Transport {
+/** The headers of a response head whose lower-cased "\r\nname:" is among `prefixes`: name → value as sent. */
+function keptHeaders(head: string, prefixes: readonly string[]): Record<string, string> {
+  const lower = head.toLowerCase(); // latin1: the same length, so positions match `head`
+  const out: Record<string, string> = {};
+  for (const prefix of prefixes) {
+    const at = lower.indexOf(prefix);
+    if (at < 0) continue;
+    const end = lower.indexOf('\r\n', at + prefix.length);
+    out[prefix.slice(2, -1)] = head.slice(at + prefix.length, end < 0 ? head.length : end).trim();
+  }
+  return out;
+}
+
+export function createTransport(target: Target, options: TransportOptions = {}): Transport {
   return {
     target,
     prepare: (spec) => prepareRequest(target, spec),
-    connection: () => new HttpConnection(target),
+    connection: () => new HttpConnection(target, options),
   };
 }

@@ -20,12 +20,7 @@
 // every connection is busy, due requests queue in order and go out as connections free up. The
 // report counts requests sent more than LATE_AFTER_MS after their intended time and those still
 // queued at the end (never sent). Time goes through the Clock, as in runner.ts.
-import type { Connection } from './http-client.js';
-import type { Random } from './prng.js';
-import { httpErrorRepr, makeTask, realClock, requestFor, TaskPicker, timeoutRepr, type Clock, type StopReason, type Task, type TextSource } from './runner.js';
-import type { Scenario } from './scenario.js';
-import { RequestStats } from './stats.js';
-import type { Transport } from './http-client.js';
+import { LoadLoop, Member, type LoopOptions } from './loop.js';
 import type { OpenModelInfo } from './report.js';
 
 /** A request this much later than its intended time counts as not sent on time. */
@@ -35,25 +30,14 @@ const SEND_SLICE = 256;
 /** Arrivals due within one window of the schedule go out together, when the window's last is due. */
 export const WINDOW_MS = 1;
 
-export interface OpenRunnerOptions {
-  scenario: Scenario;
+export interface OpenRunnerOptions extends LoopOptions<OpenRunner> {
   /** requests started per second once the ramp is over (this process's share with `slice`) */
   ratePerS: number;
   /** --processes N: this is process `index` of `of`, each with ratePerS of the whole schedule's of × ratePerS */
   slice?: { index: number; of: number } | null;
   /** linear ramp from 0 to the rate, ms (0: the full rate at once) */
   rampMs: number;
-  durationMs: number;
-  timeoutMs: number;
-  stopTimeoutMs: number;
-  maxRequests: number;
   maxConnections: number;
-  random: Random;
-  transport: Transport;
-  clock?: Clock;
-  texts?: TextSource | null;
-  onTick?: (runner: OpenRunner) => void;
-  onStopping?: (runner: OpenRunner) => void;
 }
 
 /** When the k-th request (from 0) is due, ms after the start: k/rate, or along a linear ramp. */
@@ -66,51 +50,19 @@ export function intendedTimeMs(k: number, ratePerS: number, rampMs: number): num
   return rampMs + (k - duringRamp) / perMs;
 }
 
-class Slot {
-  inflight = false;
-  closed = false;
-  sentAt = 0;
-  intendedAt = 0;
-  task: Task | null = null;
-  readonly done: (status: number, reason: string, bodyBytes: number, error: string | null) => void;
-  constructor(
-    readonly connection: Connection,
-    runner: OpenRunner,
-  ) {
-    this.done = (status, reason, bodyBytes, error) => runner.completed(this, status, reason, bodyBytes, error);
-  }
-}
+/** The pool's connections are the loop's members (a slot each), timed from their intended send. */
+type Slot = Member;
 
-export class OpenRunner {
-  readonly stats: RequestStats;
-  readonly clock: Clock;
-  readonly transport: Transport;
-  readonly startedAt: number;
-  readonly startedWall: number;
-  /** open connections (shown where the closed model shows users) */
-  userCount = 0;
-  peakUsers = 0;
-  requestsSent = 0;
-  inflight = 0;
-  abandoned = 0;
+export class OpenRunner extends LoadLoop<Slot> {
   intended = 0;
   late = 0;
   unsent = 0;
   maxLagMs = 0;
-  state: 'running' | 'stopping' | 'stopped' = 'running';
-  stopReason: StopReason | null = null;
-  endedWall: number | null = null;
 
-  private readonly slots: Slot[] = [];
   private readonly idle: Slot[] = [];
   /** intended send times (clock ms) of requests waiting for a connection; a queue from `queueHead` */
   private queue: number[] = [];
   private queueHead = 0;
-  private readonly tasks: Task[];
-  private readonly picker: TaskPicker<Task>;
-  private readonly timers = new Set<unknown>();
-  private readonly finished: Promise<void>;
-  private resolveFinished!: () => void;
   /** the next arrival of the whole schedule (all processes) not looked at yet */
   private nextK = 0;
   /** the window of the last arrival looked at, the process it goes to, each process's arrivals so far */
@@ -127,42 +79,18 @@ export class OpenRunner {
   constructor(private readonly opts: OpenRunnerOptions) {
     if (!(opts.ratePerS > 0)) throw new RangeError('rate must be above 0');
     if (!(opts.maxConnections >= 1)) throw new RangeError('connections must be at least 1');
-    this.clock = opts.clock ?? realClock;
-    this.transport = opts.transport;
-    this.slice = opts.slice ?? { index: 0, of: 1 };
-    if (!(this.slice.of >= 1 && this.slice.index >= 0 && this.slice.index < this.slice.of)) throw new RangeError('slice: index must be in [0, of)');
-    this.scheduleRate = opts.ratePerS * this.slice.of;
-    this.shares = new Array<number>(this.slice.of).fill(0);
+    const slice = opts.slice ?? { index: 0, of: 1 };
+    if (!(slice.of >= 1 && slice.index >= 0 && slice.index < slice.of)) throw new RangeError('slice: index must be in [0, of)');
     // No users, so no on-start requests: each arrival is one task chosen by weight.
-    this.tasks = opts.scenario.tasks.map((spec) => makeTask(opts.transport, spec, opts.texts));
-    this.picker = new TaskPicker(
-      this.tasks,
-      opts.scenario.tasks.map((t) => t.weight),
-    );
-    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
-    this.startedAt = this.clock.now();
-    this.startedWall = this.clock.wall();
-    this.stats = new RequestStats(this.startedWall);
+    super(opts);
+    this.slice = slice;
+    this.scheduleRate = opts.ratePerS * slice.of;
+    this.shares = new Array<number>(slice.of).fill(0);
   }
 
-  run(): Promise<void> {
-    this.opts.onTick?.(this);
-    this.after(this.opts.durationMs, () => this.stop('duration'));
-    let ticks = 0;
-    const tick = (): void => {
-      if (this.state !== 'running') return;
-      this.sweepTimeouts();
-      this.opts.onTick?.(this);
-      ticks++;
-      this.after(Math.max(0, this.startedAt + (ticks + 1) * 1000 - this.clock.now()), tick);
-    };
-    this.after(1000, tick);
+  protected override begin(): void {
+    this.startTimers();
     this.arrive();
-    return this.finished;
-  }
-
-  elapsed(): number {
-    return (this.clock.now() - this.startedAt) / 1000;
   }
 
   info(): OpenModelInfo {
@@ -223,124 +151,41 @@ export class OpenRunner {
 
   private dispatch(intendedAt: number): void {
     let slot = this.idle.pop();
-    if (slot === undefined && this.slots.length < this.opts.maxConnections) {
-      slot = new Slot(this.transport.connection(), this);
-      this.slots.push(slot);
-      this.userCount++;
-      if (this.userCount > this.peakUsers) this.peakUsers = this.userCount;
+    if (slot === undefined && this.members.length < this.opts.maxConnections) {
+      slot = new Member(this.transport.connection(), this.members.length, this);
+      this.admit(slot);
     }
     if (slot === undefined) this.queue.push(intendedAt);
-    else this.send(slot, intendedAt);
+    else this.sendAt(slot, intendedAt);
   }
 
-  private send(slot: Slot, intendedAt: number): void {
+  private sendAt(slot: Slot, intendedAt: number): void {
     const now = this.clock.now();
     const lag = now - intendedAt;
     if (lag > LATE_AFTER_MS) this.late++;
     if (lag > this.maxLagMs) this.maxLagMs = lag;
-    const task = this.picker.pick(this.opts.random.next());
-    slot.task = task;
-    slot.inflight = true;
-    slot.sentAt = now;
-    slot.intendedAt = intendedAt;
-    this.inflight++;
-    this.requestsSent++;
-    slot.connection.send(requestFor(task, this.opts.texts), slot.done);
+    // Timed from the intended send time: the wait for a connection or a late timer is the server's
+    // doing (or the load tester's, which the late count shows), not something to leave out.
+    this.send(slot, this.pickTask(), now, intendedAt);
   }
 
-  completed(slot: Slot, status: number, reason: string, bodyBytes: number, error: string | null): void {
-    if (!slot.inflight) return;
-    slot.inflight = false;
-    this.inflight--;
-    const task = slot.task!;
-    const now = this.clock.wall();
-    // From the intended send time: the wait for a connection or a late timer is the server's doing
-    // (or the load tester's, which the late count shows), not something to leave out.
-    const responseTime = this.clock.now() - slot.intendedAt;
-    if (error === null && status >= 400) error = httpErrorRepr(status, reason, task.prepared.url);
-    task.entry ??= this.stats.entry(task.spec.method, task.spec.name, now);
-    this.stats.logRequest(task.entry, responseTime, bodyBytes, now, error);
-    if (this.state !== 'running') {
-      this.close(slot);
-      if (this.state === 'stopping' && this.inflight === 0) this.finish();
-      return;
-    }
+  /** A free connection takes the oldest queued arrival, or waits idle. */
+  protected override proceed(slot: Slot): void {
     if (this.queueHead < this.queue.length) {
       const intendedAt = this.queue[this.queueHead++]!;
       if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.queueHead);
         this.queueHead = 0;
       }
-      this.send(slot, intendedAt);
+      this.sendAt(slot, intendedAt);
     } else this.idle.push(slot);
   }
 
-  stop(reason: StopReason): void {
-    if (this.state !== 'running') return;
-    this.state = 'stopping';
-    this.stopReason = reason;
-    for (const t of this.timers) this.clock.clearTimeout(t);
-    this.timers.clear();
+  /** Arrivals still queued for a connection are never sent: counted as unsent. */
+  protected override dropWaiting(): void {
     this.unsent += this.queue.length - this.queueHead;
     this.queue = [];
     this.queueHead = 0;
-    this.opts.onStopping?.(this);
-    for (const s of this.idle) this.close(s);
     this.idle.length = 0;
-    if (this.inflight === 0) return this.finish();
-    this.after(this.opts.stopTimeoutMs, () => this.abort());
-    const sweep = (): void => {
-      if (this.state !== 'stopping') return;
-      this.sweepTimeouts();
-      this.after(250, sweep);
-    };
-    this.after(250, sweep);
-  }
-
-  abort(): void {
-    if (this.state === 'stopped') return;
-    if (this.state === 'running') this.stop('interrupted');
-    for (const s of this.slots) {
-      if (s.inflight) {
-        s.inflight = false;
-        this.inflight--;
-        this.abandoned++;
-      }
-      this.close(s);
-    }
-    this.finish();
-  }
-
-  private close(slot: Slot): void {
-    if (slot.closed) return;
-    slot.closed = true;
-    slot.connection.close();
-    this.userCount--;
-  }
-
-  private finish(): void {
-    if (this.state === 'stopped') return;
-    this.state = 'stopped';
-    for (const t of this.timers) this.clock.clearTimeout(t);
-    this.timers.clear();
-    for (const s of this.slots) this.close(s);
-    this.endedWall = this.clock.wall();
-    this.opts.onTick?.(this);
-    this.resolveFinished();
-  }
-
-  private after(ms: number, fn: () => void): void {
-    const handle = this.clock.setTimeout(() => {
-      this.timers.delete(handle);
-      fn();
-    }, ms);
-    this.timers.add(handle);
-  }
-
-  private sweepTimeouts(): void {
-    const limit = this.clock.now() - this.opts.timeoutMs;
-    for (const s of this.slots) {
-      if (s.inflight && s.sentAt < limit) s.connection.abort(timeoutRepr(this.transport.target.baseUrl, this.opts.timeoutMs));
-    }
   }
 }
