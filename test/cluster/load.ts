@@ -1,11 +1,14 @@
-// A small closed-loop load client for the cluster tests: the seed's mix (1 POST /analyze : 2 GET
-// /history) over keep-alive connections, bounded in time and count, recording every outcome.
+// A closed-loop load for the cluster tests: the seed's mix (1 POST /analyze : 2 GET /history, in
+// turn) over keep-alive connections, bounded in time and count, recording every outcome. It is the
+// product's load tester (runLoad, --max: no think time) with its per-request hooks: each POST
+// posts a unique text, and each response hands back its status, the id a POST was stored under,
+// the problem code, Retry-After and Content-Type — what the tests check request by request (to
+// find an acknowledged text in PostgreSQL after a crash), beside the aggregates a run reports.
 // It only ever talks to the URL it is given (the cluster's namespaces).
-// Why not the product's load tester (src/loadtest): the cluster tests check each request's own
-// outcome — the id a POST was stored under and its text (to find it in PostgreSQL after a crash),
-// the problem code, Retry-After and Content-Type of a refusal, an Idempotency-Key per request —
-// and the load tester reports aggregates by design (Locust's statistics), not per-request records.
-import { Agent, request } from 'node:http';
+import { type Agent, request } from 'node:http';
+import type { ResponseRecord } from '../../src/loadtest/runner.js';
+import { runLoad } from '../../src/loadtest/run.js';
+import { parseScenario } from '../../src/loadtest/scenario.js';
 
 export interface Outcome {
   readonly kind: 'post' | 'get';
@@ -111,28 +114,63 @@ export function send(
   });
 }
 
+/** 1 POST : 2 GET; the POST's body is each request's own (see Load). */
+const MIX = parseScenario(
+  {
+    name: 'cluster mix',
+    wait: { min: 0, max: 0 },
+    tasks: [
+      { method: 'POST', path: '/analyze', json: { text: '' }, weight: 1 },
+      { method: 'GET', path: '/history?limit=20', weight: 2 },
+    ],
+  },
+  'cluster mix',
+);
+
 /** Runs the seed's mix against `baseUrl` until stop() or a bound is reached. */
 export class Load {
   private readonly outcomes: Outcome[] = [];
-  private readonly agent: Agent;
-  private readonly base: URL;
+  /** settles when the run is over; holds its error (a host that does not resolve) rather than rejecting unhandled */
+  private readonly running: Promise<unknown>;
+  private stopRunner: (() => void) | null = null;
   private stopped = false;
-  private sent = 0;
-  private readonly running: Promise<void>;
 
-  constructor(
-    baseUrl: string,
-    private readonly options: LoadOptions,
-  ) {
-    this.base = new URL(baseUrl);
-    this.agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-    const deadline = performance.now() + options.maxMs;
-    const loop = async () => {
-      while (!this.stopped && performance.now() < deadline && this.sent < options.maxRequests) {
-        await this.one(this.sent++);
-      }
-    };
-    this.running = Promise.all(Array.from({ length: options.concurrency }, loop)).then(() => undefined);
+  constructor(baseUrl: string, options: LoadOptions) {
+    const timeoutS = (options.requestTimeoutMs ?? 15_000) / 1000;
+    this.running = runLoad(
+      {
+        host: baseUrl,
+        scenario: MIX,
+        users: options.concurrency,
+        spawnRate: options.concurrency,
+        durationS: options.maxMs / 1000,
+        timeoutS,
+        // Requests in flight at the end finish or time out (the sweep runs every 250 ms): none is dropped unrecorded.
+        stopTimeoutS: timeoutS + 2,
+        maxRequests: options.maxRequests,
+        mode: 'max',
+        seed: 1,
+        // The run's n-th request is a POST when n % 3 == 0: 600 requests are exactly 200 POSTs.
+        taskOrder: 'cycle',
+      },
+      {
+        progress: null,
+        handleSignals: false,
+        onRunner: (r) => {
+          this.stopRunner = () => r.stop('interrupted');
+          if (this.stopped) this.stopRunner();
+        },
+        requests: {
+          customize: (task) => (task.method === 'POST' ? (n) => this.post(n, options.tag) : null),
+          onResponse: (r) => this.outcomes.push(outcome(r)),
+          keepHeaders: ['retry-after', 'content-type'],
+          keepBody: true,
+        },
+      },
+    ).then(
+      () => null,
+      (err: unknown) => err,
+    );
   }
 
   /** Outcomes so far (the array grows while the load runs). */
@@ -140,59 +178,50 @@ export class Load {
     return this.outcomes;
   }
 
-  private async one(n: number): Promise<void> {
-    const timeout = this.options.requestTimeoutMs ?? 15_000;
-    const start = performance.now();
-    if (n % 3 === 0) {
-      const text = `${this.options.tag} ${n}`;
-      const r = await send(this.agent, this.base, 'POST', '/analyze', JSON.stringify({ text }), timeout);
-      let id: number | undefined;
-      let code: string | undefined;
-      try {
-        const parsed = JSON.parse(r.body) as { id?: number; code?: string };
-        id = r.status === 200 ? parsed.id : undefined;
-        code = parsed.code;
-      } catch {
-        // not JSON: leave id/code unset
-      }
-      this.outcomes.push({ kind: 'post', status: r.status, start, ms: performance.now() - start, text, ...extra(r), ...(id === undefined ? {} : { id }), ...(code === undefined ? {} : { code }) });
-    } else {
-      const r = await send(this.agent, this.base, 'GET', '/history?limit=20', undefined, timeout);
-      let status = r.status;
-      let code: string | undefined;
-      try {
-        const parsed = JSON.parse(r.body) as unknown;
-        if (status === 200 && !Array.isArray(parsed)) status = -1; // a 200 that is not the history would be a bug
-        if (!Array.isArray(parsed)) code = (parsed as { code?: string }).code;
-      } catch {
-        if (status === 200) status = -1;
-      }
-      this.outcomes.push({ kind: 'get', status, start, ms: performance.now() - start, ...extra(r), ...(code === undefined ? {} : { code }) });
-    }
+  private post(n: number, tag: string): { body: string; tag: string } {
+    const text = `${tag} ${n}`;
+    return { body: JSON.stringify({ text }), tag: text };
   }
 
   /** Waits until a bound is reached (maxMs or maxRequests), returns every outcome. */
   async finished(): Promise<Outcome[]> {
-    await this.running;
-    this.agent.destroy();
+    const err = await this.running;
+    if (err !== null) throw err;
     return this.outcomes;
   }
 
   /** Stops sending, waits for the requests in flight, returns every outcome. */
   async stop(): Promise<Outcome[]> {
     this.stopped = true;
-    await this.running;
-    this.agent.destroy();
-    return this.outcomes;
+    this.stopRunner?.();
+    return this.finished();
   }
 }
 
-function extra(r: { headers: Record<string, string | string[] | undefined>; error?: string }): Partial<Outcome> {
-  const out: { retryAfter?: string; contentType?: string; error?: string } = {};
-  const ra = r.headers['retry-after'];
-  if (typeof ra === 'string') out.retryAfter = ra;
-  const ct = r.headers['content-type'];
-  if (typeof ct === 'string') out.contentType = ct;
-  if (r.error !== undefined) out.error = r.error;
-  return out;
+/** One request's outcome from the load tester's record of it. */
+function outcome(r: ResponseRecord): Outcome {
+  const timing = { start: r.sentAt, ms: r.responseTimeMs };
+  const extra = {
+    ...(r.headers?.['retry-after'] === undefined ? {} : { retryAfter: r.headers['retry-after'] }),
+    ...(r.headers?.['content-type'] === undefined ? {} : { contentType: r.headers['content-type'] }),
+    ...(r.status === 0 && r.error !== null ? { error: r.error } : {}),
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(r.body ?? '');
+  } catch {
+    parsed = undefined; // not JSON
+  }
+  const code = isObject(parsed) && typeof parsed['code'] === 'string' ? { code: parsed['code'] } : {};
+  if (r.request.spec.method === 'POST') {
+    const id = r.status === 200 && isObject(parsed) && typeof parsed['id'] === 'number' ? { id: parsed['id'] } : {};
+    return { kind: 'post', status: r.status, ...timing, text: r.request.tag as string, ...extra, ...id, ...code };
+  }
+  // A 200 that is not the history would be a bug.
+  const status = r.status === 200 && !Array.isArray(parsed) ? -1 : r.status;
+  return { kind: 'get', status, ...timing, ...extra, ...code };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
