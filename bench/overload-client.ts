@@ -1,18 +1,19 @@
-// One load process for bench/overload: opens N raw keep-alive connections to the server at once,
-// sends REQUESTS POST /analyze on each (one after another), and prints one JSON line of results.
-// Raw sockets, not an HTTP library: 10,000 connections must stay cheap for the client.
-// Why not the product's load tester (src/loadtest): the benchmark must open every connection at
-// once from a given source address (127.0.0.2–5, so that no address runs out of ports), and it
-// checks each acknowledged POST's id and text against the history afterwards — per-request
-// records the load tester does not keep (it reports aggregates, as Locust does).
+// One load process for bench/overload: the product's load tester (runLoad) with CONNECTIONS users
+// that all connect at once from LOCAL_ADDRESS (127.0.0.2–5, so that no source address runs out of
+// ports), each sending REQUESTS POST /analyze one after another, each with its own text; it prints
+// one JSON line with every request's outcome (status, time, the id a 200 was stored under, the
+// text) so that bench/overload.ts checks each acknowledged POST against the history.
 //   node dist/bench/overload-client.js HOST PORT CONNECTIONS REQUESTS LOCAL_ADDRESS
-import { connect, type Socket } from 'node:net';
+// As in any load-tester run (and Locust's), a user whose connection fails reconnects for its next
+// request, and the first request's time includes the connect.
+import { runLoad } from '../src/loadtest/run.js';
+import type { ResponseRecord } from '../src/loadtest/runner.js';
+import { parseScenario } from '../src/loadtest/scenario.js';
 
 const [host = '127.0.0.1', portRaw = '3000', connRaw = '1000', reqRaw = '2', localAddress = '127.0.0.1'] = process.argv.slice(2);
-const port = Number(portRaw);
 const connections = Number(connRaw);
 const requests = Number(reqRaw);
-const DEADLINE_MS = 60_000;
+const DEADLINE_S = 60;
 
 interface Outcome {
   status: number; // 0: connection error or timeout
@@ -21,67 +22,72 @@ interface Outcome {
   text: string;
 }
 
+const POST = parseScenario({ name: 'overload', tasks: [{ method: 'POST', path: '/analyze', json: { text: '' } }] }, 'overload');
 const outcomes: Outcome[] = [];
-let open = 0;
-let maxOpen = 0;
+const records: { user: number; from: number; to: number; answered: boolean }[] = [];
+const sentBy = new Uint32Array(connections);
 
-function once(socket: Socket, text: string): Promise<Outcome> {
-  const body = JSON.stringify({ text });
-  const started = performance.now();
-  return new Promise((resolve) => {
-    let buf = '';
-    const finish = (o: Outcome) => {
-      socket.removeListener('data', onData);
-      socket.removeListener('error', onError);
-      socket.removeListener('close', onClose);
-      resolve(o);
-    };
-    const onData = (d: Buffer) => {
-      buf += d.toString('utf8');
-      const head = buf.indexOf('\r\n\r\n');
-      if (head < 0) return;
-      const len = Number(/content-length: (\d+)/i.exec(buf.slice(0, head))?.[1] ?? 0);
-      if (buf.length - head - 4 < len) return;
-      const status = Number(buf.slice(9, 12));
-      const payload = buf.slice(head + 4, head + 4 + len);
-      const id = status === 200 ? (JSON.parse(payload) as { id: number }).id : undefined;
-      finish({ status, ms: performance.now() - started, text, ...(id === undefined ? {} : { id }) });
-    };
-    const onError = () => finish({ status: 0, ms: performance.now() - started, text });
-    const onClose = () => finish({ status: 0, ms: performance.now() - started, text });
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    socket.write(`POST /analyze HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-  });
+const { report } = await runLoad(
+  {
+    host: `http://${host}:${portRaw}`,
+    scenario: POST,
+    users: connections,
+    spawnRate: connections,
+    durationS: DEADLINE_S,
+    timeoutS: DEADLINE_S,
+    stopTimeoutS: 0, // at the deadline, what is still in flight is left out
+    maxRequests: null,
+    mode: 'max',
+    seed: 1,
+    localAddress,
+    requestsPerUser: requests,
+    spawnAtOnce: true,
+  },
+  {
+    progress: null,
+    handleSignals: false,
+    requests: {
+      customize: () => (_n, user) => {
+        const r = sentBy[user]!;
+        sentBy[user] = r + 1;
+        const text = `overload ${localAddress} c${user} r${r}`;
+        return { body: JSON.stringify({ text }), tag: text };
+      },
+      keepBody: true,
+      onResponse: (r) => {
+        outcomes.push(outcome(r));
+        records.push({ user: r.user, from: r.sentAt, to: r.sentAt + r.responseTimeMs, answered: r.status > 0 });
+      },
+    },
+  },
+);
+process.stdout.write(JSON.stringify({ outcomes, maxOpen: mostOpen(), timedOut: report.stopReason === 'duration' }) + '\n');
+
+function outcome(r: ResponseRecord): Outcome {
+  let id: number | undefined;
+  if (r.status === 200) id = (JSON.parse(r.body!) as { id: number }).id;
+  return { status: r.status, ms: r.responseTimeMs, text: r.request.tag as string, ...(id === undefined ? {} : { id }) };
 }
 
-async function user(i: number): Promise<void> {
-  const socket = connect({ host, port, localAddress });
-  socket.setNoDelay(true);
-  const ok = await new Promise<boolean>((resolve) => {
-    socket.once('connect', () => resolve(true));
-    socket.once('error', () => resolve(false));
-  });
-  if (!ok) {
-    for (let r = 0; r < requests; r++) outcomes.push({ status: 0, ms: 0, text: `${localAddress} c${i} r${r}` });
-    return;
+/** The most connections open at once: each user that got an answer, from its first send to its last response. */
+function mostOpen(): number {
+  const spans = new Map<number, { from: number; to: number }>();
+  for (const r of records) {
+    if (!r.answered) continue;
+    const s = spans.get(r.user);
+    if (s === undefined) spans.set(r.user, { from: r.from, to: r.to });
+    else {
+      s.from = Math.min(s.from, r.from);
+      s.to = Math.max(s.to, r.to);
+    }
   }
-  open++;
-  maxOpen = Math.max(maxOpen, open);
-  for (let r = 0; r < requests; r++) {
-    const o = await once(socket, `overload ${localAddress} c${i} r${r}`);
-    outcomes.push(o);
-    if (o.status === 0) break;
-  }
-  open--;
-  socket.destroy();
+  const events = [...spans.values()].flatMap((s) => [
+    [s.from, 1],
+    [s.to, -1],
+  ]);
+  events.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let open = 0;
+  let most = 0;
+  for (const [, d] of events) most = Math.max(most, (open += d!));
+  return most;
 }
-
-const timer = setTimeout(() => {
-  process.stdout.write(JSON.stringify({ outcomes, maxOpen, timedOut: true }) + '\n');
-  process.exit(0);
-}, DEADLINE_MS);
-await Promise.all(Array.from({ length: connections }, (_, i) => user(i)));
-clearTimeout(timer);
-process.stdout.write(JSON.stringify({ outcomes, maxOpen, timedOut: false }) + '\n');

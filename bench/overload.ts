@@ -7,7 +7,8 @@
 //
 // Loopback only (four client processes on 127.0.0.2–5, so no process needs more than 5,000
 // sockets and no source address runs out of ports); bounded: each connection sends --requests
-// requests, each client stops after 60 s. Results: bench/results/overload.md.
+// requests, each client stops after 60 s. Each client is the product's load tester (runLoad, in
+// bench/overload-client.ts) with per-request records. Results: bench/results/overload.md.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
