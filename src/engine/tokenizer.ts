@@ -257,33 +257,21 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean, from
     // start an emoticon, and no pending paragraph break.
     if (c < 128 && PLAIN[c] === 1 && newlines === 0 && !prevFirst) {
       if (start < 0) start = i;
-      while (++i < n && (c = text.charCodeAt(i)) < 128) {
-        if (PLAIN[c] === 1) continue;
-        if (ALMOST_PLAIN[c] === 0) break;
-        // "n", "o", "x", "X", "8" need the general path only before "'t" (n) or before a
-        // character that would make a pair with them (or a space, which a pair may span).
-        const d = text.charCodeAt(i + 1);
-        if (c === 0x6e ? d === 0x27 && text.charCodeAt(i + 2) === 0x74 : !(d < 128 && PLAIN[d] === 1 && !mightPair(c, d))) break;
-      }
+      i = plainRunEnd(text, i);
       if (i === n) break;
+      c = text.charCodeAt(i);
       prevFirst = false; // text[i - 1] is PLAIN, or a letter that makes no pair with text[i]
     }
-    let kind: number;
-    if (c < 128) {
-      kind = KIND[c]!;
-      if (kind === LF || (kind === CR && text.charCodeAt(i + 1) === 0x0a)) {
-        if (start >= 0) {
-          splitToken(text, start, i, sink);
-          start = -1;
-          if (sink.halted) return true;
-        }
-        newlines++;
-        if (kind === CR) i++;
-        continue;
+    const kind = kindAt(text, i, c);
+    if (kind === LF) {
+      if (start >= 0) {
+        splitToken(text, start, i, sink);
+        start = -1;
+        if (sink.halted) return true;
       }
-      if (kind === CR) kind = SPACE;
-    } else {
-      kind = isPySpace(c) ? SPACE : c >= 0x2018 && c <= 0x201d && c !== 0x201a && c !== 0x201b ? QUOTE : ORDINARY;
+      newlines++;
+      if (c === 0x0d) i++; // "\r\n"
+      continue;
     }
     if (newlines !== 0) {
       if (newlines >= 2) sink.endOfSentence(false); // re.sub(r"\n{2,}", " END-OF-SENTENCE ")
@@ -318,27 +306,66 @@ export function scan(text: string, sink: TokenSink, stopAtRewrite: boolean, from
     }
     if (kind === ORDINARY) {
       if (start < 0) start = i;
-    } else if (kind === QUOTE) {
-      if (start >= 0) {
-        splitToken(text, start, i, sink);
-        start = -1;
-      }
-      sink.char(c, i);
+    } else {
+      start = quoteOrN(text, kind, c, i, start, sink);
       if (sink.halted) return true;
-    } else if (text.charCodeAt(i + 1) === 0x27 && text.charCodeAt(i + 2) === 0x74) {
-      // re.sub("n't", " n't"): a break before the n.
-      if (start >= 0) {
-        splitToken(text, start, i, sink);
-        if (sink.halted) return true;
-      }
-      start = i;
-    } else if (start < 0) {
-      start = i;
     }
   }
   if (start >= 0) splitToken(text, start, n, sink);
   if (newlines >= 2) sink.endOfSentence(false);
   return true;
+}
+
+/**
+ * Where the run of word characters starting at text[i] (PLAIN) ends: the end of the text, or the
+ * first character the general path of scan() must see.
+ */
+function plainRunEnd(text: string, i: number): number {
+  const n = text.length;
+  let c = 0;
+  while (++i < n && (c = text.charCodeAt(i)) < 128) {
+    if (PLAIN[c] === 1) continue;
+    if (ALMOST_PLAIN[c] === 0) break;
+    // "n", "o", "x", "X", "8" need the general path only before "'t" (n) or before a
+    // character that would make a pair with them (or a space, which a pair may span).
+    const d = text.charCodeAt(i + 1);
+    if (c === 0x6e ? d === 0x27 && text.charCodeAt(i + 2) === 0x74 : !(d < 128 && PLAIN[d] === 1 && !mightPair(c, d))) break;
+  }
+  return i;
+}
+
+/** What the scanner does with c = text[i]: a "\r\n" is one LF, a lone "\r" a SPACE. */
+function kindAt(text: string, i: number, c: number): number {
+  if (c >= 128) return nonAsciiKind(c);
+  const kind = KIND[c]!;
+  if (kind !== CR) return kind;
+  return text.charCodeAt(i + 1) === 0x0a ? LF : SPACE;
+}
+
+/** Python whitespace is a SPACE, and “ ” ‘ ’ are quotes like ' and " (find_tokens replaces them alike). */
+function nonAsciiKind(c: number): number {
+  if (isPySpace(c)) return SPACE;
+  return c >= 0x2018 && c <= 0x201d && c !== 0x201a && c !== 0x201b ? QUOTE : ORDINARY;
+}
+
+/** Whether "'t" follows text[i]. */
+function isNtAt(text: string, i: number): boolean {
+  return text.charCodeAt(i + 1) === 0x27 && text.charCodeAt(i + 2) === 0x74;
+}
+
+/**
+ * At c = text[i], a QUOTE or an "n": a quote is a token of its own; re.sub("n't", " n't") puts a
+ * break before the n of "n't". Returns where the current token starts now (-1: none).
+ */
+function quoteOrN(text: string, kind: number, c: number, i: number, start: number, sink: TokenSink): number {
+  if (kind === QUOTE) {
+    if (start >= 0) splitToken(text, start, i, sink);
+    sink.char(c, i);
+    return -1;
+  }
+  if (!isNtAt(text, i)) return start < 0 ? i : start;
+  if (start >= 0) splitToken(text, start, i, sink);
+  return i;
 }
 
 /** Whether text[i] ends a space-separated token, or could be split from what follows it. */
@@ -349,9 +376,9 @@ function mayEndToken(text: string, i: number): boolean {
     const kind = KIND[d]!;
     if (kind === SPACE || kind === LF || kind === CR || kind === QUOTE) return true;
     if (PUNCT[d] === 1 || d === 0x2e) return true; // peeled off as trailing punctuation
-    return kind === LETTER_N && text.charCodeAt(i + 1) === 0x27 && text.charCodeAt(i + 2) === 0x74;
+    return kind === LETTER_N && isNtAt(text, i);
   }
-  return isPySpace(d) || (d >= 0x2018 && d <= 0x201d && d !== 0x201a && d !== 0x201b);
+  return nonAsciiKind(d) !== ORDINARY;
 }
 
 /**
