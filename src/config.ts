@@ -141,12 +141,11 @@ export function describeDatabase(config: Config): string {
   return `PostgreSQL ${u.toString()}`;
 }
 
-/**
- * Builds the configuration from environment variables and command-line flags (`argv` is what
- * follows `polarity serve`). Throws ConfigError with a message fit for a user.
- */
-export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Config {
-  let values: Record<string, string | undefined>;
+type Flag = (typeof OPTIONS)[number]['flag'];
+const option = (flag: Flag) => OPTIONS.find((o) => o.flag === flag)!;
+
+/** The command-line flags by name; an unknown flag or a positional argument is a ConfigError. */
+function parseFlags(argv: readonly string[]): Record<string, string | undefined> {
   try {
     const parsed = parseArgs({
       args: [...argv],
@@ -154,85 +153,120 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Con
       allowPositionals: false,
       strict: true,
     });
-    values = parsed.values as Record<string, string | undefined>;
+    return parsed.values as Record<string, string | undefined>;
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  const pick = (flag: string, envName: string): string | undefined => {
-    const v = values[flag] ?? env[envName];
+}
+
+/** Each option's text: its flag, else its environment variable, else its default (written once, in OPTIONS). */
+class OptionReader {
+  constructor(
+    readonly flags: Record<string, string | undefined>,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** The flag, else the variable; an empty one is unset. */
+  given(flag: Flag): string | undefined {
+    const v = this.flags[flag] ?? this.env[option(flag).env];
     return v === undefined || v === '' ? undefined : v;
-  };
-  /** The flag, else its variable, else the option's default value (OPTIONS: the one place defaults are written). */
-  const optionValue = (flag: (typeof OPTIONS)[number]['flag']): string => {
-    const o = OPTIONS.find((x) => x.flag === flag)!;
-    return pick(o.flag, o.env) ?? ('value' in o ? o.value : '');
-  };
+  }
 
-  const host = optionValue('host');
-  const port = integer('port', optionValue('port'), 0, 65535);
+  value(flag: Flag): string {
+    const o = option(flag);
+    return this.given(flag) ?? ('value' in o ? o.value : '');
+  }
 
-  let dbPath = values['db'];
+  integer(flag: Flag, min: number, max: number): number {
+    return integer(flag, this.value(flag), min, max);
+  }
+
+  /** Undefined when not given: no cap, no limit. */
+  optionalInteger(flag: Flag, min: number, max: number): number | undefined {
+    const raw = this.given(flag);
+    return raw === undefined ? undefined : integer(flag, raw, min, max);
+  }
+}
+
+/** Where the history lives: --db wins over DATABASE_URL (flag or variable), which wins over DB_PATH. */
+function historyLocation(options: OptionReader): { dbPath: string; databaseUrl: string | undefined } {
+  let dbPath = options.flags['db'];
   let databaseUrl: string | undefined;
-  const urlRaw = dbPath === undefined ? pick('database-url', 'DATABASE_URL') : undefined;
+  const urlRaw = dbPath === undefined ? options.given('database-url') : undefined;
   if (urlRaw !== undefined) ({ dbPath, databaseUrl } = parseDatabaseUrl(urlRaw));
-  dbPath ??= optionValue('db');
-  const maxRowsRaw = pick('history-max-rows', 'HISTORY_MAX_ROWS');
-  const maxAgeRaw = pick('history-max-age', 'HISTORY_MAX_AGE');
-  const rateRaw = pick('rate-limit', 'RATE_LIMIT');
+  dbPath ??= options.value('db');
+  return { dbPath, databaseUrl };
+}
 
-  const workersRaw = pick('workers', 'WORKERS');
-  const workers = workersRaw === undefined ? availableParallelism() : integer('workers', workersRaw, 1, 256);
+function commaList(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
 
-  const corsRaw = pick('cors-origins', 'CORS_ORIGINS');
-  const corsOrigins =
-    corsRaw === undefined
-      ? []
-      : corsRaw
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-  for (const origin of corsOrigins) {
+function corsOrigins(raw: string | undefined): string[] {
+  const origins = commaList(raw);
+  for (const origin of origins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new ConfigError(`cors-origins: "${origin}" is not an origin like https://example.com (no path, no trailing slash)`);
     }
   }
+  return origins;
+}
 
-  const adminToken = pick('admin-token', 'ADMIN_TOKEN');
-  if (adminToken !== undefined && adminToken.length < 16) {
-    throw new ConfigError('admin-token must be at least 16 characters long');
-  }
+function adminToken(raw: string | undefined): string | undefined {
+  if (raw !== undefined && raw.length < 16) throw new ConfigError('admin-token must be at least 16 characters long');
+  return raw;
+}
 
-  const logLevel = optionValue('log-level') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`log-level must be one of ${LOG_LEVELS.join(', ')}`);
+function logLevel(raw: string): LogLevel {
+  if (!LOG_LEVELS.includes(raw as LogLevel)) throw new ConfigError(`log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  return raw as LogLevel;
+}
 
-  const engineRaw = optionValue('default-engine');
-  if (!isEngineName(engineRaw)) throw new ConfigError(`default-engine must be one of ${ENGINE_NAMES.join(', ')}, got "${engineRaw}"`);
+function engineName(raw: string): EngineName {
+  if (!isEngineName(raw)) throw new ConfigError(`default-engine must be one of ${ENGINE_NAMES.join(', ')}, got "${raw}"`);
+  return raw;
+}
 
+/**
+ * Builds the configuration from environment variables and command-line flags (`argv` is what
+ * follows `polarity serve`). Throws ConfigError with a message fit for a user.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): Config {
+  const options = new OptionReader(parseFlags(argv), env);
+  const host = options.value('host');
+  const port = options.integer('port', 0, 65535);
+  const { dbPath, databaseUrl } = historyLocation(options);
+  const workers = options.optionalInteger('workers', 1, 256) ?? availableParallelism();
+  const origins = corsOrigins(options.given('cors-origins'));
+  const token = adminToken(options.given('admin-token'));
+  const level = logLevel(options.value('log-level'));
+  const engine = engineName(options.value('default-engine'));
+  const maxAge = options.given('history-max-age');
+
+  // In this order: the properties are printed in it at start (describeConfig).
   return Object.freeze({
     host,
     port,
     dbPath,
     databaseUrl,
-    historyMaxRows: maxRowsRaw === undefined ? undefined : integer('history-max-rows', maxRowsRaw, 1, Number.MAX_SAFE_INTEGER),
-    historyMaxAgeMs: maxAgeRaw === undefined ? undefined : duration('history-max-age', maxAgeRaw),
+    historyMaxRows: options.optionalInteger('history-max-rows', 1, Number.MAX_SAFE_INTEGER),
+    historyMaxAgeMs: maxAge === undefined ? undefined : duration('history-max-age', maxAge),
     workers,
-    bodyLimit: integer('body-limit', optionValue('body-limit'), 64, 64 * 1024 * 1024),
-    maxTextChars: integer('max-text-chars', optionValue('max-text-chars'), 1, 10_000_000),
-    batchMax: integer('batch-max', optionValue('batch-max'), 1, 10_000),
-    corsOrigins: Object.freeze(corsOrigins),
-    adminToken,
-    logLevel,
-    rateLimit: rateRaw === undefined ? undefined : integer('rate-limit', rateRaw, 1, 10_000_000),
-    trustProxy: Object.freeze(
-      (pick('trust-proxy', 'TRUST_PROXY') ?? '')
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ),
-    sqliteSync: sqliteSync(optionValue('sqlite-sync')),
-    maxInflight: integer('max-inflight', optionValue('max-inflight'), 1, 1_000_000),
-    defaultEngine: engineRaw,
-    keepAliveTimeoutMs: integer('keep-alive-timeout', optionValue('keep-alive-timeout'), 1000, 3_600_000),
+    bodyLimit: options.integer('body-limit', 64, 64 * 1024 * 1024),
+    maxTextChars: options.integer('max-text-chars', 1, 10_000_000),
+    batchMax: options.integer('batch-max', 1, 10_000),
+    corsOrigins: Object.freeze(origins),
+    adminToken: token,
+    logLevel: level,
+    rateLimit: options.optionalInteger('rate-limit', 1, 10_000_000),
+    trustProxy: Object.freeze(commaList(options.given('trust-proxy'))),
+    sqliteSync: sqliteSync(options.value('sqlite-sync')),
+    maxInflight: options.integer('max-inflight', 1, 1_000_000),
+    defaultEngine: engine,
+    keepAliveTimeoutMs: options.integer('keep-alive-timeout', 1000, 3_600_000),
   });
 }
 
