@@ -27,8 +27,20 @@ function nextLink(limit: number, lastId: number): string {
 }
 
 export function historyRoutes(app: FastifyInstance): void {
-  const { store } = app.ctx;
+  listRoute(app);
+  deleteAllRoute(app);
+  getRowRoute(app);
+  deleteRowRoute(app);
+}
 
+const rowParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } };
+
+function noSuchRow(id: number): Problem {
+  return new Problem('not-found', `No history row with id ${id}`);
+}
+
+function listRoute(app: FastifyInstance): void {
+  const { store } = app.ctx;
   app.get<{ Querystring: ListQuery }>(
     '/history',
     {
@@ -60,7 +72,10 @@ export function historyRoutes(app: FastifyInstance): void {
       return page.rows;
     },
   );
+}
 
+function deleteAllRoute(app: FastifyInstance): void {
+  const { store } = app.ctx;
   app.delete(
     '/history',
     {
@@ -77,36 +92,42 @@ export function historyRoutes(app: FastifyInstance): void {
       return { deleted };
     },
   );
+}
 
+function getRowRoute(app: FastifyInstance): void {
+  const { store } = app.ctx;
   app.get<{ Params: { id: number } }>(
     '/history/:id',
     {
       schema: {
         summary: 'One row of the history',
-        params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
+        params: rowParams,
         response: { 200: historyRowSchema, ...problems(404) },
       },
     },
     async (request) => {
       const row = await fromStore(request.log, () => store.get(request.params.id));
-      if (row === undefined) throw new Problem('not-found', `No history row with id ${request.params.id}`);
+      if (row === undefined) throw noSuchRow(request.params.id);
       return row;
     },
   );
+}
 
+function deleteRowRoute(app: FastifyInstance): void {
+  const { store } = app.ctx;
   app.delete<{ Params: { id: number } }>(
     '/history/:id',
     {
       schema: {
         summary: 'Delete one row (needs the admin token)',
         security: [{ bearer: [] }],
-        params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } } },
+        params: rowParams,
         response: { 204: { type: 'null' }, ...problems(401, 403, 404) },
       },
     },
     async (request, reply) => {
       app.ctx.requireAdmin(request);
-      if (!(await fromStore(request.log, () => store.delete(request.params.id)))) throw new Problem('not-found', `No history row with id ${request.params.id}`);
+      if (!(await fromStore(request.log, () => store.delete(request.params.id)))) throw noSuchRow(request.params.id);
       request.log.warn({ id: request.params.id }, 'history row deleted');
       return reply.code(204).send();
     },
