@@ -2,7 +2,7 @@
 // collection exported by `mongoexport`, as NDJSON lines or `--jsonArray`). CSV's formula escape and
 // its streaming reader are in csv.ts.
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { once } from 'node:events';
 import { isEngineName, score, type EngineName } from '../engine/engines.js';
 import { csvField, escapeFormula, readCsv, unescapeFormula } from './csv.js';
@@ -105,32 +105,42 @@ export function toNewRow(rec: ImportRecord): { row: NewRow; mismatch: boolean } 
   };
 }
 
-/** Reads records from `input` and inserts them in batches. Bad records are skipped and reported. */
-export async function importHistory(store: HistoryStore, format: ImportFormat | 'auto', input: Readable, options: CsvOptions = {}): Promise<ImportReport> {
-  const report: ImportReport = { imported: 0, skipped: 0, sentimentMismatches: 0, errors: [] };
-  let batch: NewRow[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const rows = batch;
-    batch = [];
-    await store.insert(rows);
-    report.imported += rows.length;
-  };
-  const skip = (where: string, why: string) => {
-    report.skipped++;
-    if (report.errors.length < 20) report.errors.push(`${where}: ${why}`);
-  };
-  const take = async (where: string, rec: unknown) => {
-    const result = typeof rec === 'object' && rec !== null && !Array.isArray(rec) ? toNewRow(rec as ImportRecord) : 'not a JSON object';
-    if (typeof result === 'string') return skip(where, result);
-    if (result.mismatch) report.sentimentMismatches++;
-    batch.push(result.row);
-    if (batch.length >= IMPORT_BATCH) await flush();
-  };
+/** Collects the rows of an import into batches for the store, and the report. */
+class ImportBatches {
+  readonly report: ImportReport = { imported: 0, skipped: 0, sentimentMismatches: 0, errors: [] };
+  private batch: NewRow[] = [];
 
+  constructor(private readonly store: HistoryStore) {}
+
+  skip(where: string, why: string): void {
+    this.report.skipped++;
+    if (this.report.errors.length < 20) this.report.errors.push(`${where}: ${why}`);
+  }
+
+  async take(where: string, rec: unknown): Promise<void> {
+    const result = typeof rec === 'object' && rec !== null && !Array.isArray(rec) ? toNewRow(rec as ImportRecord) : 'not a JSON object';
+    if (typeof result === 'string') return this.skip(where, result);
+    if (result.mismatch) this.report.sentimentMismatches++;
+    this.batch.push(result.row);
+    if (this.batch.length >= IMPORT_BATCH) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const rows = this.batch;
+    this.batch = [];
+    await this.store.insert(rows);
+    this.report.imported += rows.length;
+  }
+}
+
+/**
+ * Reads the input up to its first non-blank character, which tells the format when it is 'auto':
+ * '[' a JSON array, '{' NDJSON, else CSV. `chunks` yields the whole input, what was read included.
+ */
+async function detectFormat(input: Readable, format: ImportFormat | 'auto'): Promise<{ format: ImportFormat; chunks: AsyncGenerator<string> }> {
   input.setEncoding('utf8');
   const iterator = input[Symbol.asyncIterator]() as AsyncIterator<string>;
-  // Auto-detection looks at the first non-blank character: '[' JSON array, '{' NDJSON, else CSV.
   let head = '';
   let first = await iterator.next();
   while (!first.done && head.trim() === '') {
@@ -139,64 +149,81 @@ export async function importHistory(store: HistoryStore, format: ImportFormat | 
   }
   const lead = head.trimStart()[0];
   const resolved: ImportFormat = format !== 'auto' ? format : lead === '[' ? 'json-array' : lead === '{' ? 'ndjson' : 'csv';
-  async function* chunks(): AsyncGenerator<string> {
-    if (head !== '') yield head;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
+  return { format: resolved, chunks: chunksAfter(head, iterator) };
+}
 
-  if (resolved === 'json-array') {
-    let all = '';
-    for await (const c of chunks()) all += c;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(all);
-    } catch (e) {
-      throw new Error(`the input is not a JSON array: ${(e as Error).message}`);
-    }
-    if (!Array.isArray(parsed)) throw new Error('the input is not a JSON array');
-    for (let i = 0; i < parsed.length; i++) await take(`element ${i}`, parsed[i]);
-  } else if (resolved === 'ndjson') {
-    const lines = createInterface({ input: (await import('node:stream')).Readable.from(chunks()), crlfDelay: Infinity });
-    let n = 0;
-    for await (const line of lines) {
-      n++;
-      if (line.trim() === '') continue;
-      let rec: unknown;
-      try {
-        rec = JSON.parse(line);
-      } catch {
-        skip(`line ${n}`, 'not valid JSON');
-        continue;
-      }
-      await take(`line ${n}`, rec);
-    }
-  } else {
-    // A malformed record (a stray or unclosed quote, too many or too few fields) is skipped and
-    // reported with its first line, like a bad NDJSON line; a malformed header stops the import.
-    let header: string[] | undefined;
-    for await (const item of readCsv(chunks())) {
-      if (header === undefined) {
-        if ('problem' in item) throw new Error(`the CSV header (line ${item.line}) is malformed: ${item.problem}`);
-        header = item.fields.map((h) => h.trim());
-        if (!header.includes('text')) throw new Error('the CSV header has no "text" column');
-        continue;
-      }
-      if ('problem' in item) {
-        skip(`line ${item.line}`, item.problem);
-        continue;
-      }
-      const rec: Record<string, string> = {};
-      header.forEach((h, i) => {
-        const cell = item.fields[i] ?? '';
-        rec[h] = options.csvExact || NUMERIC_COLUMNS.has(h) ? cell : unescapeFormula(cell);
-      });
-      await take(`line ${item.line}`, rec);
-    }
+async function* chunksAfter(head: string, iterator: AsyncIterator<string>): AsyncGenerator<string> {
+  if (head !== '') yield head;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return;
+    yield next.value;
   }
-  await flush();
-  return report;
+}
+
+async function importJsonArray(chunks: AsyncIterable<string>, batches: ImportBatches): Promise<void> {
+  let all = '';
+  for await (const c of chunks) all += c;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(all);
+  } catch (e) {
+    throw new Error(`the input is not a JSON array: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new Error('the input is not a JSON array');
+  for (let i = 0; i < parsed.length; i++) await batches.take(`element ${i}`, parsed[i]);
+}
+
+async function importNdjson(chunks: AsyncIterable<string>, batches: ImportBatches): Promise<void> {
+  const lines = createInterface({ input: Readable.from(chunks), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      batches.skip(`line ${n}`, 'not valid JSON');
+      continue;
+    }
+    await batches.take(`line ${n}`, rec);
+  }
+}
+
+/**
+ * A malformed record (a stray or unclosed quote, too many or too few fields) is skipped and
+ * reported with its first line, like a bad NDJSON line; a malformed header stops the import.
+ */
+async function importCsv(chunks: AsyncIterable<string>, batches: ImportBatches, options: CsvOptions): Promise<void> {
+  let header: string[] | undefined;
+  for await (const item of readCsv(chunks)) {
+    if (header === undefined) {
+      if ('problem' in item) throw new Error(`the CSV header (line ${item.line}) is malformed: ${item.problem}`);
+      header = item.fields.map((h) => h.trim());
+      if (!header.includes('text')) throw new Error('the CSV header has no "text" column');
+      continue;
+    }
+    if ('problem' in item) {
+      batches.skip(`line ${item.line}`, item.problem);
+      continue;
+    }
+    const rec: Record<string, string> = {};
+    header.forEach((h, i) => {
+      const cell = item.fields[i] ?? '';
+      rec[h] = options.csvExact || NUMERIC_COLUMNS.has(h) ? cell : unescapeFormula(cell);
+    });
+    await batches.take(`line ${item.line}`, rec);
+  }
+}
+
+/** Reads records from `input` and inserts them in batches. Bad records are skipped and reported. */
+export async function importHistory(store: HistoryStore, format: ImportFormat | 'auto', input: Readable, options: CsvOptions = {}): Promise<ImportReport> {
+  const batches = new ImportBatches(store);
+  const detected = await detectFormat(input, format);
+  if (detected.format === 'json-array') await importJsonArray(detected.chunks, batches);
+  else if (detected.format === 'ndjson') await importNdjson(detected.chunks, batches);
+  else await importCsv(detected.chunks, batches, options);
+  await batches.flush();
+  return batches.report;
 }
