@@ -4,6 +4,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { describeConfig, describeDatabase, type Config } from './config.js';
 import { buildApp } from './http/app.js';
@@ -114,98 +115,43 @@ export async function serve(config: Config): Promise<void> {
   return runWorker(config, log);
 }
 
+/** Calls `stop` on the first SIGTERM or SIGINT; a later one is ignored. */
+function onStopSignal(stop: (signal: string) => unknown): void {
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void stop(signal);
+    });
+  }
+}
+
+/** Exits with status 1 after `ms`, once `why` has said why: a shutdown that hangs still ends. */
+function exitAfter(ms: number, why: () => void): void {
+  const force = setTimeout(() => {
+    why();
+    process.exit(1);
+  }, ms);
+  force.unref();
+}
+
+function allWorkers(): Worker[] {
+  return Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+}
+
 async function runWorker(config: Config, log: Logger): Promise<void> {
   const inCluster = cluster.isWorker;
-  let metricsSeq = 0;
-  const waiting = new Map<number, (s: MetricsSnapshot) => void>();
+  const viaPrimary = inCluster ? workerMetrics() : undefined;
   // The store reports its writes from its first commit on; the metrics exist once the app does.
   let metrics: Metrics | undefined;
   const store = await openStoreWaiting(config, log, (s, rows) => metrics?.recordWrite(s, rows));
-  const app = await buildApp({
-    config,
-    store,
-    logger: log,
-    ...(inCluster
-      ? {
-          collectMetrics: (local: MetricsSnapshot) =>
-            new Promise<MetricsSnapshot>((resolve) => {
-              const reqId = ++metricsSeq;
-              const timer = setTimeout(() => {
-                waiting.delete(reqId);
-                resolve(local);
-              }, METRICS_TIMEOUT_MS * 2);
-              waiting.set(reqId, (s) => {
-                clearTimeout(timer);
-                resolve(s);
-              });
-              process.send!({ type: 'metrics-request', reqId, local } satisfies Message);
-            }),
-        }
-      : {}),
-  });
+  const app = await buildApp({ config, store, logger: log, ...(viaPrimary ? { collectMetrics: viaPrimary.collect } : {}) });
   metrics = app.ctx.metrics;
-  if (inCluster) {
-    process.on('message', (msg: Message) => {
-      if (msg.type === 'metrics-collect') {
-        process.send!({ type: 'metrics-snapshot', reqId: msg.reqId, snapshot: app.ctx.metrics.snapshot() } satisfies Message);
-      } else if (msg.type === 'metrics-result') {
-        waiting.get(msg.reqId)?.(msg.snapshot);
-        waiting.delete(msg.reqId);
-      }
-    });
-  }
+  viaPrimary?.answer(app.ctx.metrics);
 
   const retention = inCluster ? undefined : startRetention(config, store, log); // else the primary's
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.ctx.shuttingDown = true;
-    if (retention) clearInterval(retention);
-    log.info({ signal }, 'shutting down: draining connections, finishing in-flight requests');
-    const force = setTimeout(() => {
-      log.error('graceful shutdown timed out; exiting');
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    // Drain first. Stop accepting connections: a load balancer gets "connection refused", which it
-    // retries on another host for every method, as nothing was sent. But keep the open keep-alive
-    // connections: closing an idle one races with a client sending on it (the POST is lost and not
-    // retried; Fastify's close would also answer 503 to requests already on their way). Every
-    // further request is served as usual with `Connection: close`; idle connections are left to
-    // their client (nginx closes them after 3 s) for up to DRAIN_MS. Live streams end at once, so
-    // their browsers reconnect to another host. Ctrl-C (SIGINT) at a terminal does not wait for idle
-    // connections: there a person is waiting, not a load balancer.
-    const server = app.server;
-    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
-      res.shouldKeepAlive = false;
-    });
-    app.ctx.live.close();
-    // net.Server's close only stops listening; http.Server's would also drop idle connections.
-    NetServer.prototype.close.call(server);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, signal === 'SIGTERM' ? DRAIN_MS : 0);
-      server.once('close', () => {
-        clearTimeout(timer); // every connection has closed
-        resolve();
-      });
-    });
-    // Keep-alive connections still open now were idle for DRAIN_MS or are finishing a request:
-    // close them as they become idle, or they would hold the process until their timeout.
-    const reaper = setInterval(() => server.closeIdleConnections(), 100);
-    reaper.unref();
-    try {
-      await app.close(); // stops accepting, waits for in-flight requests, closes idle keep-alives
-      await store.close(); // commits any pending write
-      log.info('stopped');
-      process.exit(0);
-    } catch (err) {
-      log.error({ err }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  onStopSignal((signal) => stopWorker(app, store, log, retention, signal));
 
   await app.listen({ port: config.port, host: config.host });
   if (!inCluster) {
@@ -214,6 +160,89 @@ async function runWorker(config: Config, log: Logger): Promise<void> {
     log.info({ config: describeConfig(config) }, 'configuration');
     announceListening(log, config, port, 1);
   }
+}
+
+/**
+ * A worker's half of /metrics across workers: `collect` asks the primary for every worker's
+ * snapshot merged (its own alone if no answer comes in time); `answer` sends the primary this
+ * worker's snapshot whenever it collects.
+ */
+function workerMetrics(): { collect: (local: MetricsSnapshot) => Promise<MetricsSnapshot>; answer: (metrics: Metrics) => void } {
+  let metricsSeq = 0;
+  const waiting = new Map<number, (s: MetricsSnapshot) => void>();
+  const collect = (local: MetricsSnapshot) =>
+    new Promise<MetricsSnapshot>((resolve) => {
+      const reqId = ++metricsSeq;
+      const timer = setTimeout(() => {
+        waiting.delete(reqId);
+        resolve(local);
+      }, METRICS_TIMEOUT_MS * 2);
+      waiting.set(reqId, (s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      process.send!({ type: 'metrics-request', reqId, local } satisfies Message);
+    });
+  const answer = (metrics: Metrics) => {
+    process.on('message', (msg: Message) => {
+      if (msg.type === 'metrics-collect') {
+        process.send!({ type: 'metrics-snapshot', reqId: msg.reqId, snapshot: metrics.snapshot() } satisfies Message);
+      } else if (msg.type === 'metrics-result') {
+        waiting.get(msg.reqId)?.(msg.snapshot);
+        waiting.delete(msg.reqId);
+      }
+    });
+  };
+  return { collect, answer };
+}
+
+/** A worker's graceful shutdown: drains, closes the app and the store, and exits (0 if all went well). */
+async function stopWorker(app: FastifyInstance, store: HistoryStore, log: Logger, retention: NodeJS.Timeout | undefined, signal: string): Promise<void> {
+  app.ctx.shuttingDown = true;
+  if (retention) clearInterval(retention);
+  log.info({ signal }, 'shutting down: draining connections, finishing in-flight requests');
+  exitAfter(SHUTDOWN_GRACE_MS, () => log.error('graceful shutdown timed out; exiting'));
+  await drain(app, signal);
+  // Keep-alive connections still open now were idle for DRAIN_MS or are finishing a request:
+  // close them as they become idle, or they would hold the process until their timeout.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+  reaper.unref();
+  try {
+    await app.close(); // stops accepting, waits for in-flight requests, closes idle keep-alives
+    await store.close(); // commits any pending write
+    log.info('stopped');
+    process.exit(0);
+  } catch (err) {
+    log.error({ err }, 'error during shutdown');
+    process.exit(1);
+  }
+}
+
+/**
+ * Stops accepting connections: a load balancer gets "connection refused", which it retries on
+ * another host for every method, as nothing was sent. But keeps the open keep-alive connections:
+ * closing an idle one races with a client sending on it (the POST is lost and not retried;
+ * Fastify's close would also answer 503 to requests already on their way). Every further request
+ * is served as usual with `Connection: close`; idle connections are left to their client (nginx
+ * closes them after 3 s) for up to DRAIN_MS. Live streams end at once, so their browsers reconnect
+ * to another host. Ctrl-C (SIGINT) at a terminal does not wait for idle connections: there a
+ * person is waiting, not a load balancer.
+ */
+async function drain(app: FastifyInstance, signal: string): Promise<void> {
+  const server = app.server;
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    res.shouldKeepAlive = false;
+  });
+  app.ctx.live.close();
+  // net.Server's close only stops listening; http.Server's would also drop idle connections.
+  NetServer.prototype.close.call(server);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, signal === 'SIGTERM' ? DRAIN_MS : 0);
+    server.once('close', () => {
+      clearTimeout(timer); // every connection has closed
+      resolve();
+    });
+  });
 }
 
 async function runPrimary(config: Config, log: Logger): Promise<void> {
@@ -229,63 +258,27 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
   if (!retentionConfigured(config)) await store.close();
   let retention: NodeJS.Timeout | undefined; // started once the workers listen
 
-  const snapshots = new Map<number, { want: number; got: MetricsSnapshot[]; from: Worker; done: (s: MetricsSnapshot[]) => void }>();
-  let collectSeq = 0;
-  let shuttingDown = false;
-  const crashes: number[] = [];
-  /** Restarts scheduled after a crash: cancelled by shutdown, which must not fork a new worker. */
-  const restarts = new Set<NodeJS.Timeout>();
+  const workers = new Workers(log);
+  const ready = allListening(config, log);
+  for (let i = 0; i < config.workers; i++) workers.fork();
 
-  const onMessage = (worker: Worker, msg: Message) => {
-    if (msg.type === 'metrics-request') {
-      const id = ++collectSeq;
-      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w?.isConnected() === true);
-      const entry = {
-        want: workers.length,
-        got: [] as MetricsSnapshot[],
-        from: worker,
-        done: (got: MetricsSnapshot[]) => {
-          snapshots.delete(id);
-          clearTimeout(timer);
-          if (worker.isConnected()) worker.send({ type: 'metrics-result', reqId: msg.reqId, snapshot: mergeSnapshots(got.length ? got : [msg.local]) } satisfies Message);
-        },
-      };
-      const timer = setTimeout(() => entry.done(entry.got), METRICS_TIMEOUT_MS);
-      snapshots.set(id, entry);
-      for (const w of workers) w.send({ type: 'metrics-collect', reqId: id } satisfies Message);
-    } else if (msg.type === 'metrics-snapshot') {
-      const entry = snapshots.get(msg.reqId);
-      if (!entry) return;
-      entry.got.push(msg.snapshot);
-      if (entry.got.length >= entry.want) entry.done(entry.got);
-    }
-  };
-
-  const fork = () => {
-    const worker = cluster.fork();
-    worker.on('message', (msg: Message) => onMessage(worker, msg));
-    return worker;
-  };
-
-  cluster.on('exit', (worker, code, signal) => {
-    if (shuttingDown) return;
-    log.error({ worker: worker.process.pid, code, signal }, 'worker exited unexpectedly; restarting it');
-    const now = Date.now();
-    crashes.push(now);
-    while (crashes.length && crashes[0]! < now - 60_000) crashes.shift();
-    if (crashes.length > 10) {
-      log.fatal('workers keep crashing (more than 10 in a minute); giving up');
-      process.exit(1);
-    }
-    const restart = setTimeout(() => {
-      restarts.delete(restart);
-      if (!shuttingDown) fork();
-    }, 500);
-    restarts.add(restart);
+  onStopSignal((signal) => {
+    if (retention) clearInterval(retention);
+    log.info({ signal }, 'shutting down workers');
+    workers.stop(() => {
+      log.info('stopped');
+      // A retention chunk in progress has committed or rolled back; the next one fails on the closed store.
+      void (retentionConfigured(config) ? store.close() : Promise.resolve()).catch(() => {}).finally(() => process.exit(0));
+    });
   });
+  await ready;
+  if (!workers.stopping) retention = startRetention(config, store, log);
+}
 
+/** Resolves once all the workers listen, having said where. */
+function allListening(config: Config, log: Logger): Promise<void> {
   let listening = 0;
-  const ready = new Promise<void>((resolve) => {
+  return new Promise<void>((resolve) => {
     cluster.on('listening', (_worker, address) => {
       listening++;
       if (listening === config.workers) {
@@ -294,38 +287,95 @@ async function runPrimary(config: Config, log: Logger): Promise<void> {
       }
     });
   });
-  for (let i = 0; i < config.workers; i++) fork();
+}
 
-  const stop = (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    for (const t of restarts) clearTimeout(t);
-    restarts.clear();
-    if (retention) clearInterval(retention);
-    log.info({ signal }, 'shutting down workers');
-    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+/** The primary's workers: forks them, restarts one that crashes (unless they keep crashing), stops them. */
+class Workers {
+  /** Set by stop(): workers exit on purpose from then on, and none is forked again. */
+  stopping = false;
+  private readonly crashes: number[] = [];
+  /** Restarts scheduled after a crash: cancelled by stop(), which must not fork a new worker. */
+  private readonly restarts = new Set<NodeJS.Timeout>();
+  private readonly onMessage = primaryMetrics();
+
+  constructor(private readonly log: Logger) {
+    cluster.on('exit', (worker, code, signal) => this.exited(worker, code, signal));
+  }
+
+  fork(): void {
+    const worker = cluster.fork();
+    worker.on('message', (msg: Message) => this.onMessage(worker, msg));
+  }
+
+  private exited(worker: Worker, code: number, signal: string): void {
+    if (this.stopping) return;
+    this.log.error({ worker: worker.process.pid, code, signal }, 'worker exited unexpectedly; restarting it');
+    const now = Date.now();
+    this.crashes.push(now);
+    while (this.crashes.length && this.crashes[0]! < now - 60_000) this.crashes.shift();
+    if (this.crashes.length > 10) {
+      this.log.fatal('workers keep crashing (more than 10 in a minute); giving up');
+      process.exit(1);
+    }
+    const restart = setTimeout(() => {
+      this.restarts.delete(restart);
+      if (!this.stopping) this.fork();
+    }, 500);
+    this.restarts.add(restart);
+  }
+
+  /** Asks every worker to stop (SIGKILL after the grace period); calls `stopped` once all have exited. */
+  stop(stopped: () => void): void {
+    this.stopping = true;
+    for (const t of this.restarts) clearTimeout(t);
+    this.restarts.clear();
+    const workers = allWorkers();
     // Workers may already have the signal (Ctrl-C reaches the whole process group); a second one is ignored.
     for (const w of workers) w.process.kill('SIGTERM');
-    const force = setTimeout(() => {
-      log.error('workers did not stop in time; killing them');
+    exitAfter(SHUTDOWN_GRACE_MS + 5_000, () => {
+      this.log.error('workers did not stop in time; killing them');
       for (const w of workers) w.process.kill('SIGKILL');
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS + 5_000);
-    force.unref();
-    // Each worker commits its last writes before it exits.
-    const finish = () => {
-      log.info('stopped');
-      // A retention chunk in progress has committed or rolled back; the next one fails on the closed store.
-      void (retentionConfigured(config) ? store.close() : Promise.resolve()).catch(() => {}).finally(() => process.exit(0));
-    };
-    let left = workers.length;
-    if (left === 0) finish();
-    cluster.on('exit', () => {
-      if (--left === 0) finish();
     });
+    // Each worker commits its last writes before it exits.
+    let left = workers.length;
+    if (left === 0) stopped();
+    cluster.on('exit', () => {
+      if (--left === 0) stopped();
+    });
+  }
+}
+
+/**
+ * The primary's half of /metrics across workers: when a worker asks, collects a snapshot from every
+ * connected worker and sends it their merge (of those that answered within METRICS_TIMEOUT_MS).
+ */
+function primaryMetrics(): (worker: Worker, msg: Message) => void {
+  const collecting = new Map<number, { want: number; got: MetricsSnapshot[]; done: (s: MetricsSnapshot[]) => void }>();
+  let collectSeq = 0;
+  const request = (worker: Worker, reqId: number, local: MetricsSnapshot) => {
+    const id = ++collectSeq;
+    const workers = allWorkers().filter((w) => w.isConnected());
+    const entry = {
+      want: workers.length,
+      got: [] as MetricsSnapshot[],
+      done: (got: MetricsSnapshot[]) => {
+        collecting.delete(id);
+        clearTimeout(timer);
+        if (worker.isConnected()) worker.send({ type: 'metrics-result', reqId, snapshot: mergeSnapshots(got.length ? got : [local]) } satisfies Message);
+      },
+    };
+    const timer = setTimeout(() => entry.done(entry.got), METRICS_TIMEOUT_MS);
+    collecting.set(id, entry);
+    for (const w of workers) w.send({ type: 'metrics-collect', reqId: id } satisfies Message);
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  await ready;
-  if (!shuttingDown) retention = startRetention(config, store, log);
+  return (worker, msg) => {
+    if (msg.type === 'metrics-request') {
+      request(worker, msg.reqId, msg.local);
+    } else if (msg.type === 'metrics-snapshot') {
+      const entry = collecting.get(msg.reqId);
+      if (!entry) return;
+      entry.got.push(msg.snapshot);
+      if (entry.got.length >= entry.want) entry.done(entry.got);
+    }
+  };
 }
