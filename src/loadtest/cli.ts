@@ -1,19 +1,18 @@
 // polarity loadtest — the command line of the load tester (and `polarity loadtest suite`).
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { loadtestPlan, parseLoadtestArgs, type LoadtestPlan, type LoadtestValues } from './cli-options.js';
 import { writeCsvFiles } from './csv.js';
-import { parseDuration } from '../duration.js';
 import { renderRunHtml } from './html-report.js';
-import { loadTexts, type DataOrder } from './data.js';
-import { runLoad, type RunSpec } from './run.js';
+import { runLoad } from './run.js';
 import type { RunReport } from './report.js';
 import type { RequestStats } from './stats.js';
-import { loadScenario, usesTexts } from './scenario.js';
 import { runProcesses } from './processes.js';
 import { startLivePage, type LivePage } from './web.js';
 import { formatSummary } from './text-report.js';
-import { evaluateThresholds, exitStatus, parseThreshold, type Threshold } from './thresholds.js';
-import { reportUserError, UserError } from '../user-error.js';
+import { evaluateThresholds, exitStatus } from './thresholds.js';
+import { reportUserError } from '../user-error.js';
+
+export { parseRate, parseStartAt, UsageError } from './cli-options.js';
 
 export interface LoadtestIO {
   stdout: NodeJS.WritableStream;
@@ -79,60 +78,8 @@ Example:
   polarity loadtest --host http://127.0.0.1:3000 --users 100 --spawn-rate 10 --duration 30s
 `;
 
-function positiveNumber(v: string | undefined, flag: string, fallback: number, integer = false): number {
-  if (v === undefined) return fallback;
-  const x = Number(v);
-  if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) {
-    throw new UsageError(`${flag} must be a positive ${integer ? 'whole ' : ''}number (got ${JSON.stringify(v)})`);
-  }
-  return x;
-}
-
-function duration(v: string | undefined, flag: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  let s: number;
-  try {
-    s = parseDuration(v, { bareSeconds: true });
-  } catch (err) {
-    throw new UsageError(`${flag}: ${(err as Error).message}`);
-  }
-  if (!(s > 0)) throw new UsageError(`${flag} must be above 0`);
-  return s;
-}
-
-export class UsageError extends UserError {}
-
-/** "2000", "2000/s", "120/m", "7200/h" → requests per second. */
-export function parseRate(v: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|m|h))?\s*$/.exec(v);
-  const x = m ? Number(m[1]) / (m[2] === 'm' ? 60 : m[2] === 'h' ? 3600 : 1) : NaN;
-  if (!(x > 0)) throw new UsageError(`--rate must be requests per second such as 2000/s or 120/m (got ${JSON.stringify(v)})`);
-  return x;
-}
-
-/** --start-at: an ISO 8601 time, or HH:MM[:SS] today in local time → epoch ms. */
-export function parseStartAt(v: string, now = new Date()): number {
-  const hm = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(v.trim());
-  if (hm) {
-    const d = new Date(now);
-    d.setHours(Number(hm[1]), Number(hm[2]), Number(hm[3] ?? 0), 0);
-    if (Number(hm[1]) > 23 || Number(hm[2]) > 59 || Number(hm[3] ?? 0) > 59) throw new UsageError(`--start-at ${v}: not a time of day`);
-    return d.getTime();
-  }
-  const t = /^\d{4}-\d{2}-\d{2}T/.test(v.trim()) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(t)) throw new UsageError(`--start-at must be an ISO 8601 time (2026-12-03T14:00:00Z) or HH:MM[:SS] (got ${JSON.stringify(v)})`);
-  return t;
-}
-
-/** "--web" may come without a port: give it the default before parseArgs sees it. */
-function defaultWebPort(argv: string[]): string[] {
-  const out: string[] = [];
-  argv.forEach((a, i) => {
-    out.push(a);
-    if (a === '--web' && (i + 1 >= argv.length || argv[i + 1]!.startsWith('-'))) out.push('8089');
-  });
-  return out;
-}
+/** What a run gives back: the report, and the statistics and history rows --csv needs (one process). */
+type Outcome = { report: RunReport; runner?: { stats: RequestStats }; historyCsv?: string };
 
 export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<number> {
   if (argv[0] === 'suite') {
@@ -143,42 +90,9 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
     const { runMergeCommand } = await import('./merge-cli.js');
     return runMergeCommand(argv.slice(1), io);
   }
-  argv = defaultWebPort(argv);
-  let values;
+  let values: LoadtestValues;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        host: { type: 'string' },
-        users: { type: 'string', short: 'u' },
-        'spawn-rate': { type: 'string', short: 'r' },
-        duration: { type: 'string', short: 't' },
-        scenario: { type: 'string', default: 'seed' },
-        timeout: { type: 'string' },
-        'stop-timeout': { type: 'string' },
-        'max-requests': { type: 'string' },
-        seed: { type: 'string' },
-        csv: { type: 'string' },
-        'csv-full-history': { type: 'boolean' },
-        html: { type: 'string' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        max: { type: 'boolean' },
-        connections: { type: 'string' },
-        threshold: { type: 'string', multiple: true },
-        rate: { type: 'string' },
-        ramp: { type: 'string' },
-        data: { type: 'string' },
-        'data-order': { type: 'string' },
-        processes: { type: 'string' },
-        'start-at': { type: 'string' },
-        web: { type: 'string' },
-        'web-host': { type: 'string' },
-        insecure: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
+    values = parseLoadtestArgs(argv);
   } catch (err) {
     io.stderr.write(`polarity loadtest: ${(err as Error).message}\n\n${LOADTEST_USAGE}`);
     return 2;
@@ -187,81 +101,32 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
     io.stdout.write(LOADTEST_USAGE);
     return 0;
   }
-  let spec: RunSpec;
-  let thresholds: Threshold[];
-  let processes = 1;
-  let webPort: number | null = null;
+  let plan: LoadtestPlan;
   try {
-    thresholds = (values.threshold ?? []).map(parseThreshold);
-    if (!values.host) throw new UsageError('--host is required, e.g. --host http://127.0.0.1:3000');
-    const max = Boolean(values.max);
-    const open = values.rate !== undefined;
-    if (max && open) throw new UsageError('--max and --rate are two different modes: choose one');
-    if ((max || open) && (values.users || values['spawn-rate'])) throw new UsageError(`--${max ? 'max' : 'rate'} takes --connections, not --users/--spawn-rate`);
-    if (!max && !open && values.connections) throw new UsageError('--connections goes with --max or --rate');
-    if (!open && values.ramp) throw new UsageError('--ramp goes with --rate (users ramp up with --spawn-rate)');
-    const users = max ? positiveNumber(values.connections, '--connections', 64, true) : open ? 1 : positiveNumber(values.users, '--users', 1, true);
-    if (users > 1_000_000) throw new UsageError('--users is limited to 1,000,000');
-    let seed: number | undefined;
-    if (values.seed !== undefined) {
-      seed = Number(values.seed);
-      if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new UsageError('--seed must be a whole number from 0 to 4294967295');
-    }
-    const order = (values['data-order'] ?? 'round-robin') as DataOrder;
-    if (order !== 'round-robin' && order !== 'random') throw new UsageError('--data-order must be round-robin or random');
-    if (values['data-order'] && !values.data) throw new UsageError('--data-order goes with --data');
-    const scenario = loadScenario(values.scenario!, values.data !== undefined);
-    if (usesTexts(scenario) && !values.data) throw new UsageError(`the scenario posts {{text}}: give the texts with --data FILE`);
-    if (values.data && !usesTexts(scenario)) throw new UsageError(`--data: the scenario ${scenario.name} has no {{text}} in any request body`);
-    processes = positiveNumber(values.processes, '--processes', 1, true);
-    if (processes > 64) throw new UsageError('--processes is limited to 64');
-    if (processes > 1 && values.csv) throw new UsageError('--csv is not available with --processes yet: use --json or --html');
-    if (values.web !== undefined) {
-      webPort = Number(values.web);
-      if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) throw new UsageError(`--web takes a port number (got ${JSON.stringify(values.web)})`);
-    }
-    spec = {
-      host: values.host,
-      scenario,
-      users,
-      spawnRate: positiveNumber(values['spawn-rate'], '--spawn-rate', 1),
-      durationS: duration(values.duration, '--duration', 60),
-      timeoutS: duration(values.timeout, '--timeout', 60),
-      stopTimeoutS: duration(values['stop-timeout'], '--stop-timeout', 10),
-      maxRequests: values['max-requests'] === undefined ? null : positiveNumber(values['max-requests'], '--max-requests', 0, true),
-      mode: max ? 'max' : open ? 'rate' : 'users',
-      seed,
-      rate: open
-        ? {
-            perS: parseRate(values.rate!),
-            rampS: values.ramp === undefined ? 0 : duration(values.ramp, '--ramp', 0),
-            connections: positiveNumber(values.connections, '--connections', 1000, true),
-          }
-        : null,
-      data: values.data ? { file: values.data, texts: loadTexts(values.data), order } : null,
-      insecure: Boolean(values.insecure),
-      startAt: values['start-at'] === undefined ? null : parseStartAt(values['start-at']),
-    };
+    plan = loadtestPlan(values);
   } catch (err) {
     return reportUserError(err, 'polarity loadtest', io.stderr, 'Run polarity loadtest --help for the options.');
   }
-  if (spec.startAt != null && !values.quiet) {
-    const wait = spec.startAt - Date.now();
-    io.stderr.write(wait > 0 ? `starting at ${new Date(spec.startAt).toISOString()} (in ${(wait / 1000).toFixed(1)} s)\n` : `warning: --start-at ${values['start-at']} has passed; starting now\n`);
-  }
+  if (plan.spec.startAt != null && !values.quiet) announceStart(plan.spec.startAt, values['start-at']!, io);
+  return runAndReport(plan, values, io);
+}
 
-  let web: LivePage | null = null;
+function announceStart(startAt: number, given: string, io: LoadtestIO): void {
+  const wait = startAt - Date.now();
+  io.stderr.write(wait > 0 ? `starting at ${new Date(startAt).toISOString()} (in ${(wait / 1000).toFixed(1)} s)\n` : `warning: --start-at ${given} has passed; starting now\n`);
+}
+
+/** Runs the load (with its live page, if asked for), writes the reports; answers the exit status. */
+async function runAndReport(plan: LoadtestPlan, values: LoadtestValues, io: LoadtestIO): Promise<number> {
+  const { spec, thresholds } = plan;
+  // The live page's Stop button stops the runner, which only exists once the run has begun.
   let stopRun: (() => void) | null = null;
-  if (webPort !== null) {
+  let web: LivePage | null = null;
+  if (plan.webPort !== null) {
     try {
-      web = await startLivePage({
-        port: webPort,
-        host: values['web-host'],
-        title: `Load test of ${spec.host} — ${spec.scenario.name}`,
-        onStop: () => stopRun?.(),
-      });
+      web = await startLivePage({ port: plan.webPort, host: values['web-host'], title: `Load test of ${spec.host} — ${spec.scenario.name}`, onStop: () => stopRun?.() });
     } catch (err) {
-      io.stderr.write(`polarity loadtest: --web: cannot listen on port ${webPort}: ${(err as Error).message}\n`);
+      io.stderr.write(`polarity loadtest: --web: cannot listen on port ${plan.webPort}: ${(err as Error).message}\n`);
       return 2;
     }
     io.stderr.write(`live page: ${web.url}\n`);
@@ -272,17 +137,24 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
     onSnapshot: web ? (s: Parameters<LivePage['push']>[0]) => web!.push(s) : undefined,
     onRunner: (r: { stop(reason: 'interrupted'): void }) => (stopRun = () => r.stop('interrupted')),
   };
-  let outcome: { report: RunReport; runner?: { stats: RequestStats }; historyCsv?: string };
+  let outcome: Outcome;
   try {
-    outcome = processes > 1 ? await runProcesses(spec, processes, hooks) : await runLoad(spec, hooks);
+    outcome = plan.processes > 1 ? await runProcesses(spec, plan.processes, hooks) : await runLoad(spec, hooks);
   } catch (err) {
     await web?.close();
     return reportUserError(err, 'polarity loadtest', io.stderr);
   }
   const { report } = outcome;
   if (thresholds.length) report.thresholds = evaluateThresholds(report, thresholds);
-  if (values.csv && outcome.runner) {
-    const files = writeCsvFiles(values.csv, outcome.runner.stats, outcome.historyCsv ?? '');
+  writeReports(outcome, values, io);
+  await web?.finish(renderRunHtml(report));
+  return exitStatus(report, thresholds);
+}
+
+/** --csv and --html files, then the result on stdout: the tables, or --json. */
+function writeReports({ report, runner, historyCsv }: Outcome, values: LoadtestValues, io: LoadtestIO): void {
+  if (values.csv && runner) {
+    const files = writeCsvFiles(values.csv, runner.stats, historyCsv ?? '');
     if (!values.quiet) io.stderr.write(`wrote ${files.join(', ')}\n`);
   }
   if (values.html) {
@@ -290,6 +162,4 @@ export async function runLoadtest(argv: string[], io: LoadtestIO): Promise<numbe
     if (!values.quiet) io.stderr.write(`wrote ${values.html}\n`);
   }
   io.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatSummary(report));
-  await web?.finish(renderRunHtml(report));
-  return exitStatus(report, thresholds);
 }
