@@ -7,11 +7,11 @@ import type { LoadtestIO } from './cli.js';
 import { parseDuration } from '../duration.js';
 import { machineInfo } from './report.js';
 import { runLoad } from './run.js';
-import { loadScenario } from './scenario.js';
-import { DEFAULT_SUITE, QUICK_SUITE, runSuite, type SuiteOptions } from './suite.js';
-import { renderSuiteHtml, renderSuiteMarkdown } from './suite-report.js';
+import { loadScenario, type Scenario } from './scenario.js';
+import { DEFAULT_SUITE, QUICK_SUITE, runSuite, type RunFn, type SuiteOptions, type SuiteResult } from './suite.js';
+import { renderSuiteHtml, renderSuiteMarkdown, type SuiteMeta } from './suite-report.js';
 import { resolveTarget } from './target.js';
-import { UserError } from '../user-error.js';
+import { reportUserError, UserError } from '../user-error.js';
 
 export const SUITE_USAGE = `Usage: polarity loadtest suite --host URL [options]
 
@@ -55,29 +55,45 @@ function stamp(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+/** The options as given; throws parseArgs's own error for an unknown option or a missing value. */
+function parseSuiteArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      scenario: { type: 'string', default: 'seed' },
+      quick: { type: 'boolean' },
+      out: { type: 'string' },
+      duration: { type: 'string' },
+      'spawn-rates': { type: 'string' },
+      'start-users': { type: 'string' },
+      'max-users': { type: 'string' },
+      ramp: { type: 'string' },
+      refine: { type: 'string' },
+      pause: { type: 'string' },
+      timeout: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  }).values;
+}
+
+type SuiteValues = ReturnType<typeof parseSuiteArgs>;
+
+/** The search's options, and what every run of it shares. */
+interface SuiteSettings {
+  host: string;
+  opts: SuiteOptions;
+  pauseS: number;
+  timeoutS: number;
+  scenario: Scenario;
+}
+
 export async function runSuiteCommand(argv: string[], io: LoadtestIO): Promise<number> {
-  let values;
+  let values: SuiteValues;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        host: { type: 'string' },
-        scenario: { type: 'string', default: 'seed' },
-        quick: { type: 'boolean' },
-        out: { type: 'string' },
-        duration: { type: 'string' },
-        'spawn-rates': { type: 'string' },
-        'start-users': { type: 'string' },
-        'max-users': { type: 'string' },
-        ramp: { type: 'string' },
-        refine: { type: 'string' },
-        pause: { type: 'string' },
-        timeout: { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
+    values = parseSuiteArgs(argv);
   } catch (err) {
     io.stderr.write(`polarity loadtest suite: ${(err as Error).message}\n\n${SUITE_USAGE}`);
     return 2;
@@ -86,90 +102,23 @@ export async function runSuiteCommand(argv: string[], io: LoadtestIO): Promise<n
     io.stdout.write(SUITE_USAGE);
     return 0;
   }
-  const usage = (msg: string): number => {
-    io.stderr.write(`polarity loadtest suite: ${msg}\nRun polarity loadtest suite --help for the options.\n`);
-    return 2;
-  };
-  if (!values.host) return usage('--host is required, e.g. --host http://127.0.0.1:3000');
-  const preset = values.quick ? QUICK_SUITE : DEFAULT_SUITE;
-  const opts: SuiteOptions = { ...preset, spawnRates: [...preset.spawnRates] };
-  let pauseS = values.quick ? 1 : 3;
-  let timeoutS = 60;
-  let scenario;
+  let settings: SuiteSettings;
   try {
-    const dur = (v: string | undefined, flag: string): number | undefined => {
-      if (v === undefined) return undefined;
-      const s = parseDuration(v, { bareSeconds: true });
-      if (!(s > 0) && flag !== '--pause') throw new UserError(`${flag} must be above 0`);
-      return s;
-    };
-    const int = (v: string | undefined, flag: string, min: number): number | undefined => {
-      if (v === undefined) return undefined;
-      const x = Number(v);
-      if (!Number.isInteger(x) || x < min) throw new UserError(`${flag} must be a whole number >= ${min}`);
-      return x;
-    };
-    opts.durationS = dur(values.duration, '--duration') ?? opts.durationS;
-    opts.rampS = dur(values.ramp, '--ramp') ?? opts.rampS;
-    pauseS = dur(values.pause, '--pause') ?? pauseS;
-    timeoutS = dur(values.timeout, '--timeout') ?? timeoutS;
-    opts.startUsers = int(values['start-users'], '--start-users', 1) ?? opts.startUsers;
-    opts.refineRuns = int(values.refine, '--refine', 0) ?? opts.refineRuns;
-    const fdLimit = openFilesLimit();
-    const explicitMax = int(values['max-users'], '--max-users', 1);
-    opts.maxUsers = explicitMax ?? (fdLimit === null ? opts.maxUsers : Math.min(opts.maxUsers, fdLimit - 100));
-    if (explicitMax !== undefined && fdLimit !== null && explicitMax > fdLimit - 50) {
-      throw new UserError(`--max-users ${explicitMax} needs that many sockets but the open-files limit is ${fdLimit} (raise it with ulimit -n)`);
-    }
-    if (values['spawn-rates'] !== undefined) {
-      opts.spawnRates = values['spawn-rates'].split(',').map((s) => {
-        const x = Number(s.trim());
-        if (!(x > 0)) throw new UserError(`--spawn-rates: ${JSON.stringify(s)} is not a positive number`);
-        return x;
-      });
-    }
-    if (opts.startUsers > opts.maxUsers) opts.startUsers = opts.maxUsers;
-    scenario = loadScenario(values.scenario!);
-    await resolveTarget(values.host);
+    settings = suiteSettings(values);
+    await resolveTarget(settings.host);
   } catch (err) {
-    if (err instanceof UserError) return usage(err.message);
-    throw err;
+    return reportUserError(err, 'polarity loadtest suite', io.stderr, 'Run polarity loadtest suite --help for the options.');
   }
-
   const outDir = values.out ?? `loadtest-suite-${stamp(new Date())}`;
   mkdirSync(outDir, { recursive: true });
   const startedAt = new Date().toISOString();
-  let first = true;
   const log = (line: string): void => {
     if (!values.quiet) io.stderr.write(line + '\n');
   };
-  log(`polarity loadtest suite: ${values.host}, ${opts.durationS}-s runs, writing to ${outDir}/ (Ctrl-C stops and writes what was measured)`);
-  const result = await runSuite(
-    opts,
-    async (req) => {
-      if (!first) await sleep(pauseS * 1000);
-      first = false;
-      // Ctrl-C stops the run in progress cleanly; the search then ends and the report is written.
-      const { report } = await runLoad(
-        {
-          host: values.host!,
-          scenario,
-          users: req.users,
-          spawnRate: req.spawnRate,
-          durationS: req.durationS,
-          timeoutS,
-          stopTimeoutS: Math.min(timeoutS, 10),
-          maxRequests: null,
-          mode: 'users',
-        },
-        { progress: values.quiet ? null : io.stderr, progressLabel: req.purpose },
-      );
-      return report;
-    },
-    log,
-  );
-  const meta = {
-    host: values.host,
+  log(`polarity loadtest suite: ${settings.host}, ${settings.opts.durationS}-s runs, writing to ${outDir}/ (Ctrl-C stops and writes what was measured)`);
+  const result = await runSuite(settings.opts, loadRuns(settings, values.quiet ? null : io.stderr), log);
+  const meta: SuiteMeta = {
+    host: settings.host,
     scenario: values.scenario!,
     quick: Boolean(values.quick),
     startedAt,
@@ -177,10 +126,89 @@ export async function runSuiteCommand(argv: string[], io: LoadtestIO): Promise<n
     machine: machineInfo(),
     command: `polarity loadtest suite ${argv.join(' ')}`,
   };
+  io.stdout.write(writeSuiteReport(outDir, result, meta));
+  return result.interrupted ? 130 : 0;
+}
+
+function suiteSettings(values: SuiteValues): SuiteSettings {
+  if (!values.host) throw new UserError('--host is required, e.g. --host http://127.0.0.1:3000');
+  const preset = values.quick ? QUICK_SUITE : DEFAULT_SUITE;
+  const opts: SuiteOptions = { ...preset, spawnRates: [...preset.spawnRates] };
+  opts.durationS = optionalDuration(values.duration, '--duration') ?? opts.durationS;
+  opts.rampS = optionalDuration(values.ramp, '--ramp') ?? opts.rampS;
+  const pauseS = optionalDuration(values.pause, '--pause') ?? (values.quick ? 1 : 3);
+  const timeoutS = optionalDuration(values.timeout, '--timeout') ?? 60;
+  opts.startUsers = optionalWholeNumber(values['start-users'], '--start-users', 1) ?? opts.startUsers;
+  opts.refineRuns = optionalWholeNumber(values.refine, '--refine', 0) ?? opts.refineRuns;
+  opts.maxUsers = userCap(values['max-users'], opts.maxUsers);
+  if (values['spawn-rates'] !== undefined) opts.spawnRates = spawnRates(values['spawn-rates']);
+  if (opts.startUsers > opts.maxUsers) opts.startUsers = opts.maxUsers;
+  return { host: values.host, opts, pauseS, timeoutS, scenario: loadScenario(values.scenario!) };
+}
+
+function optionalDuration(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const s = parseDuration(v, { bareSeconds: true });
+  // --pause 0 is allowed: runs back to back.
+  if (!(s > 0) && flag !== '--pause') throw new UserError(`${flag} must be above 0`);
+  return s;
+}
+
+function optionalWholeNumber(v: string | undefined, flag: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < min) throw new UserError(`${flag} must be a whole number >= ${min}`);
+  return x;
+}
+
+/** --max-users, else the preset's cap: either under the open-files limit, since every user holds a socket. */
+function userCap(v: string | undefined, presetMax: number): number {
+  const fdLimit = openFilesLimit();
+  const explicitMax = optionalWholeNumber(v, '--max-users', 1);
+  if (explicitMax !== undefined && fdLimit !== null && explicitMax > fdLimit - 50) {
+    throw new UserError(`--max-users ${explicitMax} needs that many sockets but the open-files limit is ${fdLimit} (raise it with ulimit -n)`);
+  }
+  return explicitMax ?? (fdLimit === null ? presetMax : Math.min(presetMax, fdLimit - 100));
+}
+
+function spawnRates(v: string): number[] {
+  return v.split(',').map((s) => {
+    const x = Number(s.trim());
+    if (!(x > 0)) throw new UserError(`--spawn-rates: ${JSON.stringify(s)} is not a positive number`);
+    return x;
+  });
+}
+
+/** The search's runs, made for real: one load test each, after a pause that lets the server settle. */
+function loadRuns(s: SuiteSettings, progress: NodeJS.WritableStream | null): RunFn {
+  let first = true;
+  return async (req) => {
+    if (!first) await sleep(s.pauseS * 1000);
+    first = false;
+    // Ctrl-C stops the run in progress cleanly; the search then ends and the report is written.
+    const { report } = await runLoad(
+      {
+        host: s.host,
+        scenario: s.scenario,
+        users: req.users,
+        spawnRate: req.spawnRate,
+        durationS: req.durationS,
+        timeoutS: s.timeoutS,
+        stopTimeoutS: Math.min(s.timeoutS, 10),
+        maxRequests: null,
+        mode: 'users',
+      },
+      { progress, progressLabel: req.purpose },
+    );
+    return report;
+  };
+}
+
+/** Writes report.md, report.html and suite.json into outDir; answers the summary for stdout. */
+function writeSuiteReport(outDir: string, result: SuiteResult, meta: SuiteMeta): string {
   const md = renderSuiteMarkdown(result, meta);
   writeFileSync(join(outDir, 'report.md'), md);
   writeFileSync(join(outDir, 'report.html'), renderSuiteHtml(result, meta, md));
   writeFileSync(join(outDir, 'suite.json'), JSON.stringify({ meta, ...result }, null, 2) + '\n');
-  io.stdout.write(md.split('\n## Every run')[0]! + `\nReport: ${join(outDir, 'report.md')}, ${join(outDir, 'report.html')}, ${join(outDir, 'suite.json')}\n`);
-  return result.interrupted ? 130 : 0;
+  return md.split('\n## Every run')[0]! + `\nReport: ${join(outDir, 'report.md')}, ${join(outDir, 'report.html')}, ${join(outDir, 'suite.json')}\n`;
 }
