@@ -77,9 +77,28 @@ export const QUICK_SUITE: SuiteOptions = {
   cpuLimitPercent: 90,
 };
 
+type Exec = (req: SuiteRunRequest) => Promise<SuiteRun>;
+type Peak = SuiteResult['peaks'][number];
+
 export async function runSuite(opts: SuiteOptions, run: RunFn, log: (line: string) => void = () => {}): Promise<SuiteResult> {
   const runs: SuiteRun[] = [];
-  const exec = async (req: SuiteRunRequest): Promise<SuiteRun> => {
+  const exec = recordedRuns(opts, run, log, runs);
+  // Filled in as the search goes, so that an interrupted suite still answers with what it found.
+  const maxRps: SuiteResult['maxRps'] = { run: null, limitedBy: 'max-users' };
+  const peaks: Peak[] = [];
+  try {
+    await searchMaxRps(opts, exec, maxRps);
+    for (const rate of opts.spawnRates) peaks.push(await searchPeak(rate, opts, exec));
+  } catch (err) {
+    if (!(err instanceof SuiteStopped)) throw err;
+    return { options: opts, runs, maxRps: { run: maxRps.run, limitedBy: 'interrupted' }, peaks, interrupted: true };
+  }
+  return { options: opts, runs, maxRps, peaks, interrupted: false };
+}
+
+/** Makes each run, numbers it and keeps it in `runs`; a run stopped by Ctrl-C ends the search. */
+function recordedRuns(opts: SuiteOptions, run: RunFn, log: (line: string) => void, runs: SuiteRun[]): Exec {
+  return async (req) => {
     const report = await run(req);
     const loadTesterSaturated = report.loadGenerator.cpuPercent > opts.cpuLimitPercent;
     const r: SuiteRun = { ...req, index: runs.length + 1, report, clean: report.failures === 0 && report.requests > 0, loadTesterSaturated };
@@ -92,95 +111,90 @@ export async function runSuite(opts: SuiteOptions, run: RunFn, log: (line: strin
     );
     return r;
   };
-  const rpsSpawn = (users: number): number => Math.max(1, Math.ceil(users / opts.rampS));
-  const better = (a: SuiteRun | null, b: SuiteRun): SuiteRun => (a === null || b.report.avgRps > a.report.avgRps ? b : a);
+}
 
-  let best: SuiteRun | null = null;
-  let limitedBy: RpsLimit = 'max-users';
-  const peaks: SuiteResult['peaks'] = [];
-  try {
-    // 1. Highest average RPS with 0% failures.
-    let failingUsers: number | null = null;
-    let users = Math.min(opts.startUsers, opts.maxUsers);
-    for (;;) {
-      const r = await exec({ purpose: 'max-rps', users, spawnRate: rpsSpawn(users), durationS: opts.durationS });
-      if (r.loadTesterSaturated) {
-        if (r.clean) best = better(best, r);
-        limitedBy = 'load-tester-cpu';
-        break;
-      }
-      if (!r.clean) {
-        failingUsers = users;
-        limitedBy = 'failures';
-        break;
-      }
-      const previous = best;
-      best = better(best, r);
-      if (previous !== null && r.report.avgRps < previous.report.avgRps * 1.05) {
-        limitedBy = 'server-saturated';
-        break;
-      }
-      if (users >= opts.maxUsers) {
-        limitedBy = 'max-users';
-        break;
-      }
-      users = Math.min(users * 2, opts.maxUsers);
-    }
-    if (failingUsers !== null) {
-      let low = best?.users ?? 0;
-      let high = failingUsers;
-      for (let i = 0; i < opts.refineRuns && high - low > 1; i++) {
-        const mid = Math.max(1, Math.round((low + high) / 2));
-        if (mid === low || mid === high) break;
-        const r = await exec({ purpose: 'max-rps-refine', users: mid, spawnRate: rpsSpawn(mid), durationS: opts.durationS });
-        if (r.clean && !r.loadTesterSaturated) {
-          low = mid;
-          best = better(best, r);
-        } else high = mid;
-      }
-    }
-    if (best === null) limitedBy = 'none-clean';
+function rpsSpawnRate(opts: SuiteOptions, users: number): number {
+  return Math.max(1, Math.ceil(users / opts.rampS));
+}
 
-    // 2. Peak concurrency with 0% failures at each spawn rate.
-    for (const rate of opts.spawnRates) {
-      const target = Math.min(Math.round(rate * opts.durationS), opts.maxUsers);
-      const probe = await exec({ purpose: 'peak-probe', users: target, spawnRate: rate, durationS: opts.durationS });
-      if (probe.loadTesterSaturated && probe.clean) {
-        peaks.push({ spawnRate: rate, peakUsers: probe.report.peakUsers, run: probe, limitedBy: 'load-tester-cpu', probe });
-        continue;
-      }
-      if (probe.clean) {
-        const reachedTarget = probe.report.peakUsers >= target;
-        const limit: PeakLimit = reachedTarget && target === opts.maxUsers ? 'max-users' : 'ramp';
-        peaks.push({ spawnRate: rate, peakUsers: probe.report.peakUsers, run: probe, limitedBy: limit, probe });
-        continue;
-      }
-      // The users in the last second without a failure; then verify that count on its own.
-      let candidate = 0;
-      for (const s of probe.report.history) {
-        if (s.failures > 0) break;
-        candidate = s.users;
-      }
-      let found: SuiteRun | null = null;
-      for (let i = 0; i <= opts.refineRuns && candidate >= 1; i++) {
-        const r = await exec({ purpose: 'peak-verify', users: candidate, spawnRate: rate, durationS: opts.durationS });
-        if (r.clean && !r.loadTesterSaturated) {
-          found = r;
-          break;
-        }
-        candidate = Math.floor(candidate / 2);
-      }
-      peaks.push({
-        spawnRate: rate,
-        peakUsers: found?.report.peakUsers ?? 0,
-        run: found,
-        limitedBy: found ? 'failures' : 'none-clean',
-        probe,
-      });
+function better(a: SuiteRun | null, b: SuiteRun): SuiteRun {
+  return a === null || b.report.avgRps > a.report.avgRps ? b : a;
+}
+
+/** 1. Highest average RPS with 0% failures. */
+async function searchMaxRps(opts: SuiteOptions, exec: Exec, found: SuiteResult['maxRps']): Promise<void> {
+  const failingUsers = await doubleUsers(opts, exec, found);
+  if (failingUsers !== null) await bisectUsers(opts, exec, found, failingUsers);
+  if (found.run === null) found.limitedBy = 'none-clean';
+}
+
+/** Doubles the users until something limits them; answers the user count that failed, if that was it. */
+async function doubleUsers(opts: SuiteOptions, exec: Exec, found: SuiteResult['maxRps']): Promise<number | null> {
+  let users = Math.min(opts.startUsers, opts.maxUsers);
+  for (;;) {
+    const r = await exec({ purpose: 'max-rps', users, spawnRate: rpsSpawnRate(opts, users), durationS: opts.durationS });
+    if (r.loadTesterSaturated) {
+      if (r.clean) found.run = better(found.run, r);
+      found.limitedBy = 'load-tester-cpu';
+      return null;
     }
-  } catch (err) {
-    if (!(err instanceof SuiteStopped)) throw err;
-    return { options: opts, runs, maxRps: { run: best, limitedBy: 'interrupted' }, peaks, interrupted: true };
+    if (!r.clean) {
+      found.limitedBy = 'failures';
+      return users;
+    }
+    const previous = found.run;
+    found.run = better(previous, r);
+    if (previous !== null && r.report.avgRps < previous.report.avgRps * 1.05) {
+      found.limitedBy = 'server-saturated';
+      return null;
+    }
+    if (users >= opts.maxUsers) {
+      found.limitedBy = 'max-users';
+      return null;
+    }
+    users = Math.min(users * 2, opts.maxUsers);
   }
-  return { options: opts, runs, maxRps: { run: best, limitedBy }, peaks, interrupted: false };
+}
+
+/** A few runs between the last clean user count and the failing one. */
+async function bisectUsers(opts: SuiteOptions, exec: Exec, found: SuiteResult['maxRps'], failingUsers: number): Promise<void> {
+  let low = found.run?.users ?? 0;
+  let high = failingUsers;
+  for (let i = 0; i < opts.refineRuns && high - low > 1; i++) {
+    const mid = Math.max(1, Math.round((low + high) / 2));
+    if (mid === low || mid === high) break;
+    const r = await exec({ purpose: 'max-rps-refine', users: mid, spawnRate: rpsSpawnRate(opts, mid), durationS: opts.durationS });
+    if (r.clean && !r.loadTesterSaturated) {
+      low = mid;
+      found.run = better(found.run, r);
+    } else high = mid;
+  }
+}
+
+/** 2. Peak concurrency with 0% failures at one spawn rate. */
+async function searchPeak(rate: number, opts: SuiteOptions, exec: Exec): Promise<Peak> {
+  const target = Math.min(Math.round(rate * opts.durationS), opts.maxUsers);
+  const probe = await exec({ purpose: 'peak-probe', users: target, spawnRate: rate, durationS: opts.durationS });
+  if (probe.clean) {
+    const reachedCap = probe.report.peakUsers >= target && target === opts.maxUsers;
+    const limit: PeakLimit = probe.loadTesterSaturated ? 'load-tester-cpu' : reachedCap ? 'max-users' : 'ramp';
+    return { spawnRate: rate, peakUsers: probe.report.peakUsers, run: probe, limitedBy: limit, probe };
+  }
+  const found = await verifyPeak(rate, probe, opts, exec);
+  return { spawnRate: rate, peakUsers: found?.report.peakUsers ?? 0, run: found, limitedBy: found ? 'failures' : 'none-clean', probe };
+}
+
+/** The users in the last second of the probe without a failure, run again on their own, halving on failure. */
+async function verifyPeak(rate: number, probe: SuiteRun, opts: SuiteOptions, exec: Exec): Promise<SuiteRun | null> {
+  let candidate = 0;
+  for (const s of probe.report.history) {
+    if (s.failures > 0) break;
+    candidate = s.users;
+  }
+  for (let i = 0; i <= opts.refineRuns && candidate >= 1; i++) {
+    const r = await exec({ purpose: 'peak-verify', users: candidate, spawnRate: rate, durationS: opts.durationS });
+    if (r.clean && !r.loadTesterSaturated) return r;
+    candidate = Math.floor(candidate / 2);
+  }
+  return null;
 }
