@@ -6,7 +6,7 @@
 // the average RPS is all requests over (last request − earliest start). The per-second history is
 // added second by second; its window percentiles are the highest of the runs' (an upper bound).
 import { PERCENTILES, PERCENTILE_LABELS, medianFromBuckets, percentileFromBuckets } from './stats.js';
-import type { EntryReport, RunReport, Sample } from './report.js';
+import type { EntryReport, LoadGeneratorInfo, OpenModelInfo, RunParameters, RunReport, Sample } from './report.js';
 import { UserError } from '../user-error.js';
 
 export class MergeError extends UserError {}
@@ -99,19 +99,67 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
   const lasts = reports.map((r) => r.lastRequestTime).filter((x): x is number => x !== null);
   const last = lasts.length ? Math.max(...lasts) : null;
   const span = last === null ? 0 : last - start;
-  const groups = new Map<string, EntryReport[]>();
-  for (const r of reports)
-    for (const e of r.entries) {
-      const k = `${e.name}\u0000${e.method}`;
-      (groups.get(k) ?? groups.set(k, []).get(k)!).push(e);
-    }
-  const entries = [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => mergeEntries(groups.get(k)!, groups.get(k)![0]!.method, groups.get(k)![0]!.name, span));
   const aggregated = mergeEntries(
     reports.map((r) => r.aggregated),
     '',
     'Aggregated',
     span,
   );
+  const history = mergeHistory(reports, start);
+  const first = reports[0]!;
+  const opens = reports.map((r) => r.openModel).filter((o) => o != null);
+  return {
+    ...first,
+    parameters: mergeParameters(reports),
+    startedAt: new Date(start * 1000).toISOString(),
+    endedAt: new Date(maxOf(reports, (r) => Date.parse(r.endedAt))).toISOString(),
+    durationS: span,
+    stopReason: reports.find((r) => r.stopReason !== 'duration')?.stopReason ?? first.stopReason,
+    peakUsers: history.length
+      ? Math.max(
+          ...history.map((s) => s.users),
+          maxOf(reports, (r) => r.peakUsers),
+        )
+      : sumOf(reports, (r) => r.peakUsers),
+    requests: aggregated.requests,
+    failures: aggregated.failures,
+    failRatio: aggregated.requests ? aggregated.failures / aggregated.requests : aggregated.failures ? 1 : 0,
+    avgRps: aggregated.rps,
+    currentRps: sumOf(reports, (r) => r.currentRps),
+    entries: mergeEndpoints(reports, span),
+    aggregated,
+    failureList: mergeFailureList(reports),
+    history,
+    loadGenerator: mergeLoadGenerators(reports),
+    startTime: start,
+    lastRequestTime: last,
+    ...(opens.length ? { openModel: mergeOpenModels(opens) } : {}),
+    thresholds: undefined,
+    mergedFrom: sumOf(reports, (r) => r.mergedFrom ?? 1),
+  };
+}
+
+function sumOf(reports: readonly RunReport[], f: (r: RunReport) => number): number {
+  return reports.reduce((a, r) => a + f(r), 0);
+}
+
+function maxOf(reports: readonly RunReport[], f: (r: RunReport) => number): number {
+  return Math.max(...reports.map(f));
+}
+
+/** One entry per endpoint (name and method), in the order of their names. */
+function mergeEndpoints(reports: readonly RunReport[], spanS: number): EntryReport[] {
+  const groups = new Map<string, EntryReport[]>();
+  for (const r of reports)
+    for (const e of r.entries) {
+      const k = `${e.name}\u0000${e.method}`;
+      (groups.get(k) ?? groups.set(k, []).get(k)!).push(e);
+    }
+  return [...groups.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => mergeEntries(groups.get(k)!, groups.get(k)![0]!.method, groups.get(k)![0]!.name, spanS));
+}
+
+/** The same failure (endpoint and error) on several runs: one row, its occurrences added. */
+function mergeFailureList(reports: readonly RunReport[]): RunReport['failureList'] {
   const failures = new Map<string, RunReport['failureList'][number]>();
   for (const r of reports)
     for (const f of r.failureList) {
@@ -120,64 +168,42 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
       if (m) m.occurrences += f.occurrences;
       else failures.set(k, { ...f });
     }
-  const history = mergeHistory(reports, start);
+  return [...failures.values()];
+}
+
+/** The load the runs made together: users, spawn rates, request bounds and open-model rates add up. */
+function mergeParameters(reports: readonly RunReport[]): RunParameters {
   const first = reports[0]!;
-  const sum = (f: (r: RunReport) => number): number => reports.reduce((a, r) => a + f(r), 0);
-  const maxOf = (f: (r: RunReport) => number): number => Math.max(...reports.map(f));
-  const opens = reports.map((r) => r.openModel).filter((o) => o != null);
-  const eld = (k: 'p50' | 'p99' | 'max') => maxOf((r) => r.loadGenerator.eventLoopDelayMs[k]);
   const rates = reports.map((r) => r.parameters.rate).filter((x) => x != null);
   return {
-    ...first,
-    parameters: {
-      ...first.parameters,
-      users: sum((r) => r.parameters.users),
-      spawnRate: sum((r) => r.parameters.spawnRate),
-      maxRequests: reports.every((r) => r.parameters.maxRequests !== null) ? sum((r) => r.parameters.maxRequests!) : null,
-      ...(rates.length ? { rate: { perS: rates.reduce((a, x) => a + x.perS, 0), rampS: rates[0]!.rampS, connections: rates.reduce((a, x) => a + x.connections, 0) } } : {}),
-    },
-    startedAt: new Date(start * 1000).toISOString(),
-    endedAt: new Date(maxOf((r) => Date.parse(r.endedAt))).toISOString(),
-    durationS: span,
-    stopReason: reports.find((r) => r.stopReason !== 'duration')?.stopReason ?? first.stopReason,
-    peakUsers: history.length
-      ? Math.max(
-          ...history.map((s) => s.users),
-          maxOf((r) => r.peakUsers),
-        )
-      : sum((r) => r.peakUsers),
-    requests: aggregated.requests,
-    failures: aggregated.failures,
-    failRatio: aggregated.requests ? aggregated.failures / aggregated.requests : aggregated.failures ? 1 : 0,
-    avgRps: aggregated.rps,
-    currentRps: sum((r) => r.currentRps),
-    entries,
-    aggregated,
-    failureList: [...failures.values()],
-    history,
-    loadGenerator: {
-      cpuUserS: sum((r) => r.loadGenerator.cpuUserS),
-      cpuSystemS: sum((r) => r.loadGenerator.cpuSystemS),
-      cpuPercent: sum((r) => r.loadGenerator.cpuPercent),
-      eventLoopDelayMs: { p50: eld('p50'), p99: eld('p99'), max: eld('max') },
-      eventLoopDelayAfterRampMs: null,
-      requestsSent: sum((r) => r.loadGenerator.requestsSent),
-      abandoned: sum((r) => r.loadGenerator.abandoned),
-    },
-    startTime: start,
-    lastRequestTime: last,
-    ...(opens.length
-      ? {
-          openModel: {
-            intended: opens.reduce((a, o) => a + o.intended, 0),
-            late: opens.reduce((a, o) => a + o.late, 0),
-            unsent: opens.reduce((a, o) => a + o.unsent, 0),
-            lateAfterMs: opens[0]!.lateAfterMs,
-            maxLagMs: Math.max(...opens.map((o) => o.maxLagMs)),
-          },
-        }
-      : {}),
-    thresholds: undefined,
-    mergedFrom: sum((r) => r.mergedFrom ?? 1),
+    ...first.parameters,
+    users: sumOf(reports, (r) => r.parameters.users),
+    spawnRate: sumOf(reports, (r) => r.parameters.spawnRate),
+    maxRequests: reports.every((r) => r.parameters.maxRequests !== null) ? sumOf(reports, (r) => r.parameters.maxRequests!) : null,
+    ...(rates.length ? { rate: { perS: rates.reduce((a, x) => a + x.perS, 0), rampS: rates[0]!.rampS, connections: rates.reduce((a, x) => a + x.connections, 0) } } : {}),
+  };
+}
+
+/** CPU and requests add up; the event-loop delay is the worst of the runs'. */
+function mergeLoadGenerators(reports: readonly RunReport[]): LoadGeneratorInfo {
+  const eld = (k: 'p50' | 'p99' | 'max') => maxOf(reports, (r) => r.loadGenerator.eventLoopDelayMs[k]);
+  return {
+    cpuUserS: sumOf(reports, (r) => r.loadGenerator.cpuUserS),
+    cpuSystemS: sumOf(reports, (r) => r.loadGenerator.cpuSystemS),
+    cpuPercent: sumOf(reports, (r) => r.loadGenerator.cpuPercent),
+    eventLoopDelayMs: { p50: eld('p50'), p99: eld('p99'), max: eld('max') },
+    eventLoopDelayAfterRampMs: null,
+    requestsSent: sumOf(reports, (r) => r.loadGenerator.requestsSent),
+    abandoned: sumOf(reports, (r) => r.loadGenerator.abandoned),
+  };
+}
+
+function mergeOpenModels(opens: readonly OpenModelInfo[]): OpenModelInfo {
+  return {
+    intended: opens.reduce((a, o) => a + o.intended, 0),
+    late: opens.reduce((a, o) => a + o.late, 0),
+    unsent: opens.reduce((a, o) => a + o.unsent, 0),
+    lateAfterMs: opens[0]!.lateAfterMs,
+    maxLagMs: Math.max(...opens.map((o) => o.maxLagMs)),
   };
 }
