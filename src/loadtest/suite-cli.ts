@@ -148,7 +148,12 @@ function suiteSettings(values: SuiteValues): SuiteSettings {
 
 function optionalDuration(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  const s = parseDuration(v, { bareSeconds: true });
+  let s: number;
+  try {
+    s = parseDuration(v, { bareSeconds: true });
+  } catch (err) {
+    throw new UserError(`${flag}: ${(err as Error).message}`);
+  }
   // --pause 0 is allowed: runs back to back.
   if (!(s > 0) && flag !== '--pause') throw new UserError(`${flag} must be above 0`);
   return s;

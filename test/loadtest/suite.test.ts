@@ -1,11 +1,13 @@
 // The suite's search, with a modelled server instead of the network: where it stops, what it
 // answers and why, and what its report says.
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import type { RunReport } from '../../src/loadtest/report.js';
 import { loadScenario } from '../../src/loadtest/scenario.js';
 import { QUICK_SUITE, runSuite, type SuiteOptions, type SuiteRunRequest } from '../../src/loadtest/suite.js';
 import { renderSuiteHtml, renderSuiteMarkdown } from '../../src/loadtest/suite-report.js';
+import { runSuiteCommand } from '../../src/loadtest/suite-cli.js';
 
 /** A server that serves users/3 RPS up to `capacity`, and fails once more than `failAbove` users are on. */
 function model(capacity: number, failAbove: number, cpuPerUser = 0.001) {
@@ -128,4 +130,27 @@ test('the report states both answers, their limits, every run with its command, 
   const html = renderSuiteHtml(res, meta, md);
   assert.match(html, /<table>/);
   assert.doesNotMatch(html, /<script|\ssrc=/);
+});
+
+/** A stream that keeps what is written to it. */
+function sink(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+test('a bad duration on the suite command line is a usage error (one line, exit 2), not a crash', async () => {
+  for (const flag of ['--duration', '--ramp', '--pause', '--timeout']) {
+    const [out, err] = [sink(), sink()];
+    const code = await runSuiteCommand(['--host', 'http://127.0.0.1:9', flag, 'abc'], { stdout: out.stream, stderr: err.stream });
+    assert.equal(code, 2, `${flag}: ${err.text()}`);
+    assert.match(err.text(), new RegExp(`^polarity loadtest suite: ${flag}: `), flag);
+    assert.doesNotMatch(err.text(), /\n\s+at /, `${flag}: no stack trace`);
+    assert.equal(out.text(), '');
+  }
 });
