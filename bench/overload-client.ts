@@ -17,6 +17,8 @@ const DEADLINE_S = 60;
 
 interface Outcome {
   status: number; // 0: connection error or timeout
+  /** the failure as the load tester reports it, when not a 200 */
+  error?: string;
   ms: number;
   id?: number;
   text: string;
@@ -66,7 +68,7 @@ process.stdout.write(JSON.stringify({ outcomes, maxOpen: mostOpen(), timedOut: r
 function outcome(r: ResponseRecord): Outcome {
   let id: number | undefined;
   if (r.status === 200) id = (JSON.parse(r.body!) as { id: number }).id;
-  return { status: r.status, ms: r.responseTimeMs, text: r.request.tag as string, ...(id === undefined ? {} : { id }) };
+  return { status: r.status, ms: r.responseTimeMs, text: r.request.tag as string, ...(id === undefined ? {} : { id }), ...(r.error === null || r.status === 503 ? {} : { error: r.error }) };
 }
 
 /** The most connections open at once: each user that got an answer, from its first send to its last response. */

@@ -37,6 +37,7 @@ const PORT = 18300;
 
 interface Outcome {
   status: number;
+  error?: string;
   ms: number;
   id?: number;
   text: string;
@@ -136,6 +137,18 @@ const later = (os: Outcome[]) =>
     .map((o) => o.ms)
     .sort((a, b) => a - b);
 const [okLaterMs, shedLaterMs] = [later(ok), later(shed)];
+/** "n × error, …", most frequent first. */
+function tally(os: Outcome[]): string {
+  const counts = new Map<string, number>();
+  for (const o of os) {
+    const kind = o.error ?? `status ${o.status}`;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([e, n]) => `${n} × \`${e}\``)
+    .join(', ');
+}
 const mb = (b: number) => (b / 2 ** 20).toFixed(0);
 
 const lines = [
@@ -152,7 +165,7 @@ const lines = [
   `| most connections in use at once (sum over clients; from a connection's first send, connect included, to its last answer) | ${results.reduce((a, r) => a + r.maxOpen, 0)} |`,
   `| answered 200 (stored) | ${ok.length} |`,
   `| shed with 503 + Retry-After | ${shed.length} |`,
-  `| other outcomes (connection errors, timeouts, other statuses) | ${other.length} |`,
+  `| other outcomes (connection errors, timeouts, other statuses) | ${other.length}${other.length ? ': ' + tally(other) : ''} |`,
   `| 200 latency p50 / p99 / max (a connection's first request includes its connect) | ${percentile(okMs, 0.5).toFixed(0)} / ${percentile(okMs, 0.99).toFixed(0)} / ${(okMs.at(-1) ?? NaN).toFixed(0)} ms |`,
   `| 503 latency p50 / p99 / max (the same) | ${percentile(shedMs, 0.5).toFixed(0)} / ${percentile(shedMs, 0.99).toFixed(0)} / ${(shedMs.at(-1) ?? NaN).toFixed(0)} ms |`,
   `| 200 / 503 latency p50 / p99, later requests only (no connect: ${okLaterMs.length} / ${shedLaterMs.length}) | ${percentile(okLaterMs, 0.5).toFixed(0)} / ${percentile(okLaterMs, 0.99).toFixed(0)} ms, ${percentile(shedLaterMs, 0.5).toFixed(0)} / ${percentile(shedLaterMs, 0.99).toFixed(0)} ms |`,
