@@ -84,10 +84,32 @@ export function headline(r: RunReport): string {
     `${r.failures} failures (${(r.failRatio * 100).toFixed(2)}%)`,
     `peak ${r.peakUsers} users`,
     `median ${int(r.aggregated.median)} ms, p95 ${int(r.aggregated.percentiles['95%'] ?? 0)} ms, p99 ${int(r.aggregated.percentiles['99%'] ?? 0)} ms`,
-    `load tester CPU ${lg.cpuPercent.toFixed(0)}% of one core`,
+    loadTesterCpu(r),
   ];
   let s = parts.join('; ');
   if (lg.abandoned) s += `; ${lg.abandoned} requests still in flight at the stop timeout were dropped`;
-  if (lg.cpuPercent > 90) s += '\nwarning: the load tester used over 90% of a core; its figures may be limited by itself, not by the server';
-  return s;
+  return s + cpuAdvice(r);
+}
+
+/** A merged run's CPU is the sum of its processes' (or machines'); the 90% rule is about one of them. */
+function perProcessCpu(r: RunReport): number {
+  return r.loadGenerator.cpuPercent / Math.max(1, r.mergedFrom ?? 1);
+}
+
+function loadTesterCpu(r: RunReport): string {
+  const n = r.mergedFrom ?? 1;
+  const total = `load tester CPU ${r.loadGenerator.cpuPercent.toFixed(0)}% of one core`;
+  if (n <= 1) return total;
+  return `${total} (${n} ${r.parameters.processes === n ? 'processes' : 'runs merged'}, ${perProcessCpu(r).toFixed(0)}% each on average)`;
+}
+
+function cpuAdvice(r: RunReport): string {
+  const each = perProcessCpu(r);
+  if (each > 90) return '\nwarning: the load tester used over 90% of a core per process; its figures may be limited by itself, not by the server';
+  // Measured (bench/results/loadtest-processes.md): below a core, splitting the load costs 36–56% more
+  // CPU per request, so a split run that one process could have carried says so.
+  if (r.parameters.processes !== undefined && r.parameters.processes > 1 && each * r.parameters.processes < 90) {
+    return `\nnote: one process would have carried this load (${(each * r.parameters.processes).toFixed(0)}% of a core in all) at less CPU per request; --processes pays off when one process nears a full core`;
+  }
+  return '';
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runLoadtest } from '../../src/loadtest/cli.js';
 import { mergeReports, MergeError } from '../../src/loadtest/merge.js';
+import { headline } from '../../src/loadtest/text-report.js';
 import { runProcesses, splitSpec } from '../../src/loadtest/processes.js';
 import { createRandom } from '../../src/loadtest/prng.js';
 import type { RunSpec } from '../../src/loadtest/run.js';
@@ -181,4 +182,28 @@ test('polarity loadtest merge a.json b.json --html: one report, thresholds appli
   writeFileSync(join(dir, 'bad.json'), '{"tool": "locust"}');
   assert.equal(await runLoadtest(['merge', files[0]!, join(dir, 'bad.json')], { stdout: sink().stream, stderr: err.stream }), 2);
   assert.match(err.text(), /result 2 is not a polarity loadtest --json result/);
+});
+
+test('a merged run states its CPU per process: the 90% warning is per process, and a split one process could carry is pointed out', () => {
+  const part = (cpuPercent: number) => {
+    const r = reportFromLogs(logs(3).slice(0, 100));
+    r.loadGenerator = { ...r.loadGenerator, cpuPercent };
+    return r;
+  };
+  const asProcesses = (each: number, n: number) => {
+    const m = mergeReports(Array.from({ length: n }, () => part(each)));
+    m.parameters = { ...m.parameters, processes: n };
+    return headline(m);
+  };
+  // Two processes at 60% each: 120% in all, but neither is near a core, and one would not have been.
+  const busy = asProcesses(60, 2);
+  assert.match(busy, /load tester CPU 120% of one core \(2 processes, 60% each on average\)/);
+  assert.doesNotMatch(busy, /warning|note:/);
+  // Two at 95% each: each is near a core.
+  assert.match(asProcesses(95, 2), /\nwarning: the load tester used over 90% of a core per process/);
+  // Two at 20% each: 40% in all, one process would have done it.
+  assert.match(asProcesses(20, 2), /\nnote: one process would have carried this load \(40% of a core in all\)/);
+  // One process: no merge wording; the warning as before.
+  assert.match(headline(part(95)), /load tester CPU 95% of one core\nwarning: .* over 90% of a core per process/);
+  assert.doesNotMatch(headline(part(40)), /warning|note:|each on average/);
 });
