@@ -19,14 +19,18 @@ function positiveNumber(v: string | undefined, flag: string, fallback: number, i
   return x;
 }
 
-function duration(v: string | undefined, flag: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  let s: number;
+/** A duration flag's seconds (a bare number is seconds); a malformed one is the user's mistake, not a crash. */
+export function flagSeconds(v: string, flag: string): number {
   try {
-    s = parseDuration(v, { bareSeconds: true });
+    return parseDuration(v, { bareSeconds: true });
   } catch (err) {
     throw new UsageError(`${flag}: ${(err as Error).message}`);
   }
+}
+
+function duration(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const s = flagSeconds(v, flag);
   if (!(s > 0)) throw new UsageError(`${flag} must be above 0`);
   return s;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { LoadtestIO } from './cli.js';
-import { parseDuration } from '../duration.js';
+import { flagSeconds } from './cli-options.js';
 import { machineInfo } from './report.js';
 import { runLoad } from './run.js';
 import { loadScenario, type Scenario } from './scenario.js';
@@ -148,12 +148,7 @@ function suiteSettings(values: SuiteValues): SuiteSettings {
 
 function optionalDuration(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  let s: number;
-  try {
-    s = parseDuration(v, { bareSeconds: true });
-  } catch (err) {
-    throw new UserError(`${flag}: ${(err as Error).message}`);
-  }
+  const s = flagSeconds(v, flag);
   // --pause 0 is allowed: runs back to back.
   if (!(s > 0) && flag !== '--pause') throw new UserError(`${flag} must be above 0`);
   return s;
