@@ -96,20 +96,24 @@ function perProcessCpu(r: RunReport): number {
   return r.loadGenerator.cpuPercent / Math.max(1, r.mergedFrom ?? 1);
 }
 
+/** One run split over --processes N (not runs of several machines merged afterwards). */
+function isSplitRun(r: RunReport): boolean {
+  return (r.mergedFrom ?? 1) > 1 && r.parameters.processes === r.mergedFrom;
+}
+
 function loadTesterCpu(r: RunReport): string {
-  const n = r.mergedFrom ?? 1;
   const total = `load tester CPU ${r.loadGenerator.cpuPercent.toFixed(0)}% of one core`;
-  if (n <= 1) return total;
-  return `${total} (${n} ${r.parameters.processes === n ? 'processes' : 'runs merged'}, ${perProcessCpu(r).toFixed(0)}% each on average)`;
+  if ((r.mergedFrom ?? 1) <= 1) return total;
+  return `${total} (${r.mergedFrom} ${isSplitRun(r) ? 'processes' : 'runs merged'}, ${perProcessCpu(r).toFixed(0)}% each on average)`;
 }
 
 function cpuAdvice(r: RunReport): string {
-  const each = perProcessCpu(r);
-  if (each > 90) return '\nwarning: the load tester used over 90% of a core per process; its figures may be limited by itself, not by the server';
+  if (perProcessCpu(r) > 90) return '\nwarning: the load tester used over 90% of a core per process; its figures may be limited by itself, not by the server';
   // Measured (bench/results/loadtest-processes.md): below a core, splitting the load costs 36–56% more
   // CPU per request, so a split run that one process could have carried says so.
-  if (r.parameters.processes !== undefined && r.parameters.processes > 1 && each * r.parameters.processes < 90) {
-    return `\nnote: one process would have carried this load (${(each * r.parameters.processes).toFixed(0)}% of a core in all) at less CPU per request; --processes pays off when one process nears a full core`;
+  const all = r.loadGenerator.cpuPercent;
+  if (isSplitRun(r) && all < 90) {
+    return `\nnote: one process would have carried this load (${all.toFixed(0)}% of a core in all) at less CPU per request; --processes pays off when one process nears a full core`;
   }
   return '';
 }
